@@ -1,0 +1,3 @@
+/** Helpers for tests: the `@std/assert` stand-in and tensor-leak checks. @module */
+export * from "./assert.ts";
+export * from "./leak.ts";
