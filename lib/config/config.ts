@@ -1,0 +1,152 @@
+/**
+ * The one typed, readonly configuration tree of an SSP-NeRF run.
+ *
+ * Every choice the paper leaves open is a field here (tagged [ours] in PAPER.md), so an ablation is a
+ * small override of a base config (see `experiments/ablations.ts`). Components receive their own slice
+ * of this tree; nothing reads globals, `Deno.args` or the environment.
+ * @module
+ */
+
+/** The radiance field's backbone and sizes. */
+export interface FieldConfig {
+  /** Backbone kind. "mlp" is AD-NeRF's coordinate MLP. */
+  readonly kind: "mlp";
+  /** Number of hidden layers of the trunk (AD-NeRF: 8). */
+  readonly depth: number;
+  /** Width of the trunk (AD-NeRF: 256). */
+  readonly width: number;
+  /** Trunk layers (0-based) whose input also receives the encoded position and audio code (AD-NeRF: [4]). */
+  readonly skips: readonly number[];
+  /** Positional-encoding frequencies for xyz (AD-NeRF: 10). */
+  readonly posFreqs: number;
+  /** Positional-encoding frequencies for the view direction (AD-NeRF: 4); 0 with `viewDirs` false. */
+  readonly dirFreqs: number;
+  /** Whether colour depends on the view direction. */
+  readonly viewDirs: boolean;
+  /** Width of the colour branch (AD-NeRF: width / 2). */
+  readonly colorWidth: number;
+  /** A second, separate field for the fine pass, as NeRF/AD-NeRF; false shares one field. */
+  readonly separateFine: boolean;
+}
+
+/** The audio encoder (AD-NeRF's AudioNet + AudioAttNet). */
+export interface AudioConfig {
+  /** Size of the per-frame audio code (AD-NeRF: 64). */
+  readonly dimAud: number;
+  /** Conv channels of AudioNet (AD-NeRF: [32, 32, 64, 64]). */
+  readonly convChannels: readonly number[];
+  /** Attention smoothing over consecutive frame codes (AD-NeRF's AudioAttNet). */
+  readonly smoothing: {
+    readonly enabled: boolean;
+    /** Frames in the smoothing window (AD-NeRF: 8). */
+    readonly seqLen: number;
+    /** Training step from which smoothing is used (AD-NeRF: 300k of 400k). */
+    readonly startStep: number;
+  };
+}
+
+/** Points along each ray. */
+export interface PointSamplingConfig {
+  /** Stratified samples per ray (AD-NeRF: 64). */
+  readonly numCoarse: number;
+  /** Importance samples per ray from the coarse weights (AD-NeRF: 128); 0 = coarse pass only. */
+  readonly numFine: number;
+  /** Jitter stratified samples during training. */
+  readonly perturb: boolean;
+  /** Margin added around the camera-distance range to get near/far, in scene units. */
+  readonly boundsMargin: number;
+}
+
+/** Which pixels of a training frame become rays. */
+export type PixelSamplerConfig =
+  | { readonly kind: "uniform" }
+  | { readonly kind: "faceRect"; readonly insideFraction: number };
+
+/** The parsing (semantic) branch. */
+export interface ParsingConfig {
+  /** Whether the field has a parsing head. */
+  readonly enabled: boolean;
+  /** Weight of the parsing cross-entropy (lambda_sem); 0 keeps the head but does not train it. */
+  readonly lambdaSem: number;
+}
+
+/** How the static background enters the image. */
+export interface BackgroundConfig {
+  /** "lastSample": AD-NeRF's last sample of each ray takes the background colour (opaque);
+   * "alpha": alpha-composite the rendered colour over the background pixel. */
+  readonly mode: "lastSample" | "alpha";
+}
+
+/** Optimisation schedule. */
+export interface TrainConfig {
+  readonly steps: number;
+  /** Rays per step, all from one training frame (AD-NeRF: 2048). */
+  readonly raysPerStep: number;
+  /** Adam learning rate (AD-NeRF: 5e-4). */
+  readonly lr: number;
+  /** Exponential decay: lr * decayRate^(step / decaySteps) (NeRF: 0.1 over 250k steps). */
+  readonly lrDecayRate: number;
+  readonly lrDecaySteps: number;
+  /** Seed of every random choice of the run. */
+  readonly seed: number;
+  /** Evaluate on validation frames every this many steps (0 = only at the end). */
+  readonly evalEvery: number;
+  /** Validation frames used by periodic evaluation (the final evaluation uses all). */
+  readonly evalFrames: number;
+  /** Write a checkpoint every this many steps (0 = only at the end). */
+  readonly checkpointEvery: number;
+  /** Weight of the coarse pass's photometric loss (NeRF: 1). */
+  readonly coarseWeight: number;
+}
+
+/** Rendering of whole frames. */
+export interface RenderConfig {
+  /** Rays per chunk when rendering whole frames (bounds memory). */
+  readonly chunk: number;
+}
+
+/** A complete run configuration. */
+export interface SspNerfConfig {
+  readonly name: string;
+  readonly field: FieldConfig;
+  readonly audio: AudioConfig;
+  readonly points: PointSamplingConfig;
+  readonly pixelSampler: PixelSamplerConfig;
+  readonly parsing: ParsingConfig;
+  readonly background: BackgroundConfig;
+  readonly train: TrainConfig;
+  readonly render: RenderConfig;
+}
+
+/** Recursively optional: the shape of an override. */
+export type DeepPartial<T> = T extends readonly (infer _U)[] ? T
+  : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
+  : T;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A copy of `base` with the fields of `patch` replacing its own, recursively (arrays are replaced
+ * whole). A patch key that the base does not have is an error, so a typo cannot pass silently; a
+ * patch holding `kind` replaces its whole object (the other fields belong to another variant).
+ * @example
+ * ```ts
+ * import { override, TINY } from "./mod.ts";
+ * const c = override(TINY, { train: { steps: 2 } });
+ * console.assert(c.train.steps === 2 && c.train.lr === TINY.train.lr);
+ * ```
+ */
+export function override<T>(base: T, patch: DeepPartial<T>, path = "config"): T {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return patch as T;
+  if ("kind" in patch && patch.kind !== base.kind) return patch as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    if (!(k in base)) {
+      throw new Error(`${path}.${k} is not a configuration field (known: ${Object.keys(base).join(", ")})`);
+    }
+    out[k] = isPlainObject(v) && isPlainObject(base[k]) ? override(base[k], v as never, `${path}.${k}`) : v;
+  }
+  return out as T;
+}

@@ -1,0 +1,74 @@
+/**
+ * Named configurations. `PAPER` is AD-NeRF's / SSP-NeRF's published setting (a GPU workload: ~1 TFLOP
+ * per step); `SMALL` is what trains on a 2-core CPU within minutes; `TINY` is for smoke tests.
+ * @module
+ */
+import type { SspNerfConfig } from "./config.ts";
+import { override } from "./config.ts";
+
+/** The published configuration (AD-NeRF's sizes, used by SSP-NeRF as its backbone). */
+export const PAPER: SspNerfConfig = {
+  name: "paper",
+  field: {
+    kind: "mlp",
+    depth: 8,
+    width: 256,
+    skips: [4],
+    posFreqs: 10,
+    dirFreqs: 4,
+    viewDirs: true,
+    colorWidth: 128,
+    separateFine: true,
+  },
+  audio: { dimAud: 64, convChannels: [32, 32, 64, 64], smoothing: { enabled: true, seqLen: 8, startStep: 300_000 } },
+  points: { numCoarse: 64, numFine: 128, perturb: true, boundsMargin: 0.6 },
+  pixelSampler: { kind: "faceRect", insideFraction: 0.95 },
+  parsing: { enabled: true, lambdaSem: 0.1 },
+  background: { mode: "lastSample" },
+  train: {
+    steps: 400_000,
+    raysPerStep: 2048,
+    lr: 5e-4,
+    lrDecayRate: 0.1,
+    lrDecaySteps: 500_000,
+    seed: 1,
+    evalEvery: 10_000,
+    evalFrames: 4,
+    checkpointEvery: 10_000,
+    coarseWeight: 1,
+  },
+  render: { chunk: 4096 },
+};
+
+/** Sized for a 2-core CPU and the 128x128 fixture: a few minutes of training. */
+export const SMALL: SspNerfConfig = override(PAPER, {
+  name: "small",
+  field: { depth: 4, width: 96, skips: [2], posFreqs: 8, dirFreqs: 0, viewDirs: false, colorWidth: 48, separateFine: false },
+  audio: { dimAud: 16, convChannels: [16, 16, 32, 32], smoothing: { enabled: true, seqLen: 8, startStep: 1500 } },
+  points: { numCoarse: 32, numFine: 0 },
+  pixelSampler: { kind: "uniform" },
+  train: {
+    steps: 3000,
+    raysPerStep: 1024,
+    lr: 5e-3,
+    lrDecayRate: 0.1,
+    lrDecaySteps: 6000,
+    evalEvery: 1000,
+    evalFrames: 2,
+    checkpointEvery: 1000,
+  },
+  render: { chunk: 4096 },
+});
+
+/** For smoke tests: trains two steps in well under a second. */
+export const TINY: SspNerfConfig = override(SMALL, {
+  name: "tiny",
+  field: { depth: 2, width: 16, skips: [1], posFreqs: 3, colorWidth: 8 },
+  audio: { dimAud: 4, convChannels: [4, 4, 4, 4], smoothing: { enabled: true, seqLen: 4, startStep: 1 } },
+  points: { numCoarse: 8, numFine: 4 },
+  train: { steps: 2, raysPerStep: 64, evalEvery: 0, evalFrames: 1, checkpointEvery: 0 },
+  render: { chunk: 1024 },
+});
+
+/** Presets by name, for CLIs. */
+export const PRESETS: Readonly<Record<string, SspNerfConfig>> = { paper: PAPER, small: SMALL, tiny: TINY };

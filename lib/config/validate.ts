@@ -1,0 +1,64 @@
+/**
+ * Checks a configuration before anything is built from it, so a bad value fails at once with its path
+ * instead of as a shape error deep inside tfjs.
+ * @module
+ */
+import type { SspNerfConfig } from "./config.ts";
+
+/**
+ * Throws one error listing every invalid field of `c` (path, value, what was expected).
+ * @param source Names where the config came from (a file, a preset) in the message.
+ */
+export function validateConfig(c: SspNerfConfig, source = "config"): void {
+  const problems: string[] = [];
+  const posInt = (path: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1) problems.push(`${path} must be a positive integer: got ${v}`);
+  };
+  const nonNegInt = (path: string, v: number) => {
+    if (!Number.isInteger(v) || v < 0) problems.push(`${path} must be an integer >= 0: got ${v}`);
+  };
+  const positive = (path: string, v: number) => {
+    if (!(v > 0) || !Number.isFinite(v)) problems.push(`${path} must be a finite number > 0: got ${v}`);
+  };
+  const nonNeg = (path: string, v: number) => {
+    if (!(v >= 0) || !Number.isFinite(v)) problems.push(`${path} must be a finite number >= 0: got ${v}`);
+  };
+  posInt("field.depth", c.field.depth);
+  posInt("field.width", c.field.width);
+  posInt("field.colorWidth", c.field.colorWidth);
+  nonNegInt("field.posFreqs", c.field.posFreqs);
+  nonNegInt("field.dirFreqs", c.field.dirFreqs);
+  for (const s of c.field.skips) {
+    if (!Number.isInteger(s) || s < 1 || s >= c.field.depth) {
+      problems.push(`field.skips entries must be layer indices in [1, ${c.field.depth - 1}]: got ${s}`);
+    }
+  }
+  posInt("audio.dimAud", c.audio.dimAud);
+  if (c.audio.convChannels.length !== 4) {
+    problems.push(`audio.convChannels must list 4 channel counts (16 -> 1 in 4 stride-2 convs): got ${c.audio.convChannels.length}`);
+  }
+  c.audio.convChannels.forEach((v, i) => posInt(`audio.convChannels[${i}]`, v));
+  posInt("audio.smoothing.seqLen", c.audio.smoothing.seqLen);
+  nonNegInt("audio.smoothing.startStep", c.audio.smoothing.startStep);
+  posInt("points.numCoarse", c.points.numCoarse);
+  nonNegInt("points.numFine", c.points.numFine);
+  nonNeg("points.boundsMargin", c.points.boundsMargin);
+  if (c.pixelSampler.kind === "faceRect") {
+    const f = c.pixelSampler.insideFraction;
+    if (!(f >= 0 && f <= 1)) problems.push(`pixelSampler.insideFraction must be in [0, 1]: got ${f}`);
+  }
+  nonNeg("parsing.lambdaSem", c.parsing.lambdaSem);
+  nonNegInt("train.steps", c.train.steps);
+  posInt("train.raysPerStep", c.train.raysPerStep);
+  positive("train.lr", c.train.lr);
+  positive("train.lrDecayRate", c.train.lrDecayRate);
+  positive("train.lrDecaySteps", c.train.lrDecaySteps);
+  nonNegInt("train.evalEvery", c.train.evalEvery);
+  posInt("train.evalFrames", c.train.evalFrames);
+  nonNegInt("train.checkpointEvery", c.train.checkpointEvery);
+  nonNeg("train.coarseWeight", c.train.coarseWeight);
+  posInt("render.chunk", c.render.chunk);
+  if (problems.length > 0) {
+    throw new Error(`${source}: invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  }
+}
