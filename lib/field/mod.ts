@@ -1,1 +1,2 @@
-export {};
+/** Radiance fields: density, colour and parsing logits from encoded points and a conditioning code. @module */
+export * from "./mlp_field.ts";

@@ -1,0 +1,142 @@
+/**
+ * One rendering pass along a batch of rays: points at given depths -> field -> weights -> pixel values.
+ *
+ * The sample points are constants of the graph (no gradient flows into where we sample), so points,
+ * their positional encoding and the interval lengths are computed in plain JS on typed arrays, which is
+ * several times faster than tf.sin/cos on wasm (DESIGN.md); only the field and the compositing are
+ * tensors.
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { RadianceField } from "../field/mod.ts";
+import { encodedDim, positionalEncodingJs } from "../encoding/mod.ts";
+import { deltasFromT, samplePoints } from "../sampling/mod.ts";
+import { weightsFromAlpha, weightsFromDensity } from "../render/mod.ts";
+
+/** Rays of one batch, as plain arrays. */
+export interface RayBatch {
+  readonly n: number;
+  /** Ray origins, [n, 3]. */
+  readonly origins: Float32Array;
+  /** Ray directions, [n, 3] (not normalised: t is depth along the optical axis). */
+  readonly dirs: Float32Array;
+  /** Background colour behind each ray (the static background image at the ray's pixel), [n, 3] in [0, 1]. */
+  readonly background: Float32Array;
+}
+
+/** How a pass encodes its inputs and meets the background. */
+export interface PassOptions {
+  readonly posFreqs: number;
+  readonly dirFreqs: number;
+  readonly viewDirs: boolean;
+  /** "lastSample" (AD-NeRF: the last sample is opaque and takes the background colour) or "alpha". */
+  readonly background: "lastSample" | "alpha";
+  /** Index of the background class in parsing maps (0 in both known palettes). */
+  readonly backgroundClass?: number;
+}
+
+/** Outputs of one pass, keyed by the shared vocabulary. */
+export interface PassOutputs {
+  /** [n, 3] */
+  readonly rgb: tf.Tensor2D;
+  /** Expected depth, [n]. */
+  readonly depth: tf.Tensor1D;
+  /** Accumulated opacity of the field itself (before the background), [n]. */
+  readonly accumulation: tf.Tensor1D;
+  /** Rendered class distribution (sums to 1 per ray with the background), [n, K]; when the field parses. */
+  readonly semantics?: tf.Tensor2D;
+  /** Rendering weights, [n, k]. */
+  readonly weights: tf.Tensor2D;
+}
+
+/** Encodes view directions (normalised), one row per ray repeated for each of its k samples. */
+function encodeDirs(batch: RayBatch, k: number, numFreqs: number): Float32Array {
+  const unit = new Float32Array(batch.n * 3);
+  for (let r = 0; r < batch.n; r++) {
+    const x = batch.dirs[3 * r], y = batch.dirs[3 * r + 1], z = batch.dirs[3 * r + 2];
+    const len = Math.hypot(x, y, z) || 1;
+    unit[3 * r] = x / len;
+    unit[3 * r + 1] = y / len;
+    unit[3 * r + 2] = z / len;
+  }
+  const enc = positionalEncodingJs(unit, 3, numFreqs);
+  const dim = enc.length / batch.n;
+  const out = new Float32Array(batch.n * k * dim);
+  for (let r = 0; r < batch.n; r++) {
+    const row = enc.subarray(r * dim, (r + 1) * dim);
+    for (let j = 0; j < k; j++) out.set(row, (r * k + j) * dim);
+  }
+  return out;
+}
+
+/**
+ * Renders a batch of rays at the given sample depths.
+ * @param field The radiance field to query.
+ * @param batch Rays and their background colours.
+ * @param tVals Sorted sample depths per ray, [n, k].
+ * @param k Samples per ray.
+ * @param aud Conditioning code, [1, A] or [n*k, A]; undefined for an unconditioned field.
+ * @param options Encoding and background options.
+ */
+export function renderPass(
+  field: RadianceField,
+  batch: RayBatch,
+  tVals: Float32Array,
+  k: number,
+  aud: tf.Tensor2D | undefined,
+  options: PassOptions,
+): PassOutputs {
+  const n = batch.n;
+  if (tVals.length !== n * k) throw new Error(`tVals must be [${n}, ${k}]: got ${tVals.length} values`);
+  const pts = samplePoints(batch.origins, batch.dirs, tVals, n, k);
+  const posEnc = positionalEncodingJs(pts, 3, options.posFreqs);
+  const dirNorms = new Float32Array(n);
+  for (let r = 0; r < n; r++) {
+    dirNorms[r] = Math.hypot(batch.dirs[3 * r], batch.dirs[3 * r + 1], batch.dirs[3 * r + 2]);
+  }
+  const deltas = deltasFromT(tVals, n, k, { dirNorms });
+  const dirEnc = options.viewDirs ? encodeDirs(batch, k, options.dirFreqs) : undefined;
+  const bgClass = options.backgroundClass ?? 0;
+  return tf.tidy(() => {
+    const pos = tf.tensor2d(posEnc, [n * k, encodedDim(3, options.posFreqs)]);
+    const dir = dirEnc ? tf.tensor2d(dirEnc, [n * k, dirEnc.length / (n * k)]) : undefined;
+    const out = field.apply({ pos, dir, aud });
+    const sigma = out.sigma.reshape([n, k]) as tf.Tensor2D;
+    let rgbs = out.rgb.reshape([n, k, 3]) as tf.Tensor3D;
+    const bg = tf.tensor2d(batch.background, [n, 3]);
+    const delta = tf.tensor2d(deltas, [n, k]);
+    let weights: tf.Tensor2D;
+    let rgb: tf.Tensor2D;
+    let fieldAcc: tf.Tensor1D;
+    if (options.background === "lastSample") {
+      // AD-NeRF: the last sample of each ray is opaque and has the background's colour.
+      const alpha = tf.sub(1, tf.exp(tf.neg(tf.mul(sigma, delta)))) as tf.Tensor2D;
+      const lastMask = tf.oneHot(tf.fill([n], k - 1, "int32"), k) as tf.Tensor2D;
+      const alphaBg = tf.add(tf.mul(alpha, tf.sub(1, lastMask)), lastMask) as tf.Tensor2D;
+      weights = weightsFromAlpha(alphaBg);
+      rgbs = tf.concat([rgbs.slice([0, 0, 0], [n, k - 1, 3]), bg.reshape([n, 1, 3])], 1);
+      rgb = tf.sum(tf.mul(weights.expandDims(2), rgbs), 1) as tf.Tensor2D;
+      fieldAcc = tf.sum(weights.slice([0, 0], [n, k - 1]), 1) as tf.Tensor1D;
+    } else {
+      weights = weightsFromDensity(sigma, delta);
+      fieldAcc = tf.sum(weights, 1) as tf.Tensor1D;
+      const fg = tf.sum(tf.mul(weights.expandDims(2), rgbs), 1) as tf.Tensor2D;
+      rgb = tf.add(fg, tf.mul(tf.sub(1, fieldAcc).expandDims(1), bg));
+    }
+    const depth = tf.sum(tf.mul(weights, tf.tensor2d(tVals, [n, k])), 1) as tf.Tensor1D;
+    const result: Record<string, tf.Tensor> = { rgb, depth, accumulation: fieldAcc, weights };
+    if (out.semanticLogits) {
+      const numClasses = out.semanticLogits.shape[1];
+      let probs = tf.softmax(out.semanticLogits).reshape([n, k, numClasses]) as tf.Tensor3D;
+      const bgOneHot = tf.oneHot(tf.fill([n], bgClass, "int32"), numClasses) as tf.Tensor2D;
+      if (options.background === "lastSample") {
+        probs = tf.concat([probs.slice([0, 0, 0], [n, k - 1, numClasses]), bgOneHot.reshape([n, 1, numClasses])], 1);
+        result.semantics = tf.sum(tf.mul(weights.expandDims(2), probs), 1);
+      } else {
+        const fgSem = tf.sum(tf.mul(weights.expandDims(2), probs), 1);
+        result.semantics = tf.add(fgSem, tf.mul(tf.sub(1, fieldAcc).expandDims(1), bgOneHot));
+      }
+    }
+    return result;
+  }) as unknown as PassOutputs;
+}

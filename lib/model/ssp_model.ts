@@ -1,0 +1,81 @@
+/**
+ * The SSP-NeRF model as one object: the audio encoder (AudioNet, optional AudioAttNet smoothing) and the
+ * coarse and fine radiance fields, with every parameter under one name map (the checkpoint keys).
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { SspNerfConfig } from "../config/config.ts";
+import { createField, type RadianceField } from "../field/mod.ts";
+import { encodedDim } from "../encoding/mod.ts";
+import { collectParams, type Module } from "../nn/mod.ts";
+import { AudioAttNet, AudioNet } from "../audio/mod.ts";
+
+/** Sizes the model takes from the dataset. */
+export interface ModelDims {
+  /** Width D of the audio features [N, 16, D]. */
+  readonly audioFeatureDim: number;
+  /** Parsing classes of the dataset (0 when it has no parsing maps). */
+  readonly numClasses: number;
+}
+
+/** Audio encoder, coarse field and (optionally) a separate fine field. */
+export class SspNerfModel implements Module {
+  readonly audioNet: AudioNet;
+  readonly audioAtt: AudioAttNet | null;
+  readonly coarse: RadianceField;
+  readonly fine: RadianceField | null;
+  readonly params: Map<string, tf.Variable>;
+
+  constructor(readonly config: SspNerfConfig, readonly dims: ModelDims) {
+    const seed = config.train.seed * 1000;
+    const a = config.audio;
+    this.audioNet = new AudioNet("audionet", {
+      inDim: dims.audioFeatureDim,
+      dimAud: a.dimAud,
+      channels: a.convChannels,
+      seed: seed + 1,
+    });
+    this.audioAtt = a.smoothing.enabled
+      ? new AudioAttNet("audioatt", { dimAud: a.dimAud, seqLen: a.smoothing.seqLen, seed: seed + 2 })
+      : null;
+    const f = config.field;
+    const fieldDims = {
+      posDim: encodedDim(3, f.posFreqs),
+      dirDim: f.viewDirs ? encodedDim(3, f.dirFreqs) : 0,
+      audDim: a.dimAud,
+      numClasses: config.parsing.enabled ? dims.numClasses : 0,
+    };
+    this.coarse = createField("coarse", f, fieldDims, seed + 100);
+    this.fine = f.separateFine && config.points.numFine > 0 ? createField("fine", f, fieldDims, seed + 200) : null;
+    const modules: Module[] = [this.audioNet, this.coarse];
+    if (this.audioAtt) modules.push(this.audioAtt);
+    if (this.fine) modules.push(this.fine);
+    this.params = collectParams(...modules);
+  }
+
+  /** The field of the fine pass (the coarse one when fields are shared). */
+  get fineField(): RadianceField {
+    return this.fine ?? this.coarse;
+  }
+
+  /**
+   * Audio code of one frame, [1, dimAud].
+   * @param windows Feature windows [S, 16, D]: S = 1 (the frame) or seqLen (its neighbours, centred)
+   *   when smoothing is on.
+   * @param smooth Whether to apply the attention smoothing over the S codes.
+   */
+  encodeAudio(windows: tf.Tensor3D, smooth: boolean): tf.Tensor2D {
+    return tf.tidy(() => {
+      const codes = this.audioNet.apply(windows); // [S, A]
+      if (!smooth || !this.audioAtt) {
+        const mid = Math.floor(codes.shape[0] / 2);
+        return codes.slice([mid, 0], [1, codes.shape[1]]);
+      }
+      return this.audioAtt.apply(codes);
+    });
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+  }
+}

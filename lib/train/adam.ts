@@ -1,0 +1,86 @@
+/**
+ * Adam (Kingma & Ba 2015) over named parameters, with a learning rate set per step and a state that
+ * serialises under the same names as the parameters, so a checkpoint is readable and resumable.
+ *
+ * tfjs has `tf.train.adam`, but its moment buffers are matched to variables by position and named after
+ * process-specific variable names, and its learning rate is fixed at construction; a run that resumes
+ * or decays its learning rate is clearer with this one.
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** Options of {@linkcode Adam}. */
+export interface AdamOptions {
+  /** @default {0.9} */
+  readonly beta1?: number;
+  /** @default {0.999} */
+  readonly beta2?: number;
+  /** @default {1e-8} (NeRF uses 1e-7; the difference does not matter at these scales) */
+  readonly epsilon?: number;
+}
+
+/** Adam over a fixed map of named variables. */
+export class Adam {
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+  /** Number of updates applied so far. */
+  step = 0;
+
+  constructor(readonly params: ReadonlyMap<string, tf.Variable>, options: AdamOptions = {}) {
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-8;
+    for (const [name, p] of params) {
+      this.m.set(name, tf.variable(tf.zerosLike(p), false));
+      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+    }
+  }
+
+  /**
+   * Computes `loss()` and its gradients w.r.t. every parameter and applies one Adam update.
+   * Parameters the loss does not reach are skipped (values and moments unchanged), so a module that is
+   * off for a step (e.g. audio smoothing before its start step) is not dragged by decaying moments.
+   * Uses the paper's efficient form: alpha_t = lr sqrt(1 - b2^t) / (1 - b1^t), p -= alpha_t m / (sqrt(v) + eps).
+   * @param loss Returns a scalar.
+   * @param lr Learning rate of this step.
+   * @returns The loss value.
+   */
+  minimize(loss: () => tf.Scalar, lr: number): number {
+    const names = [...this.params.keys()];
+    const vars = names.map((n) => this.params.get(n)!);
+    const byTfName = new Map(vars.map((v, i) => [v.name, names[i]]));
+    const value = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(loss, vars);
+      this.step++;
+      const t = this.step;
+      const b1 = this.beta1, b2 = this.beta2;
+      const alpha = lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
+      for (const [tfName, g] of Object.entries(grads)) {
+        const name = byTfName.get(tfName)!;
+        const p = this.params.get(name)!, m = this.m.get(name)!, v = this.v.get(name)!;
+        const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
+        const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
+        m.assign(m1);
+        v.assign(v1);
+        p.assign(tf.sub(p, tf.mul(alpha, tf.div(m1, tf.add(tf.sqrt(v1), this.epsilon)))));
+      }
+      return value.dataSync()[0];
+    });
+    return value;
+  }
+
+  /** Moment buffers by name: `m/<param>` and `v/<param>` (for checkpoints). */
+  state(): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    for (const [n, t] of this.m) out.set(`m/${n}`, t);
+    for (const [n, t] of this.v) out.set(`v/${n}`, t);
+    return out;
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+  }
+}

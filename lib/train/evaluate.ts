@@ -1,0 +1,109 @@
+/**
+ * Evaluation of a trainer on dataset frames: render each frame with its own pose and audio, compare with
+ * the ground truth over the full frame, the face crop and semantic regions.
+ * @module
+ */
+import type { FrameMeta } from "../data/mod.ts";
+import { psnr } from "../metrics/psnr.ts";
+import { ssim } from "../metrics/ssim.ts";
+import type { Crop } from "../metrics/image.ts";
+import type { RenderedFrame, Trainer } from "./trainer.ts";
+
+/** Regions of the 11-class palette used for region PSNR: mouth = lips + mouth interior; torso = torso + neck. */
+export const SSP11_REGIONS: Readonly<Record<string, readonly number[]>> = { mouth: [6, 7], torso: [8, 9] };
+
+/** Metrics of one frame. */
+export interface FrameMetrics {
+  readonly imgId: number;
+  readonly psnr: number;
+  readonly ssim: number;
+  readonly psnrFace?: number;
+  readonly ssimFace?: number;
+  /** PSNR over pixels of each semantic region (ground-truth parsing), when available. */
+  readonly regionPsnr: Readonly<Record<string, number>>;
+  /** Parsing accuracy of the rendered parsing map, when the model parses. */
+  readonly parsingAccuracy?: number;
+}
+
+/** Mean metrics over frames plus the per-frame rows. */
+export interface EvalResult {
+  readonly frames: readonly FrameMetrics[];
+  readonly mean: Readonly<Record<string, number>>;
+  /** Seconds per rendered frame. */
+  readonly secondsPerFrame: number;
+}
+
+function faceCrop(meta: FrameMeta, width: number, height: number): Crop | undefined {
+  if (!meta.faceRect) return undefined;
+  const [x, y, w, h] = meta.faceRect.map(Math.round);
+  const x0 = Math.max(0, x), y0 = Math.max(0, y);
+  const x1 = Math.min(width, x + w), y1 = Math.min(height, y + h);
+  return x1 - x0 >= 11 && y1 - y0 >= 11 ? { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } : undefined;
+}
+
+/**
+ * Renders `frames` and measures them against the dataset's images.
+ * @param onFrame Called with each rendered frame (e.g. to save it).
+ */
+export async function evaluateFrames(
+  trainer: Trainer,
+  frames: readonly FrameMeta[],
+  onFrame?: (meta: FrameMeta, frame: RenderedFrame) => void | Promise<void>,
+): Promise<EvalResult> {
+  const ds = trainer.dataset;
+  const { width, height } = ds.intrinsics;
+  const rows: FrameMetrics[] = [];
+  const t0 = performance.now();
+  for (const meta of frames) {
+    const frame = trainer.renderDatasetFrame(meta);
+    const gt = { width, height, channels: 3, data: await ds.imageFloat(meta.imgId) };
+    const pred = { width, height, channels: 3, data: frame.rgb };
+    const crop = faceCrop(meta, width, height);
+    const regionPsnr: Record<string, number> = {};
+    let parsingAccuracy: number | undefined;
+    if (ds.has.parsing) {
+      const labels = await ds.parsing(meta.imgId);
+      if (ds.numClasses === 11) {
+        for (const [name, classes] of Object.entries(SSP11_REGIONS)) {
+          const mask = Uint8Array.from(labels, (c) => classes.includes(c) ? 1 : 0);
+          if (mask.some((m) => m > 0)) regionPsnr[name] = psnr(pred, gt, { mask });
+        }
+      }
+      if (frame.parsing) {
+        let ok = 0;
+        for (let i = 0; i < labels.length; i++) if (labels[i] === frame.parsing[i]) ok++;
+        parsingAccuracy = ok / labels.length;
+      }
+    }
+    rows.push({
+      imgId: meta.imgId,
+      psnr: psnr(pred, gt),
+      ssim: ssim(pred, gt),
+      psnrFace: crop ? psnr(pred, gt, { crop }) : undefined,
+      ssimFace: crop ? ssim(pred, gt, { crop }) : undefined,
+      regionPsnr,
+      parsingAccuracy,
+    });
+    if (onFrame) await onFrame(meta, frame);
+  }
+  const secondsPerFrame = (performance.now() - t0) / 1000 / Math.max(1, frames.length);
+  return { frames: rows, mean: meanOf(rows), secondsPerFrame };
+}
+
+function meanOf(rows: readonly FrameMetrics[]): Record<string, number> {
+  const sums = new Map<string, [number, number]>();
+  const add = (k: string, v: number | undefined) => {
+    if (v === undefined || !Number.isFinite(v)) return;
+    const s = sums.get(k) ?? [0, 0];
+    sums.set(k, [s[0] + v, s[1] + 1]);
+  };
+  for (const r of rows) {
+    add("psnr", r.psnr);
+    add("ssim", r.ssim);
+    add("psnrFace", r.psnrFace);
+    add("ssimFace", r.ssimFace);
+    add("parsingAccuracy", r.parsingAccuracy);
+    for (const [k, v] of Object.entries(r.regionPsnr)) add(`psnr_${k}`, v);
+  }
+  return Object.fromEntries([...sums].map(([k, [s, n]]) => [k, s / n]));
+}
