@@ -17,6 +17,7 @@ export * as camera from "./lib/camera/mod.ts";
 export * as encoding from "./lib/encoding/mod.ts";
 export * as nn from "./lib/nn/mod.ts";
 export * as field from "./lib/field/mod.ts";
+export * as model from "./lib/model/mod.ts";
 export * as sampling from "./lib/sampling/mod.ts";
 export * as render from "./lib/render/mod.ts";
 export * as torso from "./lib/torso/mod.ts";

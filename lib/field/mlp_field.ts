@@ -31,7 +31,9 @@ export interface FieldDims {
 
 /** What a field is queried with. Rows are sample points. */
 export interface FieldInputs {
-  /** Encoded positions, [n, posDim]. */
+  /** Raw positions in the canonical space, [n, 3] (grid backbones look these up). */
+  readonly xyz: tf.Tensor2D;
+  /** Encoded positions, [n, posDim] (coordinate MLPs read these). */
   readonly pos: tf.Tensor2D;
   /** Encoded view directions, [n, dirDim]; unused when dirDim is 0. */
   readonly dir?: tf.Tensor2D;

@@ -11,7 +11,15 @@ import * as tf from "@tensorflow/tfjs";
 import type { RadianceField } from "../field/mod.ts";
 import { encodedDim, positionalEncodingJs } from "../encoding/mod.ts";
 import { deltasFromT, samplePoints } from "../sampling/mod.ts";
-import { weightsFromAlpha, weightsFromDensity } from "../render/mod.ts";
+import {
+  compositeOverBackground,
+  lastSampleBackground,
+  renderAccumulation,
+  renderDepth,
+  renderRgb,
+  renderSemantics,
+  weightsFromDensity,
+} from "../render/mod.ts";
 
 /** Rays of one batch, as plain arrays. */
 export interface RayBatch {
@@ -100,42 +108,29 @@ export function renderPass(
   return tf.tidy(() => {
     const pos = tf.tensor2d(posEnc, [n * k, encodedDim(3, options.posFreqs)]);
     const dir = dirEnc ? tf.tensor2d(dirEnc, [n * k, dirEnc.length / (n * k)]) : undefined;
-    const out = field.apply({ pos, dir, aud });
+    const xyz = tf.tensor2d(pts, [n * k, 3]);
+    const out = field.apply({ xyz, pos, dir, aud });
     const sigma = out.sigma.reshape([n, k]) as tf.Tensor2D;
     let rgbs = out.rgb.reshape([n, k, 3]) as tf.Tensor3D;
     const bg = tf.tensor2d(batch.background, [n, 3]);
     const delta = tf.tensor2d(deltas, [n, k]);
-    let weights: tf.Tensor2D;
-    let rgb: tf.Tensor2D;
-    let fieldAcc: tf.Tensor1D;
-    if (options.background === "lastSample") {
-      // AD-NeRF: the last sample of each ray is opaque and has the background's colour.
-      const alpha = tf.sub(1, tf.exp(tf.neg(tf.mul(sigma, delta)))) as tf.Tensor2D;
-      const lastMask = tf.oneHot(tf.fill([n], k - 1, "int32"), k) as tf.Tensor2D;
-      const alphaBg = tf.add(tf.mul(alpha, tf.sub(1, lastMask)), lastMask) as tf.Tensor2D;
-      weights = weightsFromAlpha(alphaBg);
-      rgbs = tf.concat([rgbs.slice([0, 0, 0], [n, k - 1, 3]), bg.reshape([n, 1, 3])], 1);
-      rgb = tf.sum(tf.mul(weights.expandDims(2), rgbs), 1) as tf.Tensor2D;
-      fieldAcc = tf.sum(weights.slice([0, 0], [n, k - 1]), 1) as tf.Tensor1D;
-    } else {
-      weights = weightsFromDensity(sigma, delta);
-      fieldAcc = tf.sum(weights, 1) as tf.Tensor1D;
-      const fg = tf.sum(tf.mul(weights.expandDims(2), rgbs), 1) as tf.Tensor2D;
-      rgb = tf.add(fg, tf.mul(tf.sub(1, fieldAcc).expandDims(1), bg));
-    }
-    const depth = tf.sum(tf.mul(weights, tf.tensor2d(tVals, [n, k])), 1) as tf.Tensor1D;
+    // "lastSample" (AD-NeRF): the last sample of each ray is opaque and takes the background colour, and
+    // for parsing the background class. "alpha": the field's colour is composited over the background.
+    const lastSample = options.background === "lastSample";
+    const weights = weightsFromDensity(sigma, delta, { opaqueLast: lastSample });
+    if (lastSample) rgbs = lastSampleBackground(rgbs, bg);
+    const fieldAcc = renderAccumulation(lastSample ? weights.slice([0, 0], [n, k - 1]) : weights);
+    const fg = renderRgb(weights, rgbs);
+    const rgb = lastSample ? fg : compositeOverBackground(fg, fieldAcc, bg);
+    const depth = renderDepth(weights, tf.tensor2d(tVals, [n, k]));
     const result: Record<string, tf.Tensor> = { rgb, depth, accumulation: fieldAcc, weights };
     if (out.semanticLogits) {
       const numClasses = out.semanticLogits.shape[1];
-      let probs = tf.softmax(out.semanticLogits).reshape([n, k, numClasses]) as tf.Tensor3D;
+      const probs = tf.softmax(out.semanticLogits).reshape([n, k, numClasses]) as tf.Tensor3D;
       const bgOneHot = tf.oneHot(tf.fill([n], bgClass, "int32"), numClasses) as tf.Tensor2D;
-      if (options.background === "lastSample") {
-        probs = tf.concat([probs.slice([0, 0, 0], [n, k - 1, numClasses]), bgOneHot.reshape([n, 1, numClasses])], 1);
-        result.semantics = tf.sum(tf.mul(weights.expandDims(2), probs), 1);
-      } else {
-        const fgSem = tf.sum(tf.mul(weights.expandDims(2), probs), 1);
-        result.semantics = tf.add(fgSem, tf.mul(tf.sub(1, fieldAcc).expandDims(1), bgOneHot));
-      }
+      result.semantics = lastSample
+        ? renderSemantics(weights, lastSampleBackground(probs, bgOneHot))
+        : compositeOverBackground(renderSemantics(weights, probs), fieldAcc, bgOneHot);
     }
     return result;
   }) as unknown as PassOutputs;

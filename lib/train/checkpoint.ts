@@ -17,7 +17,7 @@ import type { Trainer, TrainerState } from "./trainer.ts";
 /** Format tag of checkpoint.json. */
 export const CHECKPOINT_FORMAT = "ssp-nerf-checkpoint/1";
 
-type Manifest = { name: string; shape: number[]; offset: number }[];
+type Manifest = readonly { readonly name: string; readonly shape: readonly number[]; readonly offset: number }[];
 
 /** The contents of checkpoint.json. */
 export interface CheckpointMeta {

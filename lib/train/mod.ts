@@ -1,1 +1,8 @@
-export {};
+/** Training: losses, Adam, the trainer, checkpoints, evaluation, run folders, progress. @module */
+export * from "./adam.ts";
+export * from "./losses.ts";
+export * from "./trainer.ts";
+export * from "./checkpoint.ts";
+export * from "./evaluate.ts";
+export * from "./run.ts";
+export * from "./progress.ts";

@@ -1,0 +1,79 @@
+/**
+ * Small helpers shared by the experiment scripts: argument parsing with clear errors, and config
+ * loading by preset name or JSON file. Library code never reads arguments; only these scripts do.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { override, PRESETS, type SspNerfConfig, validateConfig } from "../lib/config/mod.ts";
+
+/** Option spec for node:util parseArgs. */
+export type OptionSpec = Record<string, { type: "string" | "boolean"; default?: string | boolean; help: string }>;
+
+/**
+ * Parses `args` against `spec`; prints usage and exits with code 2 on an unknown flag or `--help`.
+ */
+export function parseCli<S extends OptionSpec>(
+  args: string[],
+  spec: S,
+  usage: string,
+): { [K in keyof S]: S[K]["type"] extends "boolean" ? boolean : string | undefined } {
+  const help = () =>
+    `${usage}\n\nOptions:\n` +
+    Object.entries(spec).map(([k, v]) => `  --${k}${v.type === "string" ? " <value>" : ""}  ${v.help}` +
+      (v.default !== undefined ? ` (default: ${v.default})` : "")).join("\n");
+  let values: Record<string, unknown>;
+  try {
+    const options = Object.fromEntries(
+      Object.entries(spec).map(([k, v]) => [k, { type: v.type, default: v.default }]),
+    ) as Parameters<typeof parseArgs>[0] extends { options?: infer O } ? O : never;
+    values = parseArgs({ args, options: { ...options, help: { type: "boolean" } }, strict: true }).values;
+  } catch (e) {
+    console.error(`${e instanceof Error ? e.message : e}\n\n${help()}`);
+    Deno.exit(2);
+  }
+  if (values.help) {
+    console.log(help());
+    Deno.exit(0);
+  }
+  return values as never;
+}
+
+/**
+ * A config from a preset name ("small", "paper", ...) or a JSON file; `patch` (e.g. from --steps) is
+ * applied on top. A JSON file may be a whole config or `{ "base": "<preset>", "override": {...} }`.
+ */
+export async function loadConfig(nameOrPath: string, patch: Record<string, unknown> = {}): Promise<SspNerfConfig> {
+  let config: SspNerfConfig;
+  if (nameOrPath in PRESETS) {
+    config = PRESETS[nameOrPath];
+  } else if (nameOrPath.endsWith(".json")) {
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(await Deno.readTextFile(nameOrPath));
+    } catch (e) {
+      throw new Error(`config ${nameOrPath}: cannot read it as JSON (${e instanceof Error ? e.message : e})`);
+    }
+    if (typeof json.base === "string") {
+      const base = PRESETS[json.base];
+      if (!base) throw new Error(`config ${nameOrPath}: base must be one of ${Object.keys(PRESETS).join(", ")}: got ${json.base}`);
+      config = override(base, (json.override ?? {}) as never);
+    } else {
+      config = json as unknown as SspNerfConfig;
+    }
+  } else {
+    throw new Error(`config must be a preset (${Object.keys(PRESETS).join(", ")}) or a .json file: got ${nameOrPath}`);
+  }
+  config = override(config, patch as never);
+  validateConfig(config, `config ${nameOrPath}`);
+  return config;
+}
+
+/** Runs `main`, printing an error's message (not a stack) and exiting 1 on failure. */
+export async function runMain(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (e) {
+    console.error(`error: ${e instanceof Error ? e.message : e}`);
+    Deno.exit(1);
+  }
+}
