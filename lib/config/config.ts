@@ -7,8 +7,49 @@
  * @module
  */
 
-/** The radiance field's backbone and sizes. */
-export interface FieldConfig {
+/** The radiance field's backbone and sizes: one of the backbone kinds. */
+export type FieldConfig = MlpFieldConfig | TriplaneFieldConfig;
+
+/** Options every backbone has. */
+export interface CommonFieldConfig {
+  /** Positional-encoding frequencies for the view direction (AD-NeRF: 4); unused with `viewDirs` false. */
+  readonly dirFreqs: number;
+  /** Whether colour depends on the view direction. */
+  readonly viewDirs: boolean;
+  /** Width of the colour branch (AD-NeRF: width / 2). */
+  readonly colorWidth: number;
+  /** A second, separate field for the fine pass, as NeRF/AD-NeRF; false shares one field. */
+  readonly separateFine: boolean;
+}
+
+/**
+ * ER-NeRF-style tri-plane backbone: three axis-aligned 2-D feature planes (xy, yz, xz) at several
+ * resolutions, bilinearly interpolated, concatenated, and read by small MLP heads. Positions are in the
+ * normalised scene box [-1, 1]^3.
+ */
+export interface TriplaneFieldConfig extends CommonFieldConfig {
+  readonly kind: "triplane";
+  /** Number of resolution levels per plane. */
+  readonly levels: number;
+  /** Grid resolution (cells per side) of the coarsest level. */
+  readonly baseResolution: number;
+  /** Grid resolution of the finest level (levels are spaced geometrically in between). */
+  readonly maxResolution: number;
+  /** Features stored per grid vertex and level. */
+  readonly featuresPerLevel: number;
+  /** log2 of the hash-table size per level and plane; levels with more vertices than that are hashed
+   * (instant-ngp's spatial hash), smaller ones are dense. 0 = always dense. */
+  readonly log2HashSize: number;
+  /** Width of the hidden layers of the density head (which also reads the audio code). */
+  readonly hiddenWidth: number;
+  /** Hidden layers of the density head. */
+  readonly hiddenLayers: number;
+  /** Learning-rate multiplier of the grid features relative to train.lr (grids like larger steps). */
+  readonly gridLrScale: number;
+}
+
+/** AD-NeRF's coordinate MLP. */
+export interface MlpFieldConfig extends CommonFieldConfig {
   /** Backbone kind. "mlp" is AD-NeRF's coordinate MLP. */
   readonly kind: "mlp";
   /** Number of hidden layers of the trunk (AD-NeRF: 8). */
@@ -19,14 +60,6 @@ export interface FieldConfig {
   readonly skips: readonly number[];
   /** Positional-encoding frequencies for xyz (AD-NeRF: 10). */
   readonly posFreqs: number;
-  /** Positional-encoding frequencies for the view direction (AD-NeRF: 4); 0 with `viewDirs` false. */
-  readonly dirFreqs: number;
-  /** Whether colour depends on the view direction. */
-  readonly viewDirs: boolean;
-  /** Width of the colour branch (AD-NeRF: width / 2). */
-  readonly colorWidth: number;
-  /** A second, separate field for the fine pass, as NeRF/AD-NeRF; false shares one field. */
-  readonly separateFine: boolean;
 }
 
 /** The audio encoder (AD-NeRF's AudioNet + AudioAttNet). */

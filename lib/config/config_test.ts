@@ -1,19 +1,21 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { override, PAPER, SMALL, TINY, validateConfig } from "./mod.ts";
+import { type MlpFieldConfig, override, PAPER, SMALL, TINY, validateConfig } from "./mod.ts";
+
+const mlp = (c: { field: unknown }) => c.field as MlpFieldConfig;
 
 Deno.test("presets are valid and the paper preset has AD-NeRF's sizes", () => {
   for (const c of [PAPER, SMALL, TINY]) validateConfig(c, c.name);
-  assertEquals([PAPER.field.depth, PAPER.field.width, PAPER.field.skips], [8, 256, [4]]);
+  assertEquals([mlp(PAPER).depth, mlp(PAPER).width, mlp(PAPER).skips], [8, 256, [4]]);
   assertEquals([PAPER.points.numCoarse, PAPER.points.numFine, PAPER.train.raysPerStep], [64, 128, 2048]);
   assertEquals(PAPER.pixelSampler, { kind: "faceRect", insideFraction: 0.95 });
 });
 
 Deno.test("override replaces only the named fields, deeply, and leaves the base alone", () => {
   const c = override(PAPER, { field: { width: 64 }, train: { steps: 5 } });
-  assertEquals(c.field.width, 64);
-  assertEquals(c.field.depth, 8);
+  assertEquals(mlp(c).width, 64);
+  assertEquals(mlp(c).depth, 8);
   assertEquals(c.train.steps, 5);
-  assertEquals(PAPER.field.width, 256);
+  assertEquals(mlp(PAPER).width, 256);
 });
 
 Deno.test("override with a new kind replaces the whole variant", () => {

@@ -23,15 +23,34 @@ export function validateConfig(c: SspNerfConfig, source = "config"): void {
   const nonNeg = (path: string, v: number) => {
     if (!(v >= 0) || !Number.isFinite(v)) problems.push(`${path} must be a finite number >= 0: got ${v}`);
   };
-  posInt("field.depth", c.field.depth);
-  posInt("field.width", c.field.width);
-  posInt("field.colorWidth", c.field.colorWidth);
-  nonNegInt("field.posFreqs", c.field.posFreqs);
-  nonNegInt("field.dirFreqs", c.field.dirFreqs);
-  for (const s of c.field.skips) {
-    if (!Number.isInteger(s) || s < 1 || s >= c.field.depth) {
-      problems.push(`field.skips entries must be layer indices in [1, ${c.field.depth - 1}]: got ${s}`);
-    }
+  const f = c.field;
+  posInt("field.colorWidth", f.colorWidth);
+  nonNegInt("field.dirFreqs", f.dirFreqs);
+  switch (f.kind) {
+    case "mlp":
+      posInt("field.depth", f.depth);
+      posInt("field.width", f.width);
+      nonNegInt("field.posFreqs", f.posFreqs);
+      for (const s of f.skips) {
+        if (!Number.isInteger(s) || s < 1 || s >= f.depth) {
+          problems.push(`field.skips entries must be layer indices in [1, ${f.depth - 1}]: got ${s}`);
+        }
+      }
+      break;
+    case "triplane":
+      posInt("field.levels", f.levels);
+      posInt("field.baseResolution", f.baseResolution);
+      posInt("field.featuresPerLevel", f.featuresPerLevel);
+      posInt("field.hiddenWidth", f.hiddenWidth);
+      nonNegInt("field.hiddenLayers", f.hiddenLayers);
+      nonNegInt("field.log2HashSize", f.log2HashSize);
+      positive("field.gridLrScale", f.gridLrScale);
+      if (!(f.maxResolution >= f.baseResolution)) {
+        problems.push(`field.maxResolution must be >= field.baseResolution (${f.baseResolution}): got ${f.maxResolution}`);
+      }
+      break;
+    default:
+      problems.push(`field.kind must be "mlp" or "triplane": got ${JSON.stringify((f as { kind: unknown }).kind)}`);
   }
   posInt("audio.dimAud", c.audio.dimAud);
   if (c.audio.convChannels.length !== 4) {

@@ -15,11 +15,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Linear, type Module } from "../nn/mod.ts";
-import type { FieldConfig } from "../config/config.ts";
+import type { FieldConfig, MlpFieldConfig } from "../config/config.ts";
 
 /** Sizes of a field's inputs and outputs that come from the data, not the config. */
 export interface FieldDims {
-  /** Width of the encoded position, e.g. 3 (1 + 2 * posFreqs). */
+  /** Width of the encoded position, e.g. 3 (1 + 2 * posFreqs); 0 for fields that read raw xyz only. */
   readonly posDim: number;
   /** Width of the encoded view direction (0 without view dependence). */
   readonly dirDim: number;
@@ -33,8 +33,8 @@ export interface FieldDims {
 export interface FieldInputs {
   /** Raw positions in the canonical space, [n, 3] (grid backbones look these up). */
   readonly xyz: tf.Tensor2D;
-  /** Encoded positions, [n, posDim] (coordinate MLPs read these). */
-  readonly pos: tf.Tensor2D;
+  /** Encoded positions, [n, posDim] (coordinate MLPs read these); absent when posDim is 0. */
+  readonly pos?: tf.Tensor2D;
   /** Encoded view directions, [n, dirDim]; unused when dirDim is 0. */
   readonly dir?: tf.Tensor2D;
   /** Conditioning code, [1, audDim] (shared by all points) or [n, audDim]. */
@@ -70,7 +70,7 @@ export class MlpField implements RadianceField {
   private readonly rgbHead: Linear;
   private readonly semHead: Linear | null;
 
-  constructor(readonly name: string, readonly config: FieldConfig, readonly dims: FieldDims, seed: number) {
+  constructor(readonly name: string, readonly config: MlpFieldConfig, readonly dims: FieldDims, seed: number) {
     const { depth, width, skips, colorWidth } = config;
     let s = seed;
     const lin = (n: string, i: number, o: number, bias = true, init: "he" | "glorot" = "he") =>
@@ -103,8 +103,8 @@ export class MlpField implements RadianceField {
 
   apply(inputs: FieldInputs): FieldOutputs {
     const { pos, dir, aud } = inputs;
-    if (pos.shape[1] !== this.dims.posDim) {
-      throw new Error(`${this.name}: encoded positions must be [n, ${this.dims.posDim}]: got [${pos.shape}]`);
+    if (!pos || pos.shape[1] !== this.dims.posDim) {
+      throw new Error(`${this.name}: encoded positions must be [n, ${this.dims.posDim}]: got ${pos ? `[${pos.shape}]` : "none"}`);
     }
     if (this.dims.audDim > 0 && (!aud || aud.shape[1] !== this.dims.audDim)) {
       throw new Error(`${this.name}: audio code must be [1 or n, ${this.dims.audDim}]: got ${aud ? `[${aud.shape}]` : "none"}`);
@@ -135,19 +135,5 @@ export class MlpField implements RadianceField {
 
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
-  }
-}
-
-/**
- * Builds the field a config names.
- * @param name Prefix of the parameter names (checkpoint keys), e.g. "coarse".
- * @param config The field slice of the run config.
- * @param dims Input/output sizes from the data.
- * @param seed Initialisation seed.
- */
-export function createField(name: string, config: FieldConfig, dims: FieldDims, seed: number): RadianceField {
-  switch (config.kind) {
-    case "mlp":
-      return new MlpField(name, config, dims, seed);
   }
 }

@@ -1,2 +1,3 @@
 /** Radiance fields: density, colour and parsing logits from encoded points and a conditioning code. @module */
 export * from "./mlp_field.ts";
+export * from "./create.ts";

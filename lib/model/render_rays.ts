@@ -34,6 +34,10 @@ export interface RayBatch {
 
 /** How a pass encodes its inputs and meets the background. */
 export interface PassOptions {
+  /** Sample positions are multiplied by this before the field sees them (1 / scene radius), so every
+   * backbone works in a box of about [-1, 1]^3 whatever the tracker's units. */
+  readonly positionScale: number;
+  /** Positional-encoding frequencies of xyz; ignored when the field reads raw xyz only (posDim 0). */
   readonly posFreqs: number;
   readonly dirFreqs: number;
   readonly viewDirs: boolean;
@@ -97,7 +101,8 @@ export function renderPass(
   const n = batch.n;
   if (tVals.length !== n * k) throw new Error(`tVals must be [${n}, ${k}]: got ${tVals.length} values`);
   const pts = samplePoints(batch.origins, batch.dirs, tVals, n, k);
-  const posEnc = positionalEncodingJs(pts, 3, options.posFreqs);
+  for (let i = 0; i < pts.length; i++) pts[i] *= options.positionScale;
+  const posEnc = field.dims.posDim > 0 ? positionalEncodingJs(pts, 3, options.posFreqs) : undefined;
   const dirNorms = new Float32Array(n);
   for (let r = 0; r < n; r++) {
     dirNorms[r] = Math.hypot(batch.dirs[3 * r], batch.dirs[3 * r + 1], batch.dirs[3 * r + 2]);
@@ -106,7 +111,7 @@ export function renderPass(
   const dirEnc = options.viewDirs ? encodeDirs(batch, k, options.dirFreqs) : undefined;
   const bgClass = options.backgroundClass ?? 0;
   return tf.tidy(() => {
-    const pos = tf.tensor2d(posEnc, [n * k, encodedDim(3, options.posFreqs)]);
+    const pos = posEnc ? tf.tensor2d(posEnc, [n * k, encodedDim(3, options.posFreqs)]) : undefined;
     const dir = dirEnc ? tf.tensor2d(dirEnc, [n * k, dirEnc.length / (n * k)]) : undefined;
     const xyz = tf.tensor2d(pts, [n * k, 3]);
     const out = field.apply({ xyz, pos, dir, aud });

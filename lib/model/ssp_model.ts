@@ -29,18 +29,17 @@ export class SspNerfModel implements Module {
   constructor(readonly config: SspNerfConfig, readonly dims: ModelDims) {
     const seed = config.train.seed * 1000;
     const a = config.audio;
-    this.audioNet = new AudioNet("audionet", {
-      inDim: dims.audioFeatureDim,
+    this.audioNet = new AudioNet("audionet", dims.audioFeatureDim, {
       dimAud: a.dimAud,
-      channels: a.convChannels,
+      convChannels: a.convChannels,
       seed: seed + 1,
     });
     this.audioAtt = a.smoothing.enabled
-      ? new AudioAttNet("audioatt", { dimAud: a.dimAud, seqLen: a.smoothing.seqLen, seed: seed + 2 })
+      ? new AudioAttNet("audioatt", a.dimAud, { seqLen: a.smoothing.seqLen, seed: seed + 2 })
       : null;
     const f = config.field;
     const fieldDims = {
-      posDim: encodedDim(3, f.posFreqs),
+      posDim: f.kind === "mlp" ? encodedDim(3, f.posFreqs) : 0,
       dirDim: f.viewDirs ? encodedDim(3, f.dirFreqs) : 0,
       audDim: a.dimAud,
       numClasses: config.parsing.enabled ? dims.numClasses : 0,
@@ -66,12 +65,12 @@ export class SspNerfModel implements Module {
    */
   encodeAudio(windows: tf.Tensor3D, smooth: boolean): tf.Tensor2D {
     return tf.tidy(() => {
-      const codes = this.audioNet.apply(windows); // [S, A]
+      const codes = this.audioNet.apply(windows) as tf.Tensor2D; // [S, A]
       if (!smooth || !this.audioAtt) {
         const mid = Math.floor(codes.shape[0] / 2);
         return codes.slice([mid, 0], [1, codes.shape[1]]);
       }
-      return this.audioAtt.apply(codes);
+      return this.audioAtt.apply(codes).reshape([1, codes.shape[1]]) as tf.Tensor2D;
     });
   }
 

@@ -77,6 +77,9 @@ export class Trainer {
   readonly optimizer: Adam;
   readonly near: number;
   readonly far: number;
+  /** Radius of the scene ball around the canonical origin: boundsMargin x the mean camera distance
+   * (scale-free across trackers' units). Positions are divided by it before the field sees them. */
+  readonly sceneRadius: number;
   readonly history: StepLog[] = [];
   private rng: Rng;
   private sampler: PixelSampler;
@@ -94,19 +97,15 @@ export class Trainer {
     this.optimizer = new Adam(this.model.params);
     this.rng = createRng(config.train.seed);
     this.sampler = createPixelSampler(config.pixelSampler);
-    const bounds = nearFarFromPoses(dataset.train.map((f) => f.c2w), {
-      radius: this.sceneRadius(dataset.train.map((f) => f.c2w)),
-    });
+    const c2ws = dataset.train.map((f) => f.c2w);
+    this.sceneRadius = config.points.boundsMargin * c2ws.reduce((s, m) => s + Math.hypot(m[3], m[7], m[11]), 0) /
+      c2ws.length;
+    const bounds = nearFarFromPoses(c2ws, { radius: this.sceneRadius });
     this.near = bounds.near;
     this.far = bounds.far;
     this.background = imageToFloat(dataset.background);
   }
 
-  /** Scene radius = boundsMargin x the mean camera distance (scale-free across trackers' units). */
-  private sceneRadius(c2ws: readonly Float32Array[]): number {
-    const mean = c2ws.reduce((s, m) => s + Math.hypot(m[3], m[7], m[11]), 0) / c2ws.length;
-    return this.config.points.boundsMargin * mean;
-  }
 
   /** Builds a trainer (model, optimizer, sampler) for a dataset and a config. */
   static create(dataset: Dataset, config: SspNerfConfig): Trainer {
@@ -131,7 +130,13 @@ export class Trainer {
 
   private passOptions(): PassOptions {
     const f = this.config.field;
-    return { posFreqs: f.posFreqs, dirFreqs: f.dirFreqs, viewDirs: f.viewDirs, background: this.config.background.mode };
+    return {
+      positionScale: 1 / this.sceneRadius,
+      posFreqs: f.kind === "mlp" ? f.posFreqs : 0,
+      dirFreqs: f.dirFreqs,
+      viewDirs: f.viewDirs,
+      background: this.config.background.mode,
+    };
   }
 
   /** Whether audio smoothing is active at the current step. */
