@@ -6,3 +6,4 @@ export * from "./checkpoint.ts";
 export * from "./evaluate.ts";
 export * from "./run.ts";
 export * from "./progress.ts";
+export * from "./render_video.ts";

@@ -1,1 +1,3 @@
-export {};
+/** Visualisation: SVG charts and standalone HTML reports. @module */
+export * from "./svg_chart.ts";
+export * from "./html_report.ts";

@@ -1,0 +1,12 @@
+/**
+ * Named run configurations of the experiments. `DEMO` is what `deno task demo` trains: the preset that
+ * reaches the best held-out quality on the 128x128 fixture within its time budget on 2 CPU cores.
+ * @module
+ */
+import { override, SMALL, type SspNerfConfig } from "../lib/config/mod.ts";
+
+/** The demo's configuration. */
+export const DEMO: SspNerfConfig = override(SMALL, { name: "demo" });
+
+/** Seconds of training the demo allows itself (the whole demo stays within about 10 minutes). */
+export const DEMO_TRAIN_SECONDS = 420;
