@@ -23,10 +23,11 @@ export function parseCli<S extends OptionSpec>(
       (v.default !== undefined ? ` (default: ${v.default})` : "")).join("\n");
   let values: Record<string, unknown>;
   try {
-    const options = Object.fromEntries(
-      Object.entries(spec).map(([k, v]) => [k, { type: v.type, default: v.default }]),
-    ) as Parameters<typeof parseArgs>[0] extends { options?: infer O } ? O : never;
-    values = parseArgs({ args, options: { ...options, help: { type: "boolean" } }, strict: true }).values;
+    const options: Record<string, { type: "string" | "boolean"; default?: string | boolean }> = {
+      help: { type: "boolean" },
+    };
+    for (const [k, v] of Object.entries(spec)) options[k] = { type: v.type, default: v.default };
+    values = parseArgs({ args, options, strict: true }).values;
   } catch (e) {
     console.error(`${e instanceof Error ? e.message : e}\n\n${help()}`);
     Deno.exit(2);

@@ -1,1 +1,10 @@
-export {};
+/**
+ * Input encodings of the radiance field: NeRF's frequency encoding (tfjs op and plain-JS twin).
+ * @module
+ */
+export {
+  encodedDim,
+  positionalEncoding,
+  positionalEncodingJs,
+  type PositionalEncodingOptions,
+} from "./positional_encoding.ts";

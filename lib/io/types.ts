@@ -5,7 +5,9 @@
 
 /** An 8-bit image, rows top to bottom, channels interleaved (HWC), RGB order for 3 channels. */
 export interface Image {
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
   /** 1 (grey), 3 (RGB) or 4 (RGBA). */
   readonly channels: 1 | 3 | 4;
@@ -15,7 +17,9 @@ export interface Image {
 
 /** Decoded audio: one Float32Array per channel, samples in [-1, 1]. */
 export interface Wav {
+  /** Samples per second (Hz). */
   readonly sampleRate: number;
+  /** One array per channel, all of the same length. */
   readonly channels: readonly Float32Array[];
 }
 
@@ -27,7 +31,10 @@ export type NpyDtype = "float32" | "float64" | "int32" | "int64" | "uint8";
 
 /** A NumPy array: C-order data and its shape. int64 data is held as a BigInt64Array. */
 export interface NpyArray {
+  /** Element type. */
   readonly dtype: NpyDtype;
+  /** Dimensions; `[]` for a 0-d (scalar) array. */
   readonly shape: readonly number[];
+  /** The elements in C (row-major) order; length = product of `shape`. */
   readonly data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 }

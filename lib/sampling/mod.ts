@@ -1,1 +1,34 @@
-export {};
+/**
+ * Sampling: which pixels a training step uses (pixel samplers) and where along each ray the field is
+ * queried (stratified and importance depths, points, interval lengths). Plain JS on typed arrays: the
+ * results are constants of the training graph.
+ * @module
+ */
+export { stratifiedSamples } from "./stratified.ts";
+export { importanceSamples, PDF_WEIGHT_FLOOR } from "./importance.ts";
+export { mergeSorted } from "./merge.ts";
+export { deltasFromT, type DeltasOptions, dirNorms, samplePoints } from "./points.ts";
+export {
+  checkSampleArgs,
+  createPixelSampler,
+  type PixelFeedback,
+  type PixelSampleContext,
+  type PixelSampler,
+  type PixelSamplerConfig,
+} from "./pixel_sampler.ts";
+export { uniformPixelSampler } from "./uniform_pixel_sampler.ts";
+export {
+  faceRectPixelRange,
+  faceRectPixelSampler,
+  type FaceRectSamplerOptions,
+} from "./face_rect_pixel_sampler.ts";
+export { largestRemainder } from "./largest_remainder.ts";
+export {
+  type SemanticAllocation,
+  semanticAllocation,
+  type SemanticAllocationOptions,
+  type SemanticDynamicSampler,
+  semanticDynamicSampler,
+  type SemanticDynamicSamplerOptions,
+  type SemanticSamplerState,
+} from "./semantic_dynamic_sampler.ts";

@@ -100,6 +100,6 @@ export async function renderAudioVideo(
       yield floatToImage(f.rgb, f.width, f.height);
     }
   }
-  await writeVideo(options.out, frames(), { fps: VIDEO_FPS, audio: options.wav, maxDurationS: n / VIDEO_FPS });
+  await writeVideo(options.out, frames(), { fps: VIDEO_FPS, audio: options.wav });
   return { frames: n, secondsPerFrame: (performance.now() - t0) / 1000 / Math.max(1, n) };
 }

@@ -1,0 +1,152 @@
+/**
+ * NeRF's frequency (positional) encoding gamma(x), as a tfjs op and as a plain-JS twin for inputs that
+ * are constants of the graph (sample points, view directions).
+ *
+ * Layout, as in NeRF's official code (`get_embedder`): for each point,
+ * ```
+ * [x, sin(2^0 x), cos(2^0 x), sin(2^1 x), cos(2^1 x), ..., sin(2^(L-1) x), cos(2^(L-1) x)]
+ * ```
+ * where x is the whole d-vector, so per frequency come the sines of all d coordinates, then their cosines.
+ * Frequencies are 2^k with NO factor pi (NeRF's and AD-NeRF's code; the NeRF paper writes sin(2^k pi x)
+ * for inputs in [-1, 1], but the released code uses `torch.sin(x * 2.**k)`).
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** Options of the positional encodings. */
+export interface PositionalEncodingOptions {
+  /** Prepend the raw input x to the sines and cosines (NeRF's `include_input`).
+   * @default {true} */
+  readonly includeInput?: boolean;
+}
+
+/**
+ * Width of the encoding: d (if the input is included) + 2 L d.
+ * @param dim Input dimension d.
+ * @param numFreqs Number of frequencies L.
+ * @param includeInput Whether x itself is included.
+ * @returns The encoded width.
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { encodedDim } from "./positional_encoding.ts";
+ * assertEquals(encodedDim(3, 10), 63); // NeRF's xyz encoding
+ * assertEquals(encodedDim(3, 4, false), 24);
+ * ```
+ */
+export function encodedDim(dim: number, numFreqs: number, includeInput = true): number {
+  checkArgs(dim, numFreqs);
+  return dim * ((includeInput ? 1 : 0) + 2 * numFreqs);
+}
+
+function checkArgs(dim: number, numFreqs: number): void {
+  if (!Number.isInteger(dim) || dim <= 0) throw new Error(`dim must be a positive integer: got ${dim}`);
+  if (!Number.isInteger(numFreqs) || numFreqs < 0) {
+    throw new Error(`numFreqs must be an integer >= 0: got ${numFreqs}`);
+  }
+}
+
+/**
+ * Positional encoding as a differentiable tfjs op (gradient w.r.t. x works on wasm):
+ * gamma(x) = [x, sin(2^k x), cos(2^k x) for k = 0..L-1], layout as in the module doc.
+ * tf.sin/tf.cos run at ~13M elements/s on wasm; for inputs that need no gradient prefer
+ * {@linkcode positionalEncodingJs}.
+ * @param x Inputs, shape [n, d].
+ * @param numFreqs Number of frequencies L >= 0.
+ * @param options See {@linkcode PositionalEncodingOptions}.
+ * @returns Encoding, shape [n, encodedDim(d, L, includeInput)].
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { assertAlmostEquals } from "@std/assert";
+ * import { initBackend } from "../backend/backend.ts";
+ * import { positionalEncoding } from "./positional_encoding.ts";
+ * await initBackend({ log: null });
+ * // x = pi/2, L = 2: [pi/2, sin(pi/2), cos(pi/2), sin(pi), cos(pi)] = [1.571, 1, 0, 0, -1]
+ * const e = positionalEncoding(tf.tensor2d([[Math.PI / 2]]), 2);
+ * const v = e.dataSync();
+ * [1.5708, 1, 0, 0, -1].forEach((want, i) => assertAlmostEquals(v[i], want, 1e-4));
+ * e.dispose();
+ * ```
+ */
+export function positionalEncoding(
+  x: tf.Tensor2D,
+  numFreqs: number,
+  options: PositionalEncodingOptions = {},
+): tf.Tensor2D {
+  if (x.rank !== 2) throw new Error(`x must be [n, d]: got [${x.shape}]`);
+  const [n, d] = x.shape;
+  const includeInput = options.includeInput ?? true;
+  if (encodedDim(d, numFreqs, includeInput) === 0) {
+    throw new Error("positionalEncoding with numFreqs 0 and includeInput false encodes nothing");
+  }
+  return tf.tidy(() => {
+    if (numFreqs === 0) return x.clone();
+    const freqs = tf.tensor3d(Float32Array.from({ length: numFreqs }, (_, k) => 2 ** k), [1, numFreqs, 1]);
+    const scaled = tf.mul(x.reshape([n, 1, d]), freqs); // [n, L, d]
+    // [n, L, 2, d] flattens to: per frequency, the sines of all coordinates then their cosines.
+    const sc = tf.stack([tf.sin(scaled), tf.cos(scaled)], 2).reshape([n, 2 * numFreqs * d]) as tf.Tensor2D;
+    return includeInput ? tf.concat([x, sc], 1) : sc;
+  });
+}
+
+/**
+ * The same encoding as {@linkcode positionalEncoding}, in plain JS on typed arrays, with one Math.sin and
+ * one Math.cos per coordinate; higher frequencies come from the double-angle recurrences
+ * sin 2a = 2 sin a cos a, cos 2a = 1 - 2 sin^2 a, evaluated in float64.
+ *
+ * Error of the recurrence: an angle error doubles per step and an error in sin^2 + cos^2 - 1 grows by at
+ * most 4 (the step maps it to 4 sin^2(a) times itself), so after k steps the error is at most about
+ * 4^k * 2^-52 (starting from Math.sin/cos's ~1 ulp): < 6e-11 for L = 10 (k <= 9) and < 1e-7 for L <= 14,
+ * below the float32 rounding (3e-8) of the output. Measured on 20,000 inputs in [-1.5, 1.5]: max error
+ * 1.3e-12 (L = 10), 3.8e-10 (L = 16), 1.7e-8 (L = 20). The same recurrence in float32 reaches 6.7e-4 at
+ * L = 10 and 0.19 at L = 16, which is why it runs in float64. Against wasm tf.sin/tf.cos of float32
+ * inputs the two agree to 3.3e-7 for L = 10; for 65,536 x 3 inputs and L = 10 this takes ~27 ms against
+ * ~215 ms for {@linkcode positionalEncoding} on wasm (measured on a loaded 2-core machine).
+ * @param x Inputs, [n, d] flattened (length n * d).
+ * @param dim Input dimension d.
+ * @param numFreqs Number of frequencies L >= 0.
+ * @param options See {@linkcode PositionalEncodingOptions}.
+ * @returns Encoding, [n, encodedDim(d, L, includeInput)] flattened.
+ * @example
+ * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
+ * import { positionalEncodingJs } from "./positional_encoding.ts";
+ * // x = pi/4, L = 2, no input: [sin(pi/4), cos(pi/4), sin(pi/2), cos(pi/2)] = [0.7071, 0.7071, 1, 0]
+ * const e = positionalEncodingJs(Float32Array.of(Math.PI / 4), 1, 2, { includeInput: false });
+ * [0.7071, 0.7071, 1, 0].forEach((want, i) => assertAlmostEquals(e[i], want, 1e-4));
+ * ```
+ */
+export function positionalEncodingJs(
+  x: Float32Array,
+  dim: number,
+  numFreqs: number,
+  options: PositionalEncodingOptions = {},
+): Float32Array {
+  const includeInput = options.includeInput ?? true;
+  const width = encodedDim(dim, numFreqs, includeInput);
+  if (width === 0) {
+    throw new Error("positionalEncodingJs with numFreqs 0 and includeInput false encodes nothing");
+  }
+  if (x.length % dim !== 0) throw new Error(`x must be [n, ${dim}] flattened: got length ${x.length}`);
+  const n = x.length / dim;
+  const out = new Float32Array(n * width);
+  const base = includeInput ? dim : 0;
+  for (let i = 0; i < n; i++) {
+    const row = i * width;
+    for (let j = 0; j < dim; j++) {
+      const a = x[i * dim + j];
+      if (includeInput) out[row + j] = a;
+      let s = Math.sin(a), c = Math.cos(a);
+      for (let k = 0; k < numFreqs; k++) {
+        const at = row + base + 2 * k * dim + j;
+        out[at] = s;
+        out[at + dim] = c;
+        const s2 = 2 * s * c;
+        c = 1 - 2 * s * s;
+        s = s2;
+      }
+    }
+  }
+  return out;
+}
