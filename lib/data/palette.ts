@@ -81,9 +81,10 @@ const key = (r: number, g: number, b: number) => (r << 16) | (g << 8) | b;
  * @returns RGB image.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parsingToImage, ADNERF4 } from "./palette.ts";
  * const img = parsingToImage(new Uint8Array([1]), 1, 1, ADNERF4);
- * console.assert(img.data[2] === 255 && img.data[0] === 0); // head: BGR (255,0,0) is RGB blue
+ * assert(img.data[2] === 255 && img.data[0] === 0); // head: BGR (255,0,0) is RGB blue
  * ```
  */
 export function parsingToImage(ids: Uint8Array, width: number, height: number, palette: Palette): Image {
@@ -131,19 +132,34 @@ export function imageToParsing(img: Image, palette: Palette, source = "parsing i
 }
 
 /**
- * Guesses the palette of a parsing image from its colours: the palette that contains every colour of
- * the image. Returns undefined when none does.
+ * The palettes that contain every colour of a parsing image, 4-class first. Two entries mean the image
+ * is ambiguous: it holds only colours the palettes share (white, and BGR (255,0,0): head in one, ears in
+ * the other).
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { matchingPalettes, parsingToImage, SSPNERF11 } from "./palette.ts";
+ * const img = parsingToImage(new Uint8Array([0, 7]), 2, 1, SSPNERF11); // background, lips
+ * assert(matchingPalettes(img).length === 1 && matchingPalettes(img)[0] === SSPNERF11);
+ * ```
  */
-export function detectPalette(img: Image): Palette | undefined {
+export function matchingPalettes(img: Image): Palette[] {
   const seen = new Set<number>();
   const c = img.channels;
   for (let i = 0; i < img.width * img.height; i++) {
     seen.add(key(img.data[c * i], img.data[c * i + 1], img.data[c * i + 2]));
   }
-  // A map holding only white and BGR (255,0,0) fits both palettes; the 4-class reading is tried first.
-  for (const p of [ADNERF4, SSPNERF11]) {
+  return [ADNERF4, SSPNERF11].filter((p) => {
     const colours = new Set(p.bgr.map(([b, g, r]) => key(r, g, b)));
-    if ([...seen].every((k) => colours.has(k))) return p;
-  }
-  return undefined;
+    return [...seen].every((k) => colours.has(k));
+  });
+}
+
+/**
+ * Guesses the palette of a parsing image from its colours: the palette that contains every colour of
+ * the image. Returns undefined when none does.
+ */
+export function detectPalette(img: Image): Palette | undefined {
+  // A map holding only white and BGR (255,0,0) fits both palettes; the 4-class reading is tried first.
+  return matchingPalettes(img)[0];
 }

@@ -2,7 +2,6 @@
  * The in-memory form of a talking-portrait dataset in the AD-NeRF / SSP-NeRF layout (see README).
  * @module
  */
-import type { Image } from "../io/types.ts";
 
 /** One frame's entry of `transforms_{train,val}.json`, normalised across the known variants. */
 export interface FrameMeta {
