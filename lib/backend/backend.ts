@@ -61,9 +61,10 @@ function describe(name: BackendName): string {
  * @returns The backend in use.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { initBackend } from "./backend.ts";
  * const info = await initBackend({ log: null });
- * console.assert(info.name === "wasm" || info.name === "cpu");
+ * assert(info.name === "wasm" || info.name === "cpu");
  * ```
  */
 export async function initBackend(options: BackendOptions = {}): Promise<BackendInfo> {

@@ -166,9 +166,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * patch holding `kind` replaces its whole object (the other fields belong to another variant).
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { override, TINY } from "./mod.ts";
  * const c = override(TINY, { train: { steps: 2 } });
- * console.assert(c.train.steps === 2 && c.train.lr === TINY.train.lr);
+ * assert(c.train.steps === 2 && c.train.lr === TINY.train.lr);
  * ```
  */
 export function override<T>(base: T, patch: DeepPartial<T>, path = "config"): T {

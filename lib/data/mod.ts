@@ -11,15 +11,8 @@
  */
 export * from "./types.ts";
 export * from "./palette.ts";
-export {
-  AUDIO_WINDOW,
-  type Dataset,
-  DEFAULT_MAX_CACHE_BYTES,
-  FRAME_FOLDERS,
-  loadDataset,
-  type LoadDatasetOptions,
-  validateDataset,
-} from "./dataset.ts";
+export { type Dataset, loadDataset, validateDataset } from "./dataset.ts";
+export { AUDIO_WINDOW, DEFAULT_MAX_CACHE_BYTES, FRAME_FOLDERS, type LoadDatasetOptions } from "./check.ts";
 export { DatasetError, MAX_LISTED_PROBLEMS } from "./problems.ts";
 export {
   collectTransforms,

@@ -22,9 +22,10 @@ function extensionOf(base: string): string {
  * @returns A path that does not collide with other writers (process id + random suffix).
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { tempPathBeside } from "./atomic.ts";
  * const t = tempPathBeside("out/clip.mp4");
- * console.assert(t.startsWith("out/.clip.mp4.tmp-") && t.endsWith(".mp4"));
+ * assert(t.startsWith("out/.clip.mp4.tmp-") && t.endsWith(".mp4"));
  * ```
  */
 export function tempPathBeside(path: string): string {
@@ -48,10 +49,11 @@ function toBytes(data: Uint8Array | string): Uint8Array {
  * @param data Bytes, or a string written as UTF-8.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { writeFileAtomic } from "./atomic.ts";
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/a/b/note.txt`, "hello");
- * console.assert(await Deno.readTextFile(`${dir}/a/b/note.txt`) === "hello");
+ * assert(await Deno.readTextFile(`${dir}/a/b/note.txt`) === "hello");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -119,9 +119,10 @@ export interface FfmpegPathOptions {
  * @returns A path (or the bare name `ffmpeg`) usable with `Deno.Command`.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { ffmpegPath } from "./ffmpeg.ts";
  * const ff = await ffmpegPath();
- * console.assert(ff.length > 0);
+ * assert(ff.length > 0);
  * ```
  */
 export function ffmpegPath(options: FfmpegPathOptions = {}): Promise<string> {

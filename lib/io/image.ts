@@ -54,9 +54,10 @@ function unpackBits(data: ArrayLike<number>, width: number, height: number, dept
  * @returns An image with 1 (grey), 3 (RGB) or 4 (RGBA) channels.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { decodePng, encodePng } from "./image.ts";
  * const img = { width: 2, height: 1, channels: 1 as const, data: new Uint8Array([0, 200]) };
- * console.assert(decodePng(encodePng(img)).data[1] === 200);
+ * assert(decodePng(encodePng(img)).data[1] === 200);
  * ```
  */
 export function decodePng(bytes: Uint8Array, source = "png bytes"): Image {
@@ -234,9 +235,10 @@ export async function writeImage(path: string, img: Image, options: WriteImageOp
  * @returns An RGB image.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { toRgb } from "./image.ts";
  * const rgb = toRgb({ width: 1, height: 1, channels: 1, data: new Uint8Array([7]) });
- * console.assert(rgb.channels === 3 && rgb.data.join() === "7,7,7");
+ * assert(rgb.channels === 3 && rgb.data.join() === "7,7,7");
  * ```
  */
 export function toRgb(img: Image): Image {
@@ -273,9 +275,10 @@ export function imageToFloat(img: Image): Float32Array {
  * @returns An RGB image.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { floatToImage } from "./image.ts";
  * const img = floatToImage(new Float32Array([-1, 0.5, 2]), 1, 1);
- * console.assert(img.data.join() === "0,128,255");
+ * assert(img.data.join() === "0,128,255");
  * ```
  */
 export function floatToImage(data: Float32Array, width: number, height: number): Image {
@@ -357,9 +360,10 @@ function axisWeights(
  * @returns A new image with the same channels.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { resizeImage } from "./image.ts";
  * const img = { width: 2, height: 2, channels: 1 as const, data: new Uint8Array([0, 100, 200, 40]) };
- * console.assert(resizeImage(img, 1, 1).data[0] === 85); // area: the mean of the four
+ * assert(resizeImage(img, 1, 1).data[0] === 85); // area: the mean of the four
  * ```
  */
 export function resizeImage(img: Image, width: number, height: number, options: ResizeOptions = {}): Image {

@@ -5,9 +5,10 @@
  * atomic (temporary file beside the destination, then rename).
  *
  * ```ts
+ * import { assert } from "@std/assert";
  * import * as io from "./mod.ts";
  * const npy = io.encodeNpy({ dtype: "float32", shape: [2], data: new Float32Array([1, 2]) });
- * console.assert(io.decodeNpy(npy).data[1] === 2);
+ * assert(io.decodeNpy(npy).data[1] === 2);
  * ```
  * @module
  */

@@ -110,9 +110,10 @@ function parseHeader(text: string, src: string): { descr: string; fortran: boole
  * @returns dtype, shape and a C-order copy of the data (int64 as BigInt64Array, bool as uint8).
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { decodeNpy, encodeNpy } from "./npy.ts";
  * const a = decodeNpy(encodeNpy({ dtype: "float32", shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) }));
- * console.assert(a.shape.join() === "2,2" && a.data[3] === 4);
+ * assert(a.shape.join() === "2,2" && a.data[3] === 4);
  * ```
  */
 export function decodeNpy(bytes: Uint8Array, source = "npy bytes"): NpyArray {
@@ -178,9 +179,10 @@ function shapeRepr(shape: readonly number[]): string {
  * @returns The file's bytes.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { encodeNpy } from "./npy.ts";
  * const b = encodeNpy({ dtype: "uint8", shape: [3], data: new Uint8Array([1, 2, 3]) });
- * console.assert(b.length === 128 + 3); // 128-byte header, then the data
+ * assert(b.length === 128 + 3); // 128-byte header, then the data
  * ```
  */
 export function encodeNpy(arr: NpyArray): Uint8Array {

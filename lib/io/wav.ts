@@ -71,10 +71,11 @@ function parseFmt(view: DataView, at: number, size: number, src: string): FmtChu
  *   full scale is [-1, 1); float samples are returned as stored.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { decodeWav, encodeWav } from "./wav.ts";
  * const wav = { sampleRate: 8000, channels: [new Float32Array([0, 0.5, -1])] };
  * const back = decodeWav(encodeWav(wav, "pcm16"));
- * console.assert(back.sampleRate === 8000 && back.channels[0][1] === 0.5);
+ * assert(back.sampleRate === 8000 && back.channels[0][1] === 0.5);
  * ```
  */
 export function decodeWav(bytes: Uint8Array, source = "wav bytes"): Wav {
@@ -166,9 +167,10 @@ function quantise(x: number, scale: number): number {
  * @returns The file's bytes.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { encodeWav } from "./wav.ts";
  * const bytes = encodeWav({ sampleRate: 16000, channels: [new Float32Array(10)] });
- * console.assert(bytes.length === 44 + 20); // 44-byte header, 10 x 2 bytes
+ * assert(bytes.length === 44 + 20); // 44-byte header, 10 x 2 bytes
  * ```
  */
 export function encodeWav(wav: Wav, format: WavFormat = "pcm16"): Uint8Array {
@@ -262,9 +264,10 @@ export async function writeWav(path: string, wav: Wav, format: WavFormat = "pcm1
  * @returns A new Float32Array (a copy even for mono input).
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { toMono } from "./wav.ts";
  * const m = toMono({ sampleRate: 1, channels: [new Float32Array([1, 0]), new Float32Array([0, 0])] });
- * console.assert(m[0] === 0.5 && m[1] === 0);
+ * assert(m[0] === 0.5 && m[1] === 0);
  * ```
  */
 export function toMono(wav: Wav): Float32Array {
@@ -326,9 +329,10 @@ const MAX_PHASES = 2048;
  *   rates are equal.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { resample } from "./wav.ts";
  * const y = resample(new Float32Array(441).fill(0.25), 44100, 16000);
- * console.assert(y.length === 160 && Math.abs(y[80] - 0.25) < 1e-6);
+ * assert(y.length === 160 && Math.abs(y[80] - 0.25) < 1e-6);
  * ```
  */
 export function resample(

@@ -22,9 +22,10 @@ export interface Rng {
  * @param seed Any 32-bit integer.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { createRng } from "./rng.ts";
  * const a = createRng(7), b = createRng(7);
- * console.assert(a.next() === b.next());
+ * assert(a.next() === b.next());
  * ```
  */
 export function createRng(seed: number): Rng {

@@ -25,7 +25,9 @@ export function largestRemainder(weights: ArrayLike<number>, total: number): Int
   let sum = 0;
   for (let k = 0; k < n; k++) {
     const w = weights[k];
-    if (!(w >= 0) || !Number.isFinite(w)) throw new Error(`weights must be finite and >= 0: weight ${k} is ${w}`);
+    if (!(w >= 0) || !Number.isFinite(w)) {
+      throw new Error(`weights must be finite and >= 0: weight ${k} is ${w}`);
+    }
     sum += w;
   }
   const out = new Int32Array(n);

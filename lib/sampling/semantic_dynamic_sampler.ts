@@ -268,13 +268,18 @@ export function semanticDynamicSampler(options: SemanticDynamicSamplerOptions = 
         const s = idx.start[k], a = idx.area[k];
         for (let j = 0; j < perClass[k]; j++) out[at++] = idx.ids[s + rng.int(a)];
       }
-      last = Array.from({ length: ema.length }, (_, k) => (count > 0 && k < perClass.length ? perClass[k] / count : 0));
+      last = Array.from(
+        { length: ema.length },
+        (_, k) => (count > 0 && k < perClass.length ? perClass[k] / count : 0),
+      );
       return out;
     },
     update(feedback: PixelFeedback): void {
       const { frame, pixelIds, errors } = feedback;
       if (pixelIds.length !== errors.length) {
-        throw new Error(`feedback pixelIds and errors must align: got ${pixelIds.length} and ${errors.length}`);
+        throw new Error(
+          `feedback pixelIds and errors must align: got ${pixelIds.length} and ${errors.length}`,
+        );
       }
       const parsing = frame.parsing;
       if (!parsing) return;
@@ -284,7 +289,9 @@ export function semanticDynamicSampler(options: SemanticDynamicSamplerOptions = 
       for (let i = 0; i < pixelIds.length; i++) {
         const id = pixelIds[i], e = errors[i];
         if (!Number.isInteger(id) || id < 0 || id >= parsing.length) {
-          throw new Error(`feedback pixel id ${id} (ray ${i}) is outside the ${frame.width}x${frame.height} frame`);
+          throw new Error(
+            `feedback pixel id ${id} (ray ${i}) is outside the ${frame.width}x${frame.height} frame`,
+          );
         }
         if (!(e >= 0 && Number.isFinite(e))) {
           throw new Error(`feedback errors must be finite and >= 0: ray ${i} has ${e}`);

@@ -1,4 +1,11 @@
-import { assert, assertAlmostEquals, assertEquals, assertLess, assertNotEquals, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertLess,
+  assertNotEquals,
+  assertThrows,
+} from "@std/assert";
 import { createRng } from "../nn/rng.ts";
 import { createPixelSampler, type PixelSampleContext } from "./pixel_sampler.ts";
 import { semanticAllocation, semanticDynamicSampler } from "./semantic_dynamic_sampler.ts";
@@ -205,7 +212,8 @@ Deno.test("rejects bad options and feedback", () => {
   assertThrows(() => semanticDynamicSampler({ allocation: "pixels" as "area" }), Error, "allocation");
   assertThrows(() => semanticDynamicSampler({ initialError: -1 }), Error, "initialError");
   const s = semanticDynamicSampler();
-  const bad = (pixelIds: Int32Array, errors: Float32Array) => () => s.update({ frame: FRAME, pixelIds, errors });
+  const bad = (pixelIds: Int32Array, errors: Float32Array) => () =>
+    s.update({ frame: FRAME, pixelIds, errors });
   assertThrows(bad(Int32Array.of(0, 1), Float32Array.of(1)), Error, "align");
   assertThrows(bad(Int32Array.of(0), Float32Array.of(NaN)), Error, "finite");
   assertThrows(bad(Int32Array.of(W * H), Float32Array.of(1)), Error, "outside");
@@ -217,11 +225,22 @@ Deno.test("semanticAllocation: even split when all scores vanish, nothing when n
   assertEquals(Array.from(semanticAllocation([3, 0, 5], [0, 9, 0], { floor: 0.5 })), [0.5, 0, 0.5]);
   assertEquals(Array.from(semanticAllocation([0, 0], [1, 1])), [0, 0]);
   // beta 0: every present class scores 1.
-  assertEquals(Array.from(semanticAllocation([1, 2, 3, 0], [0.1, 5, 0, 1], { beta: 0 })), [1 / 3, 1 / 3, 1 / 3, 0]);
+  assertEquals(Array.from(semanticAllocation([1, 2, 3, 0], [0.1, 5, 0, 1], { beta: 0 })), [
+    1 / 3,
+    1 / 3,
+    1 / 3,
+    0,
+  ]);
 });
 
 Deno.test("createPixelSampler builds the semantic dynamic sampler from its config", () => {
-  const s = createPixelSampler({ kind: "semanticDynamic", allocation: "area", beta: 1, floor: 0, emaRate: 0.1 });
+  const s = createPixelSampler({
+    kind: "semanticDynamic",
+    allocation: "area",
+    beta: 1,
+    floor: 0,
+    emaRate: 0.1,
+  });
   assertEquals(s.kind, "semanticDynamic");
   assert(typeof s.update === "function");
   assertEquals(classCounts(s.sample(FRAME, 200, createRng(9))), [146, 0, 0, 50, 0, 4]);

@@ -1,1 +1,29 @@
-export {};
+/**
+ * Torso modules: SSP-NeRF's pose-conditioned deformation of sample points ([ours] reconstruction), a
+ * RAD-NeRF-style image-space torso as a cheap alternative, the pose code that conditions both, the
+ * deformation penalty, torso weights from parsing probabilities, and the config/factory.
+ * @module
+ */
+export {
+  POSE_CODE_DIM,
+  poseCode,
+  poseCodeFromC2w,
+  poseCodeNormalization,
+  type PoseCodeOptions,
+} from "./pose_code.ts";
+export { ConditionedMlp, type ConditionedMlpDims, type ConditionedMlpOptions } from "./conditioned_mlp.ts";
+export { DeformationField3d, type DeformationField3dOptions } from "./deformation_field.ts";
+export { deformationPenalty } from "./deformation_penalty.ts";
+export { TORSO_CLASSES, torsoWeightFromParsing } from "./torso_weight.ts";
+export { Torso2d, type Torso2dOptions, type Torso2dOutputs } from "./torso2d.ts";
+export { compositeTorso2d } from "./composite.ts";
+export {
+  DEFORM3D_DEFAULTS,
+  type Deform3dTorsoConfig,
+  IMAGE2D_DEFAULTS,
+  type Image2dTorsoConfig,
+  NO_TORSO,
+  type NoTorsoConfig,
+  type TorsoConfig,
+} from "./config.ts";
+export { createTorso, type CreateTorsoOptions, type Torso } from "./create.ts";

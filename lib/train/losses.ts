@@ -17,11 +17,12 @@ export function mseLoss(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
  * @param labels Class id per ray, n entries.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import * as tf from "@tensorflow/tfjs";
  * import { semanticLoss } from "./losses.ts";
  * const l = semanticLoss(tf.tensor2d([[0.5, 0.5], [0.9, 0.1]]), Int32Array.of(1, 0));
  * // -(log 0.5 + log 0.9) / 2 = 0.3993
- * console.assert(Math.abs(l.dataSync()[0] - 0.3993) < 1e-3);
+ * assert(Math.abs(l.dataSync()[0] - 0.3993) < 1e-3);
  * ```
  */
 export function semanticLoss(probs: tf.Tensor2D, labels: Int32Array, eps = 1e-6): tf.Scalar {

@@ -47,12 +47,13 @@ function formatValue(v: number | string): string {
  * Creates a progress reporter for `total` units.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { createProgress } from "./progress.ts";
  * const lines: string[] = [];
  * const p = createProgress(10, { write: (t) => lines.push(t), inPlace: false, every: 5, now: () => 0 });
  * for (let i = 1; i <= 10; i++) p.update(i, { loss: 0.5 });
  * p.finish();
- * console.assert(lines.length === 2 && lines[1].includes("10/10"));
+ * assert(lines.length === 2 && lines[1].includes("10/10"));
  * ```
  */
 export function createProgress(total: number, options: ProgressOptions = {}): Progress {

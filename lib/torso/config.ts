@@ -1,0 +1,77 @@
+/**
+ * Configuration of the torso: none, SSP-NeRF's 3-D deformation, or a RAD-NeRF-style 2-D image layer.
+ * @module
+ */
+
+/** No torso module: the field models the torso as it models the head (rigid with the canonical head). */
+export interface NoTorsoConfig {
+  readonly kind: "none";
+}
+
+/** SSP-NeRF's torso deformation of the sample points ([ours] reconstruction; `DeformationField3d`). */
+export interface Deform3dTorsoConfig {
+  readonly kind: "deform3d";
+  /** Width of the hidden layers of the deformation MLP. */
+  readonly width: number;
+  /** Number of hidden layers of the deformation MLP (>= 1). */
+  readonly depth: number;
+  /** Positional-encoding frequencies of the sample point (in the normalised scene box). */
+  readonly posFreqs: number;
+  /** Positional-encoding frequencies of the pose code. */
+  readonly poseFreqs: number;
+  /** Weight of the deformation penalty mean(w |dx|^2) in the loss; 0 turns it off. */
+  readonly penalty: number;
+  /**
+   * Per-point weight w of the offset, x' = x + w dx: "parsing" = probability of the torso-like classes
+   * from the parsing branch at the point (`torsoWeightFromParsing`), so the head stays rigid; "none" =
+   * w = 1 (every point may move: the deformation must learn to leave the head alone).
+   */
+  readonly weighting: "parsing" | "none";
+}
+
+/** RAD-NeRF-style image-space torso, composited between the head and the background (`Torso2d`). */
+export interface Image2dTorsoConfig {
+  readonly kind: "image2d";
+  /** Width of the hidden layers of the offset and colour MLPs. */
+  readonly width: number;
+  /** Number of hidden layers of each MLP (>= 1). */
+  readonly depth: number;
+  /** Positional-encoding frequencies of the pixel coordinates in [-1, 1]^2. */
+  readonly posFreqs: number;
+  /** Positional-encoding frequencies of the pose code. */
+  readonly poseFreqs: number;
+}
+
+/** The torso configuration; `kind` selects the module. */
+export type TorsoConfig = NoTorsoConfig | Deform3dTorsoConfig | Image2dTorsoConfig;
+
+/** No torso module. */
+export const NO_TORSO: NoTorsoConfig = { kind: "none" };
+
+/**
+ * CPU-sized defaults of the 3-D deformation: a 3 x 64 MLP (14.5k weights with 6 position and 4 pose
+ * frequencies: small next to the field, as the deformation is smooth), penalty 0.01 (a soft prior:
+ * an offset of 0.05 scene radii costs 2.5e-5, well below a typical photometric MSE of 1e-3, so the
+ * penalty only settles directions the images do not constrain), weighted by the parsing branch.
+ */
+export const DEFORM3D_DEFAULTS: Deform3dTorsoConfig = {
+  kind: "deform3d",
+  width: 64,
+  depth: 3,
+  posFreqs: 6,
+  poseFreqs: 4,
+  penalty: 0.01,
+  weighting: "parsing",
+};
+
+/**
+ * CPU-sized defaults of the image-space torso: two 2 x 32 MLPs, 8 coordinate frequencies (RAD-NeRF: 10,
+ * plus a hash grid that is left out here) and 4 pose frequencies (as RAD-NeRF).
+ */
+export const IMAGE2D_DEFAULTS: Image2dTorsoConfig = {
+  kind: "image2d",
+  width: 32,
+  depth: 2,
+  posFreqs: 8,
+  poseFreqs: 4,
+};

@@ -1,0 +1,51 @@
+import { assertEquals, assertThrows } from "@std/assert";
+import { initBackend } from "../backend/backend.ts";
+import { countParams } from "../nn/module.ts";
+import { DEFORM3D_DEFAULTS, IMAGE2D_DEFAULTS, NO_TORSO, type TorsoConfig } from "./config.ts";
+import { createTorso } from "./create.ts";
+import { DeformationField3d } from "./deformation_field.ts";
+import { POSE_CODE_DIM } from "./pose_code.ts";
+import { Torso2d } from "./torso2d.ts";
+
+await initBackend({ log: null });
+
+Deno.test("createTorso builds each kind with the config's sizes", () => {
+  assertEquals(createTorso(NO_TORSO, POSE_CODE_DIM), { kind: "none", module: null });
+  const d = createTorso(DEFORM3D_DEFAULTS, POSE_CODE_DIM, { seed: 4 });
+  assertEquals(d.kind, "deform3d");
+  if (d.kind !== "deform3d") throw new Error("unreachable");
+  assertEquals(d.module instanceof DeformationField3d, true);
+  assertEquals(d.config, DEFORM3D_DEFAULTS);
+  // PE(x): 3 (1 + 12) = 39, PE(p): 6 (1 + 8) = 54; l0f 39x64+64, l0c 54x64, l1, l2 64x64+64, out 64x3+3.
+  assertEquals(countParams(d.module), 2560 + 3456 + 2 * 4160 + 195);
+  const i = createTorso(IMAGE2D_DEFAULTS, POSE_CODE_DIM, { name: "body" });
+  assertEquals(i.module instanceof Torso2d, true);
+  assertEquals(
+    [...i.module!.params.keys()].every((k) => k.startsWith("body.deform.") || k.startsWith("body.color.")),
+    true,
+  );
+  // PE(u): 2 (1 + 16) = 34; per MLP: l0f 34x32+32, l0c 54x32, l1 32x32+32; out 32x2+2 (offset), 32x4+4 (colour).
+  assertEquals(countParams(i.module!), 2 * (1120 + 1728 + 1056) + 66 + 132);
+  d.module.dispose();
+  i.module!.dispose();
+});
+
+Deno.test("createTorso seeds the weights and rejects bad configs", () => {
+  const a = createTorso(IMAGE2D_DEFAULTS, 6, { seed: 9, name: "sa" });
+  const b = createTorso(IMAGE2D_DEFAULTS, 6, { seed: 9, name: "sb" });
+  assertEquals(
+    [...a.module!.params.values()].map((v) => Array.from(v.dataSync())),
+    [...b.module!.params.values()].map((v) => Array.from(v.dataSync())),
+  );
+  a.module!.dispose();
+  b.module!.dispose();
+  assertThrows(() => createTorso({ ...DEFORM3D_DEFAULTS, penalty: -1 }, 6), Error, "penalty");
+  assertThrows(
+    () => createTorso({ ...DEFORM3D_DEFAULTS, weighting: "mask" } as unknown as TorsoConfig, 6),
+    Error,
+    "weighting",
+  );
+  assertThrows(() => createTorso({ ...IMAGE2D_DEFAULTS, width: 0 }, 6), Error, "width");
+  assertThrows(() => createTorso(IMAGE2D_DEFAULTS, 0), Error, "poseDim");
+  assertThrows(() => createTorso({ kind: "mesh" } as unknown as TorsoConfig, 6), Error, "unknown torso kind");
+});
