@@ -49,7 +49,9 @@ const seed = int("seed", values.seed, 0)!;
 const numFrames = int("frames", values.frames, 2);
 const pauseSeconds = Number(values.pause);
 if (!(pauseSeconds >= 0)) {
-  console.error(`make_fixture: --pause must be a number of seconds >= 0: got ${JSON.stringify(values.pause)}`);
+  console.error(
+    `make_fixture: --pause must be a number of seconds >= 0: got ${JSON.stringify(values.pause)}`,
+  );
   Deno.exit(2);
 }
 
@@ -72,6 +74,10 @@ const summary = await generatePortraitDataset(values.out, {
 });
 console.log(
   `wrote ${summary.numFrames} frames (${summary.numTrain} train, ${summary.numVal} val), ` +
-    `${summary.files} files, ${(summary.bytes / 1e6).toFixed(2)} MB, audio ${summary.audioSeconds.toFixed(2)} s, ` +
-    `in ${(summary.elapsedMs / 1000).toFixed(1)} s (${(summary.elapsedMs / summary.numFrames).toFixed(0)} ms/frame)`,
+    `${summary.files} files, ${(summary.bytes / 1e6).toFixed(2)} MB, audio ${
+      summary.audioSeconds.toFixed(2)
+    } s, ` +
+    `in ${(summary.elapsedMs / 1000).toFixed(1)} s (${
+      (summary.elapsedMs / summary.numFrames).toFixed(0)
+    } ms/frame)`,
 );

@@ -6,6 +6,8 @@
  * of this tree; nothing reads globals, `Deno.args` or the environment.
  * @module
  */
+import type { PixelSamplerConfig } from "../sampling/pixel_sampler.ts";
+import type { TorsoConfig } from "../torso/config.ts";
 
 /** The radiance field's backbone and sizes: one of the backbone kinds. */
 export type FieldConfig = MlpFieldConfig | TriplaneFieldConfig;
@@ -90,10 +92,10 @@ export interface PointSamplingConfig {
   readonly boundsMargin: number;
 }
 
-/** Which pixels of a training frame become rays. */
-export type PixelSamplerConfig =
-  | { readonly kind: "uniform" }
-  | { readonly kind: "faceRect"; readonly insideFraction: number };
+/** Which pixels of a training frame become rays (uniform | faceRect | semanticDynamic). */
+export type { PixelSamplerConfig } from "../sampling/pixel_sampler.ts";
+/** How the torso, which does not follow the head, is modelled (none | deform3d | image2d). */
+export type { TorsoConfig } from "../torso/config.ts";
 
 /** The parsing (semantic) branch. */
 export interface ParsingConfig {
@@ -141,6 +143,11 @@ export interface RenderConfig {
 /** A complete run configuration. */
 export interface SspNerfConfig {
   readonly name: string;
+  /** "unified": one field renders head and torso (SSP-NeRF); "twoNerf": AD-NeRF's head field plus a
+   * pose-conditioned torso field rendered behind it. */
+  readonly architecture: "unified" | "twoNerf";
+  /** Torso module of the unified field. */
+  readonly torso: TorsoConfig;
   readonly field: FieldConfig;
   readonly audio: AudioConfig;
   readonly points: PointSamplingConfig;

@@ -62,9 +62,48 @@ export function validateConfig(c: SspNerfConfig, source = "config"): void {
   posInt("points.numCoarse", c.points.numCoarse);
   nonNegInt("points.numFine", c.points.numFine);
   nonNeg("points.boundsMargin", c.points.boundsMargin);
-  if (c.pixelSampler.kind === "faceRect") {
-    const f = c.pixelSampler.insideFraction;
-    if (!(f >= 0 && f <= 1)) problems.push(`pixelSampler.insideFraction must be in [0, 1]: got ${f}`);
+  if (c.architecture !== "unified" && c.architecture !== "twoNerf") {
+    problems.push(`architecture must be "unified" or "twoNerf": got ${JSON.stringify(c.architecture)}`);
+  }
+  const ps = c.pixelSampler;
+  switch (ps.kind) {
+    case "uniform":
+      break;
+    case "faceRect": {
+      const f = ps.insideFraction ?? 0.95;
+      if (!(f >= 0 && f <= 1)) problems.push(`pixelSampler.insideFraction must be in [0, 1]: got ${f}`);
+      break;
+    }
+    case "semanticDynamic":
+      if (!["error", "area", "errorArea"].includes(ps.allocation)) {
+        problems.push(`pixelSampler.allocation must be error, area or errorArea: got ${JSON.stringify(ps.allocation)}`);
+      }
+      nonNeg("pixelSampler.beta", ps.beta);
+      if (!(ps.floor >= 0 && ps.floor <= 1)) problems.push(`pixelSampler.floor must be in [0, 1]: got ${ps.floor}`);
+      if (!(ps.emaRate > 0 && ps.emaRate <= 1)) problems.push(`pixelSampler.emaRate must be in (0, 1]: got ${ps.emaRate}`);
+      break;
+    default:
+      problems.push(`pixelSampler.kind must be uniform, faceRect or semanticDynamic: got ${JSON.stringify((ps as { kind: unknown }).kind)}`);
+  }
+  const t = c.torso;
+  switch (t.kind) {
+    case "none":
+      break;
+    case "deform3d":
+    case "image2d":
+      posInt("torso.width", t.width);
+      posInt("torso.depth", t.depth);
+      nonNegInt("torso.posFreqs", t.posFreqs);
+      nonNegInt("torso.poseFreqs", t.poseFreqs);
+      if (t.kind === "deform3d") {
+        nonNeg("torso.penalty", t.penalty);
+        if (t.weighting !== "parsing" && t.weighting !== "none") {
+          problems.push(`torso.weighting must be "parsing" or "none": got ${JSON.stringify(t.weighting)}`);
+        }
+      }
+      break;
+    default:
+      problems.push(`torso.kind must be none, deform3d or image2d: got ${JSON.stringify((t as { kind: unknown }).kind)}`);
   }
   nonNeg("parsing.lambdaSem", c.parsing.lambdaSem);
   nonNegInt("train.steps", c.train.steps);

@@ -5,6 +5,7 @@
  */
 import type { FieldConfig } from "../config/config.ts";
 import { type FieldDims, MlpField, type RadianceField } from "./mlp_field.ts";
+import { TriplaneField } from "./triplane_field.ts";
 
 /**
  * Builds the field a config names.
@@ -18,6 +19,6 @@ export function createField(name: string, config: FieldConfig, dims: FieldDims, 
     case "mlp":
       return new MlpField(name, config, dims, seed);
     case "triplane":
-      throw new Error(`${name}: the triplane backbone is being added (issue 8); use field.kind "mlp"`);
+      return new TriplaneField(name, config, dims, seed);
   }
 }

@@ -1,15 +1,16 @@
 /**
- * One rendering pass along a batch of rays: points at given depths -> field -> weights -> pixel values.
+ * One rendering pass of one radiance field along a batch of rays: points at given depths -> (optional
+ * torso deformation) -> field -> weights -> pixel values.
  *
  * The sample points are constants of the graph (no gradient flows into where we sample), so points,
  * their positional encoding and the interval lengths are computed in plain JS on typed arrays, which is
- * several times faster than tf.sin/cos on wasm (DESIGN.md); only the field and the compositing are
- * tensors.
+ * several times faster than tf.sin/cos on wasm (DESIGN.md). With a deformation the deformed points carry
+ * a gradient, so they are encoded with tensor ops instead.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { RadianceField } from "../field/mod.ts";
-import { encodedDim, positionalEncodingJs } from "../encoding/mod.ts";
+import { encodedDim, positionalEncoding, positionalEncodingJs } from "../encoding/mod.ts";
 import { deltasFromT, samplePoints } from "../sampling/mod.ts";
 import {
   compositeOverBackground,
@@ -20,6 +21,7 @@ import {
   renderSemantics,
   weightsFromDensity,
 } from "../render/mod.ts";
+import { type DeformationField3d, torsoWeightFromParsing } from "../torso/mod.ts";
 
 /** Rays of one batch, as plain arrays. */
 export interface RayBatch {
@@ -32,6 +34,18 @@ export interface RayBatch {
   readonly background: Float32Array;
 }
 
+/** A torso deformation applied to the sample points before the field sees them. */
+export interface PassDeformation {
+  readonly module: DeformationField3d;
+  /** Pose code of the frame, [1, P]. */
+  readonly pose: tf.Tensor2D;
+  /** "parsing": dx is scaled per point by the field's own torso+neck probability there (evaluated at the
+   * undeformed point, as a constant); "none": every point is deformed. */
+  readonly weighting: "parsing" | "none";
+  /** Class ids counted as torso (e.g. neck and torso). */
+  readonly torsoClasses: readonly number[];
+}
+
 /** How a pass encodes its inputs and meets the background. */
 export interface PassOptions {
   /** Sample positions are multiplied by this before the field sees them (1 / scene radius), so every
@@ -41,24 +55,31 @@ export interface PassOptions {
   readonly posFreqs: number;
   readonly dirFreqs: number;
   readonly viewDirs: boolean;
-  /** "lastSample" (AD-NeRF: the last sample is opaque and takes the background colour) or "alpha". */
-  readonly background: "lastSample" | "alpha";
+  /** "lastSample" (AD-NeRF: the last sample is opaque and takes the background colour), "alpha"
+   * (composite over the background), or "none" (foreground only: premultiplied colour and opacity, for a
+   * layer that something else is composited behind). */
+  readonly background: "lastSample" | "alpha" | "none";
   /** Index of the background class in parsing maps (0 in both known palettes). */
   readonly backgroundClass?: number;
 }
 
 /** Outputs of one pass, keyed by the shared vocabulary. */
 export interface PassOutputs {
-  /** [n, 3] */
+  /** [n, 3]; premultiplied foreground when the background is "none". */
   readonly rgb: tf.Tensor2D;
   /** Expected depth, [n]. */
   readonly depth: tf.Tensor1D;
   /** Accumulated opacity of the field itself (before the background), [n]. */
   readonly accumulation: tf.Tensor1D;
-  /** Rendered class distribution (sums to 1 per ray with the background), [n, K]; when the field parses. */
+  /** Rendered class distribution, [n, K] (sums to 1 per ray with the background; to the accumulation
+   * when the background is "none"); present when the field parses. */
   readonly semantics?: tf.Tensor2D;
   /** Rendering weights, [n, k]. */
   readonly weights: tf.Tensor2D;
+  /** The deformation offsets of the sample points, [n*k, 3], when a deformation was applied. */
+  readonly offsets?: tf.Tensor2D;
+  /** Per-point deformation weights, [n*k], when weighting by parsing. */
+  readonly offsetWeights?: tf.Tensor1D;
 }
 
 /** Encodes view directions (normalised), one row per ray repeated for each of its k samples. */
@@ -87,7 +108,8 @@ function encodeDirs(batch: RayBatch, k: number, numFreqs: number): Float32Array 
  * @param batch Rays and their background colours.
  * @param tVals Sorted sample depths per ray, [n, k].
  * @param k Samples per ray.
- * @param aud Conditioning code, [1, A] or [n*k, A]; undefined for an unconditioned field.
+ * @param cond The field's conditioning code ([1, A] or [n*k, A]; undefined for an unconditioned field)
+ *   and an optional torso deformation.
  * @param options Encoding and background options.
  */
 export function renderPass(
@@ -95,48 +117,70 @@ export function renderPass(
   batch: RayBatch,
   tVals: Float32Array,
   k: number,
-  aud: tf.Tensor2D | undefined,
+  cond: { readonly code?: tf.Tensor2D; readonly deform?: PassDeformation },
   options: PassOptions,
 ): PassOutputs {
   const n = batch.n;
   if (tVals.length !== n * k) throw new Error(`tVals must be [${n}, ${k}]: got ${tVals.length} values`);
   const pts = samplePoints(batch.origins, batch.dirs, tVals, n, k);
   for (let i = 0; i < pts.length; i++) pts[i] *= options.positionScale;
-  const posEnc = field.dims.posDim > 0 ? positionalEncodingJs(pts, 3, options.posFreqs) : undefined;
+  const deform = cond.deform;
+  const needsPe = field.dims.posDim > 0;
+  const posEnc = needsPe && !deform ? positionalEncodingJs(pts, 3, options.posFreqs) : undefined;
   const dirNorms = new Float32Array(n);
   for (let r = 0; r < n; r++) {
     dirNorms[r] = Math.hypot(batch.dirs[3 * r], batch.dirs[3 * r + 1], batch.dirs[3 * r + 2]);
   }
   const deltas = deltasFromT(tVals, n, k, { dirNorms });
-  const dirEnc = options.viewDirs ? encodeDirs(batch, k, options.dirFreqs) : undefined;
+  const dirEnc = options.viewDirs && field.dims.dirDim > 0 ? encodeDirs(batch, k, options.dirFreqs) : undefined;
   const bgClass = options.backgroundClass ?? 0;
   return tf.tidy(() => {
-    const pos = posEnc ? tf.tensor2d(posEnc, [n * k, encodedDim(3, options.posFreqs)]) : undefined;
+    let xyz = tf.tensor2d(pts, [n * k, 3]);
+    let pos = posEnc ? tf.tensor2d(posEnc, [n * k, encodedDim(3, options.posFreqs)]) : undefined;
     const dir = dirEnc ? tf.tensor2d(dirEnc, [n * k, dirEnc.length / (n * k)]) : undefined;
-    const xyz = tf.tensor2d(pts, [n * k, 3]);
-    const out = field.apply({ xyz, pos, dir, aud });
+    const extra: Record<string, tf.Tensor> = {};
+    if (deform) {
+      let dx = deform.module.apply(xyz, deform.pose);
+      extra.offsets = dx;
+      if (deform.weighting === "parsing") {
+        // The field's own belief that a point is torso, at the undeformed point, as a constant.
+        const undeformedPos = needsPe ? positionalEncoding(xyz, options.posFreqs) : undefined;
+        const probe = field.apply({ xyz, pos: undeformedPos, dir, aud: cond.code });
+        if (probe.semanticLogits) {
+          const w = tf.tensor1d(
+            torsoWeightFromParsing(tf.softmax(probe.semanticLogits), deform.torsoClasses).dataSync() as Float32Array,
+          );
+          extra.offsetWeights = w;
+          dx = tf.mul(dx, w.reshape([n * k, 1]));
+        }
+      }
+      xyz = tf.add(xyz, dx);
+      if (needsPe) pos = positionalEncoding(xyz, options.posFreqs);
+    }
+    const out = field.apply({ xyz, pos, dir, aud: cond.code });
     const sigma = out.sigma.reshape([n, k]) as tf.Tensor2D;
     let rgbs = out.rgb.reshape([n, k, 3]) as tf.Tensor3D;
-    const bg = tf.tensor2d(batch.background, [n, 3]);
     const delta = tf.tensor2d(deltas, [n, k]);
-    // "lastSample" (AD-NeRF): the last sample of each ray is opaque and takes the background colour, and
-    // for parsing the background class. "alpha": the field's colour is composited over the background.
     const lastSample = options.background === "lastSample";
     const weights = weightsFromDensity(sigma, delta, { opaqueLast: lastSample });
-    if (lastSample) rgbs = lastSampleBackground(rgbs, bg);
+    const bg = options.background === "none" ? undefined : tf.tensor2d(batch.background, [n, 3]);
+    if (lastSample) rgbs = lastSampleBackground(rgbs, bg!);
     const fieldAcc = renderAccumulation(lastSample ? weights.slice([0, 0], [n, k - 1]) : weights);
     const fg = renderRgb(weights, rgbs);
-    const rgb = lastSample ? fg : compositeOverBackground(fg, fieldAcc, bg);
+    const rgb = options.background === "alpha" ? compositeOverBackground(fg, fieldAcc, bg!) : fg;
     const depth = renderDepth(weights, tf.tensor2d(tVals, [n, k]));
-    const result: Record<string, tf.Tensor> = { rgb, depth, accumulation: fieldAcc, weights };
+    const result: Record<string, tf.Tensor> = { rgb, depth, accumulation: fieldAcc, weights, ...extra };
     if (out.semanticLogits) {
       const numClasses = out.semanticLogits.shape[1];
       const probs = tf.softmax(out.semanticLogits).reshape([n, k, numClasses]) as tf.Tensor3D;
       const bgOneHot = tf.oneHot(tf.fill([n], bgClass, "int32"), numClasses) as tf.Tensor2D;
       result.semantics = lastSample
         ? renderSemantics(weights, lastSampleBackground(probs, bgOneHot))
-        : compositeOverBackground(renderSemantics(weights, probs), fieldAcc, bgOneHot);
+        : options.background === "alpha"
+        ? compositeOverBackground(renderSemantics(weights, probs), fieldAcc, bgOneHot)
+        : renderSemantics(weights, probs);
     }
     return result;
   }) as unknown as PassOutputs;
 }
+

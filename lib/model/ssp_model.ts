@@ -9,6 +9,7 @@ import { createField, type RadianceField } from "../field/mod.ts";
 import { encodedDim } from "../encoding/mod.ts";
 import { collectParams, type Module } from "../nn/mod.ts";
 import { AudioAttNet, AudioNet } from "../audio/mod.ts";
+import { createTorso, POSE_CODE_DIM, type Torso } from "../torso/mod.ts";
 
 /** Sizes the model takes from the dataset. */
 export interface ModelDims {
@@ -18,12 +19,16 @@ export interface ModelDims {
   readonly numClasses: number;
 }
 
-/** Audio encoder, coarse field and (optionally) a separate fine field. */
+/** Audio encoder, coarse field, optional separate fine field, torso module, and AD-NeRF's torso field. */
 export class SspNerfModel implements Module {
   readonly audioNet: AudioNet;
   readonly audioAtt: AudioAttNet | null;
   readonly coarse: RadianceField;
   readonly fine: RadianceField | null;
+  /** The torso module of the unified field ("none" for the two-NeRF architecture). */
+  readonly torso: Torso;
+  /** AD-NeRF's separate torso field (two-NeRF architecture only), conditioned on [audio code, pose code]. */
+  readonly torsoField: RadianceField | null;
   readonly params: Map<string, tf.Variable>;
 
   constructor(readonly config: SspNerfConfig, readonly dims: ModelDims) {
@@ -46,9 +51,16 @@ export class SspNerfModel implements Module {
     };
     this.coarse = createField("coarse", f, fieldDims, seed + 100);
     this.fine = f.separateFine && config.points.numFine > 0 ? createField("fine", f, fieldDims, seed + 200) : null;
+    const twoNerf = config.architecture === "twoNerf";
+    this.torso = createTorso(twoNerf ? { kind: "none" } : config.torso, POSE_CODE_DIM, { seed: seed + 300 });
+    this.torsoField = twoNerf
+      ? createField("torso", f, { ...fieldDims, audDim: a.dimAud + POSE_CODE_DIM }, seed + 400)
+      : null;
     const modules: Module[] = [this.audioNet, this.coarse];
     if (this.audioAtt) modules.push(this.audioAtt);
     if (this.fine) modules.push(this.fine);
+    if (this.torso.module) modules.push(this.torso.module);
+    if (this.torsoField) modules.push(this.torsoField);
     this.params = collectParams(...modules);
   }
 

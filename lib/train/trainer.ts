@@ -10,11 +10,13 @@ import { validateConfig } from "../config/validate.ts";
 import type { Dataset, FrameMeta } from "../data/mod.ts";
 import { imageToFloat } from "../io/mod.ts";
 import { nearFarFromPoses, raysForPixels } from "../camera/mod.ts";
-import { createPixelSampler, importanceSamples, mergeSorted, type PixelSampler, stratifiedSamples } from "../sampling/mod.ts";
+import { createPixelSampler, type PixelSampler, type SemanticDynamicSampler, stratifiedSamples } from "../sampling/mod.ts";
 import { createRng, type Rng } from "../nn/rng.ts";
 import { smoothingWindow } from "../audio/mod.ts";
-import { type PassOptions, type RayBatch, renderPass } from "../model/render_rays.ts";
+import type { PassOptions, RayBatch } from "../model/render_rays.ts";
+import { type ModelRenderInputs, renderModel } from "../model/render_model.ts";
 import { SspNerfModel } from "../model/ssp_model.ts";
+import { poseCodeFromC2w, poseCodeNormalization, type PoseCodeOptions, TORSO_CLASSES } from "../torso/mod.ts";
 import { Adam } from "./adam.ts";
 import { mseLoss, psnrFromMse, semanticLoss } from "./losses.ts";
 
@@ -35,6 +37,8 @@ export interface StepLog {
   readonly psnr: number;
   /** Milliseconds the step took. */
   readonly ms: number;
+  /** Fraction of the step's rays per parsing class, for the semantic dynamic sampler. */
+  readonly allocation?: readonly number[];
 }
 
 /** A whole rendered frame. */
@@ -69,6 +73,18 @@ export function learningRate(config: SspNerfConfig["train"], step: number): numb
 export interface TrainerState {
   readonly step: number;
   readonly rngState: number;
+  /** The pixel sampler's statistics (semantic dynamic sampler), when it has any. */
+  readonly sampler?: unknown;
+}
+
+/** Pixel centres of `ids` in [-1, 1]^2 (u right, v down), [n, 2]: the 2-D torso's coordinates. */
+export function pixelUv(ids: Int32Array, width: number, height: number): Float32Array {
+  const uv = new Float32Array(ids.length * 2);
+  for (let i = 0; i < ids.length; i++) {
+    uv[2 * i] = ((ids[i] % width) + 0.5) / width * 2 - 1;
+    uv[2 * i + 1] = (Math.floor(ids[i] / width) + 0.5) / height * 2 - 1;
+  }
+  return uv;
 }
 
 /** Trains one model on one dataset. Create with {@linkcode Trainer.create}; `dispose()` when done. */
@@ -85,6 +101,8 @@ export class Trainer {
   private sampler: PixelSampler;
   private readonly background: Float32Array;
   private readonly audioFeatureDim: number;
+  private readonly poseNorm: Required<PoseCodeOptions>;
+  private readonly classes?: ModelRenderInputs["classes"];
 
   private constructor(readonly dataset: Dataset, readonly config: SspNerfConfig) {
     validateConfig(config, `config "${config.name}"`);
@@ -104,6 +122,11 @@ export class Trainer {
     this.near = bounds.near;
     this.far = bounds.far;
     this.background = imageToFloat(dataset.background);
+    this.poseNorm = poseCodeNormalization(c2ws);
+    if (dataset.palette) {
+      const torsoLike = TORSO_CLASSES[dataset.palette.name];
+      this.classes = { torso: torsoLike[torsoLike.length - 1], torsoLike };
+    }
   }
 
 
@@ -119,19 +142,34 @@ export class Trainer {
 
   /** State to store in a checkpoint besides the parameters. */
   state(): TrainerState {
-    return { step: this.optimizer.step, rngState: this.rng.state() };
+    const s = this.semanticSampler();
+    return { step: this.optimizer.step, rngState: this.rng.state(), sampler: s ? s.state() : undefined };
   }
 
   /** Restores `state()` (after the parameters and optimizer moments were loaded). */
   restore(state: TrainerState): void {
     this.optimizer.step = state.step;
     this.rng = createRng(state.rngState);
+    const s = this.semanticSampler();
+    if (s && state.sampler) s.loadState(state.sampler as ReturnType<SemanticDynamicSampler["state"]>);
+  }
+
+  /** The semantic dynamic sampler, when the config uses it. */
+  semanticSampler(): SemanticDynamicSampler | undefined {
+    return this.sampler.kind === "semanticDynamic" ? this.sampler as SemanticDynamicSampler : undefined;
+  }
+
+  /** The frame's pose code, [1, P]. */
+  private poseTensor(c2w: Float32Array): tf.Tensor2D {
+    const code = poseCodeFromC2w(c2w, this.poseNorm);
+    return tf.tensor2d(code, [1, code.length]);
   }
 
   private passOptions(): PassOptions {
     const f = this.config.field;
     return {
       positionScale: 1 / this.sceneRadius,
+      backgroundClass: 0,
       posFreqs: f.kind === "mlp" ? f.posFreqs : 0,
       dirFreqs: f.dirFreqs,
       viewDirs: f.viewDirs,
@@ -177,35 +215,43 @@ export class Trainer {
     const batch: RayBatch = { n, origins, dirs, background: gatherPixels(this.background, ids) };
     const target = gatherPixels(img, ids);
     const labels = useSem ? Int32Array.from(ids, (p) => parsing![p]) : undefined;
-    const kc = cfg.points.numCoarse, kf = cfg.points.numFine;
-    const tC = stratifiedSamples(n, this.near, this.far, kc, cfg.points.perturb ? this.rng : null);
+    const tC = stratifiedSamples(n, this.near, this.far, cfg.points.numCoarse, cfg.points.perturb ? this.rng : null);
     const lr = learningRate(cfg.train, this.step);
     const smooth = this.smoothingOn();
     const windows = this.audioWindows(ds.audio!, meta.audId, smooth);
-    const opts = this.passOptions();
+    const pose = this.poseTensor(meta.c2w);
+    const uv = pixelUv(ids, width, height);
     const losses: Record<string, number> = {};
+    let rayErrors: Float32Array | undefined;
     const total = this.optimizer.minimize(() => {
       const aud = this.model.encodeAudio(windows, smooth);
       const targetT = tf.tensor2d(target, [n, 3]);
-      const coarse = renderPass(this.model.coarse, batch, tC, kc, aud, opts);
+      const out = renderModel(this.model, {
+        batch,
+        uv,
+        tCoarse: tC,
+        aud,
+        pose,
+        rng: cfg.points.perturb ? this.rng : null,
+        pass: this.passOptions(),
+        classes: this.classes,
+      });
+      const main = out.fine ?? out.coarse;
       const terms: [string, tf.Scalar, number][] = [];
-      let main = coarse;
-      if (kf > 0) {
-        const w = coarse.weights.dataSync() as Float32Array;
-        const tF = importanceSamples(tC, w, n, kf, cfg.points.perturb ? this.rng : null);
-        const tAll = mergeSorted(tC, tF, n, kc, kf);
-        main = renderPass(this.model.fineField, batch, tAll, kc + kf, aud, opts);
-        terms.push(["rgb_fine", mseLoss(main.rgb, targetT), 1]);
-        if (cfg.train.coarseWeight > 0) terms.push(["rgb_coarse", mseLoss(coarse.rgb, targetT), cfg.train.coarseWeight]);
+      if (out.fine) {
+        terms.push(["rgb_fine", mseLoss(out.fine.rgb, targetT), 1]);
+        if (cfg.train.coarseWeight > 0) terms.push(["rgb_coarse", mseLoss(out.coarse.rgb, targetT), cfg.train.coarseWeight]);
       } else {
-        terms.push(["rgb", mseLoss(coarse.rgb, targetT), 1]);
+        terms.push(["rgb", mseLoss(out.coarse.rgb, targetT), 1]);
       }
       if (useSem && labels && main.semantics) {
         terms.push(["semantic", semanticLoss(main.semantics, labels), cfg.parsing.lambdaSem]);
-        if (kf > 0 && coarse.semantics) {
-          terms.push(["semantic_coarse", semanticLoss(coarse.semantics, labels), cfg.parsing.lambdaSem * cfg.train.coarseWeight]);
+        if (out.fine && out.coarse.semantics) {
+          terms.push(["semantic_coarse", semanticLoss(out.coarse.semantics, labels), cfg.parsing.lambdaSem * cfg.train.coarseWeight]);
         }
       }
+      if (out.penalty && cfg.torso.kind === "deform3d") terms.push(["deformation", out.penalty, cfg.torso.penalty]);
+      rayErrors = tf.sum(tf.squaredDifference(main.rgb, targetT), 1).dataSync() as Float32Array;
       let sum = tf.scalar(0);
       for (const [name, value, weight] of terms) {
         losses[name] = value.dataSync()[0];
@@ -213,7 +259,8 @@ export class Trainer {
       }
       return sum as tf.Scalar;
     }, lr);
-    windows.dispose();
+    tf.dispose([windows, pose]);
+    this.sampler.update?.({ frame: { width, height, faceRect: meta.faceRect, parsing }, pixelIds: ids, errors: rayErrors! });
     losses.total = total;
     const photometric = losses.rgb_fine ?? losses.rgb;
     if (!Number.isFinite(total)) {
@@ -229,6 +276,7 @@ export class Trainer {
       losses,
       psnr: psnrFromMse(photometric),
       ms: performance.now() - t0,
+      allocation: this.semanticSampler()?.lastAllocation(),
     };
     this.history.push(log);
     return log;
@@ -248,11 +296,11 @@ export class Trainer {
     const acc = new Float32Array(total);
     const K = this.config.parsing.enabled ? this.dataset.numClasses : 0;
     const parsing = K > 0 ? new Uint8Array(total) : undefined;
-    const kc = this.config.points.numCoarse, kf = this.config.points.numFine;
     const opts = this.passOptions();
     const smooth = this.smoothingOn();
     const windows = this.audioWindows(audio.features, audio.index, smooth);
     const aud = tf.tidy(() => this.model.encodeAudio(windows, smooth));
+    const pose = this.poseTensor(c2w);
     windows.dispose();
     try {
       for (let start = 0; start < total; start += this.config.render.chunk) {
@@ -261,16 +309,21 @@ export class Trainer {
         for (let i = 0; i < n; i++) ids[i] = start + i;
         const { origins, dirs } = raysForPixels(c2w, ids, this.dataset.intrinsics);
         const batch: RayBatch = { n, origins, dirs, background: gatherPixels(this.background, ids) };
-        const tC = stratifiedSamples(n, this.near, this.far, kc, null);
+        const tC = stratifiedSamples(n, this.near, this.far, this.config.points.numCoarse, null);
         const out = tf.tidy(() => {
-          let pass = renderPass(this.model.coarse, batch, tC, kc, aud, opts);
-          if (kf > 0) {
-            const w = pass.weights.dataSync() as Float32Array;
-            const tAll = mergeSorted(tC, importanceSamples(tC, w, n, kf, null), n, kc, kf);
-            pass = renderPass(this.model.fineField, batch, tAll, kc + kf, aud, opts);
-          }
-          const o: tf.Tensor[] = [pass.rgb, pass.depth, pass.accumulation];
-          if (pass.semantics) o.push(tf.argMax(pass.semantics, 1));
+          const r = renderModel(this.model, {
+            batch,
+            uv: pixelUv(ids, width, height),
+            tCoarse: tC,
+            aud,
+            pose,
+            rng: null,
+            pass: opts,
+            classes: this.classes,
+          });
+          const main = r.fine ?? r.coarse;
+          const o: tf.Tensor[] = [main.rgb, main.depth, main.accumulation];
+          if (main.semantics) o.push(tf.argMax(main.semantics, 1));
           return o;
         });
         rgb.set(out[0].dataSync(), start * 3);
@@ -280,7 +333,7 @@ export class Trainer {
         tf.dispose(out);
       }
     } finally {
-      aud.dispose();
+      tf.dispose([aud, pose]);
     }
     return { width, height, rgb, depth, accumulation: acc, parsing };
   }
