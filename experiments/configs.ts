@@ -10,3 +10,6 @@ export const DEMO: SspNerfConfig = override(SMALL, { name: "demo" });
 
 /** Seconds of training the demo allows itself (the whole demo stays within about 10 minutes). */
 export const DEMO_TRAIN_SECONDS = 420;
+
+/** Base of the ablation study: the full SSP-NeRF model in the demo's sizes. */
+export const ABLATION_BASE: SspNerfConfig = override(DEMO, { name: "full", train: { evalEvery: 0, checkpointEvery: 0 } });

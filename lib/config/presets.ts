@@ -24,7 +24,7 @@ export const PAPER: SspNerfConfig = {
     separateFine: true,
   },
   audio: { dimAud: 64, convChannels: [32, 32, 64, 64], smoothing: { enabled: true, seqLen: 8, startStep: 300_000 } },
-  points: { numCoarse: 64, numFine: 128, perturb: true, boundsMargin: 0.6 },
+  points: { numCoarse: 64, numFine: 128, perturb: true, boundsMargin: 0.25 },
   pixelSampler: { kind: "semanticDynamic", allocation: "error", beta: 1, floor: 0.2, emaRate: 0.1 },
   parsing: { enabled: true, lambdaSem: 0.1 },
   background: { mode: "lastSample" },
@@ -48,7 +48,7 @@ export const SMALL: SspNerfConfig = override(PAPER, {
   name: "small",
   field: { depth: 4, width: 96, skips: [2], posFreqs: 8, dirFreqs: 0, viewDirs: false, colorWidth: 48, separateFine: false },
   audio: { dimAud: 16, convChannels: [16, 16, 32, 32], smoothing: { enabled: true, seqLen: 8, startStep: 1500 } },
-  points: { numCoarse: 32, numFine: 0 },
+  points: { numCoarse: 32, numFine: 0, boundsMargin: 0.25 },
   torso: DEFORM3D_DEFAULTS,
   train: {
     steps: 3000,

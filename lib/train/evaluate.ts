@@ -7,6 +7,7 @@ import type { FrameMeta } from "../data/mod.ts";
 import { psnr } from "../metrics/psnr.ts";
 import { ssim } from "../metrics/ssim.ts";
 import type { Crop } from "../metrics/image.ts";
+import { ConfusionMatrix } from "../metrics/miou.ts";
 import type { RenderedFrame, Trainer } from "./trainer.ts";
 
 /** Regions of the 11-class palette used for region PSNR: mouth = lips + mouth interior; torso = torso + neck. */
@@ -31,6 +32,9 @@ export interface EvalResult {
   readonly mean: Readonly<Record<string, number>>;
   /** Seconds per rendered frame. */
   readonly secondsPerFrame: number;
+  /** Per-class IoU of the rendered parsing over all frames (null: class absent from both), when the
+   * model parses. */
+  readonly parsingIoU?: readonly (number | null)[];
 }
 
 function faceCrop(meta: FrameMeta, width: number, height: number): Crop | undefined {
@@ -53,6 +57,7 @@ export async function evaluateFrames(
   const ds = trainer.dataset;
   const { width, height } = ds.intrinsics;
   const rows: FrameMetrics[] = [];
+  const confusion = ds.has.parsing && ds.numClasses > 0 ? new ConfusionMatrix(ds.numClasses) : undefined;
   const t0 = performance.now();
   for (const meta of frames) {
     const frame = trainer.renderDatasetFrame(meta);
@@ -70,6 +75,7 @@ export async function evaluateFrames(
         }
       }
       if (frame.parsing) {
+        confusion?.add(frame.parsing, labels);
         let ok = 0;
         for (let i = 0; i < labels.length; i++) if (labels[i] === frame.parsing[i]) ok++;
         parsingAccuracy = ok / labels.length;
@@ -87,7 +93,14 @@ export async function evaluateFrames(
     if (onFrame) await onFrame(meta, frame);
   }
   const secondsPerFrame = (performance.now() - t0) / 1000 / Math.max(1, frames.length);
-  return { frames: rows, mean: meanOf(rows), secondsPerFrame };
+  const mean = meanOf(rows);
+  let parsingIoU: (number | null)[] | undefined;
+  if (confusion && rows.some((r) => r.parsingAccuracy !== undefined)) {
+    const r = confusion.iou();
+    parsingIoU = r.perClass;
+    mean.parsingMIoU = r.miou;
+  }
+  return { frames: rows, mean, secondsPerFrame, parsingIoU };
 }
 
 function meanOf(rows: readonly FrameMetrics[]): Record<string, number> {

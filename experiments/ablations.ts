@@ -1,0 +1,27 @@
+/**
+ * The ablation set of the paper's comparison: each row is a small override of one base config, so a row
+ * differs from "full" by exactly what its label says. Row labels are the keys.
+ * @module
+ */
+import { override, type SspNerfConfig } from "../lib/config/mod.ts";
+import { IMAGE2D_DEFAULTS } from "../lib/torso/mod.ts";
+
+/** The rows for a given base config (the full SSP-NeRF model in that base's sizes). */
+export function ablations(full: SspNerfConfig): Record<string, SspNerfConfig> {
+  const named = (name: string, patch: Parameters<typeof override<SspNerfConfig>>[1]) =>
+    override(full, { ...patch, name } as never);
+  return {
+    "full": named("full", {}),
+    "w/o parsing branch": named("no-parsing", { parsing: { enabled: false } }),
+    "w/o dynamic sampling": named("no-dynamic-sampling", { pixelSampler: { kind: "uniform" } }),
+    "w/o torso deformation": named("no-torso-deformation", { torso: { kind: "none" } }),
+    "2-D image torso (RAD-NeRF style)": named("torso-2d", { torso: IMAGE2D_DEFAULTS }),
+    "two NeRFs (AD-NeRF)": named("two-nerfs", {
+      architecture: "twoNerf",
+      parsing: { enabled: false },
+      pixelSampler: { kind: "faceRect", insideFraction: 0.95 },
+      torso: { kind: "none" },
+    }),
+    "AD-NeRF face-rect sampling": named("face-rect", { pixelSampler: { kind: "faceRect", insideFraction: 0.95 } }),
+  };
+}
