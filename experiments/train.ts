@@ -22,6 +22,7 @@ if (import.meta.main) {
       steps: { type: "string", help: "override train.steps" },
       resume: { type: "boolean", default: false, help: "continue from the run folder's checkpoint" },
       backend: { type: "string", default: "wasm", help: "tfjs backend: wasm or cpu" },
+      "eval-frames": { type: "string", help: "evaluate on the first N validation frames only (default: all)" },
     }, USAGE);
     let resumeConfig: string | undefined;
     if (a.resume && a.out) {
@@ -35,9 +36,10 @@ if (import.meta.main) {
     await initBackend({ preferred: a.backend === "cpu" ? "cpu" : "wasm" });
     const dataset = await loadDataset(a.data!);
     const runDir = a.out ?? join("runs", config.name);
-    const r = await trainRun(dataset, config, { runDir, resume: a.resume });
+    const evalFrames = a["eval-frames"] ? Number(a["eval-frames"]) : undefined;
+    const r = await trainRun(dataset, config, { runDir, resume: a.resume, finalEvalFrames: evalFrames });
     const m = r.evaluation.mean;
-    console.log(`validation (${dataset.val.length} frames): PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(4)}`);
+    console.log(`validation (${r.evaluation.frames.length} frames): PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(4)}`);
     console.log(`run folder: ${runDir}`);
     r.trainer.dispose();
   });

@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly saveFrames?: boolean;
   /** Stop after this many seconds of training even if steps remain (the run is still evaluated). */
   readonly timeBudgetS?: number;
+  /** Evaluate at the end on the first this many validation frames only. @default {all} */
+  readonly finalEvalFrames?: number;
 }
 
 /** What a finished run returns. */
@@ -62,7 +64,7 @@ export async function trainRun(dataset: Dataset, config: SspNerfConfig, options:
         const meta = await loadCheckpoint(trainer, dir);
         try {
           history = JSON.parse(await Deno.readTextFile(join(dir, "history.json"))).filter((h: StepLog) =>
-            h.step < meta.step
+            h.step <= meta.step
           );
         } catch { /* a missing history only loses the old curve */ }
         log(`resumed ${dir} at step ${meta.step}`);
@@ -119,7 +121,8 @@ export async function trainRun(dataset: Dataset, config: SspNerfConfig, options:
     await writeJson(join(dir, "history.json"), history);
     log(`trained ${stepsDone} steps in ${formatDuration(trainSeconds)}; checkpoint ${lastCkpt}`);
     const saveFrames = options.saveFrames ?? true;
-    const evaluation = await evaluateFrames(trainer, dataset.val, async (meta, frame) => {
+    const evalSet = dataset.val.slice(0, options.finalEvalFrames ?? dataset.val.length);
+    const evaluation = await evaluateFrames(trainer, evalSet, async (meta, frame) => {
       if (saveFrames) {
         await writeImage(join(dir, "val", `${meta.imgId}.png`), floatToImage(frame.rgb, frame.width, frame.height));
       }

@@ -1,0 +1,98 @@
+/**
+ * `deno task preprocess --video talk.mp4 --out data/name [--size 512] [--fps 25] [--max-frames N]
+ *  [--parsing-dir DIR] [--focal-range 400,3000] [--focal F] [--crop-scale 3] [--max-missing 0.2]
+ *  [--overwrite]`: turns a video of one person talking into a dataset folder in the AD-NeRF / SSP-NeRF
+ * layout (lib/preprocess preprocessVideo), with a progress bar per step and a summary at the end.
+ * @module
+ */
+import { type PreprocessSummary, preprocessVideo } from "../lib/preprocess/mod.ts";
+import { parseCli } from "./cli.ts";
+
+function num(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isFinite(x)) throw new Error(`--${name} must be a number: got ${JSON.stringify(v)}`);
+  return x;
+}
+
+function printSummary(s: PreprocessSummary): void {
+  const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+  const lines = [
+    `dataset   ${s.outDir}`,
+    `frames    ${s.frames} at ${s.fps} fps, ${s.size}x${s.size} (crop ${s.crop.w}x${s.crop.h}+${s.crop.x}+${s.crop.y} of ${s.source.width}x${s.source.height})`,
+    `faces     found in ${s.facesFound}/${s.frames} frames` +
+    (s.missingFrames.length
+      ? `; interpolated: ${s.missingFrames.slice(0, 20).join(", ")}${
+        s.missingFrames.length > 20 ? ", ..." : ""
+      }`
+      : "") +
+    ` (${s.detectorRuns} detector runs, ${s.trackingLosses} tracking losses)`,
+    `focal     ${s.focal.toFixed(1)} px (${s.focalSource}); reprojection RMSE ${
+      s.reprojectionRmse.toFixed(2)
+    } px`,
+    `pose      mean change per frame ${s.poseSmoothness.rawDeg.toFixed(3)} deg raw -> ${
+      s.poseSmoothness.smoothedDeg.toFixed(3)
+    } deg smoothed`,
+    `parsing   ${s.parsing.source} (${s.parsing.palette}): ` +
+    Object.entries(s.parsing.classAreas).map(([k, v]) => `${k} ${pct(v)}`).join(", "),
+    `background ${pct(s.backgroundInpainted)} never seen (inpainted)`,
+    `time      ${s.seconds.total.toFixed(1)} s, ${s.framesPerSecond.toFixed(1)} frames/s (` +
+    Object.entries(s.seconds).filter(([k]) => k !== "total").map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(
+      ", ",
+    ) + ")",
+    ...s.warnings.map((w) => `warning   ${w}`),
+  ];
+  console.log(lines.join("\n"));
+}
+
+if (import.meta.main) {
+  const a = parseCli(Deno.args, {
+    video: { type: "string", help: "input video (one person talking, static camera and background)" },
+    out: { type: "string", help: "dataset folder to create" },
+    size: { type: "string", default: "512", help: "side of the square output frames" },
+    fps: { type: "string", default: "25", help: "output frame rate (the video is resampled to it)" },
+    "max-frames": { type: "string", help: "use at most this many frames" },
+    "parsing-dir": {
+      type: "string",
+      help: "external parsing maps <frame>.png (BiSeNet / AD-NeRF / SSP-NeRF)",
+    },
+    "focal-range": {
+      type: "string",
+      help: "focal lengths searched, output pixels, as LOW,HIGH (default 0.8..6 x size)",
+    },
+    focal: { type: "string", help: "fixed focal length in output pixels (no search)" },
+    "crop-scale": { type: "string", default: "3", help: "crop side in face sizes" },
+    "max-missing": {
+      type: "string",
+      default: "0.2",
+      help: "fail when more than this fraction of frames has no face",
+    },
+    overwrite: { type: "boolean", default: false, help: "replace --out if it exists" },
+  }, "usage: deno task preprocess --video talk.mp4 --out data/name [options]");
+  try {
+    if (!a.video || !a.out) throw new Error("--video and --out are required (see --help)");
+    let focalRange: [number, number] | undefined;
+    if (a["focal-range"]) {
+      const parts = a["focal-range"].split(",").map(Number);
+      if (parts.length !== 2 || !parts.every(Number.isFinite)) {
+        throw new Error(`--focal-range must be LOW,HIGH in pixels: got ${JSON.stringify(a["focal-range"])}`);
+      }
+      focalRange = [parts[0], parts[1]];
+    }
+    const summary = await preprocessVideo(a.video, a.out, {
+      size: num(a.size, "size"),
+      fps: num(a.fps, "fps"),
+      maxFrames: num(a["max-frames"], "max-frames"),
+      parsingDir: a["parsing-dir"],
+      focalRange,
+      focal: num(a.focal, "focal"),
+      cropScale: num(a["crop-scale"], "crop-scale"),
+      maxMissingFraction: num(a["max-missing"], "max-missing"),
+      overwrite: a.overwrite,
+    });
+    printSummary(summary);
+  } catch (e) {
+    console.error(`preprocess: ${e instanceof Error ? e.message.replace(/^preprocess: /, "") : e}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The command-line tasks end to end on the bundled fixture: train a tiny run, resume it, render a video
+ * for held-out audio from its checkpoint; and the clear errors of bad input.
+ */
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+
+async function deno(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const p = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", ...args],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: p.code, out: dec.decode(p.stdout), err: dec.decode(p.stderr) };
+}
+
+Deno.test("train -> resume -> render: a tiny run on the fixture, then a held-out-audio video", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ssp-cli-" });
+  try {
+    const run = join(dir, "run");
+    const t = await deno(["experiments/train.ts", "--config", "tiny", "--steps", "2", "--out", run, "--eval-frames", "2"]);
+    assertEquals(t.code, 0, t.err);
+    assertStringIncludes(t.out, "validation (2 frames): PSNR");
+    for (const f of ["config.json", "checkpoint.json", "history.json", "metrics.json", "evals.json", "val/221.png"]) {
+      assert((await Deno.stat(join(run, f))).isFile, f);
+    }
+    const r = await deno(["experiments/train.ts", "--config", "tiny", "--steps", "3", "--out", run, "--resume", "--eval-frames", "1"]);
+    assertEquals(r.code, 0, r.err);
+    assertStringIncludes(r.err, "resumed");
+    const history = JSON.parse(await Deno.readTextFile(join(run, "history.json")));
+    assertEquals(history.map((h: { step: number }) => h.step), [1, 2, 3]);
+    const out = join(dir, "heldout.mp4");
+    const v = await deno([
+      "experiments/render.ts",
+      "--run",
+      run,
+      "--audio",
+      "fixtures/speech/heldout.wav",
+      "--frames",
+      "3",
+      "--out",
+      out,
+    ]);
+    assertEquals(v.code, 0, v.err);
+    assertStringIncludes(v.out, "3 frames");
+    assert((await Deno.stat(out)).size > 1000);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bad input gives a clear error and exit code 1", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ssp-cli-bad-" });
+  try {
+    const cfg = await deno(["experiments/train.ts", "--config", "nonsense", "--out", join(dir, "x")]);
+    assertEquals(cfg.code, 1);
+    assertStringIncludes(cfg.err, "config must be a preset");
+    const data = await deno(["experiments/train.ts", "--data", join(dir, "missing"), "--config", "tiny", "--out", join(dir, "y")]);
+    assertEquals(data.code, 1);
+    assertStringIncludes(data.err, "transforms_train.json");
+    const flag = await deno(["experiments/train.ts", "--bogus"]);
+    assertEquals(flag.code, 2);
+    assertStringIncludes(flag.err, "--bogus");
+    const noRun = await deno(["experiments/render.ts", "--run", join(dir, "nothing"), "--val"]);
+    assertEquals(noRun.code, 1);
+    assertStringIncludes(noRun.err, "no such file or folder");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
