@@ -1,7 +1,9 @@
 /**
  * Image metrics on plain typed arrays: PSNR (per frame, capped, masked, mean over frames), SSIM (Wang
  * 2004 and scikit-image variants), CPBD sharpness (with the Canny detector it needs), parsing IoU / mIoU,
- * and tables of results (text, Markdown, JSON). Landmark distance (LMD) lives in `lib/landmarks`.
+ * tables of results (text, Markdown, JSON), LPIPS (user-supplied weights), the lip-sync substitutes
+ * LA-Sync and SS-Sync (SyncNet's offset protocol, never SyncNet's numbers), and the evaluation of a
+ * generated clip against its ground truth. Landmark distance (LMD) lives in `lib/landmarks`.
  * @module
  */
 export * from "./image.ts";
@@ -11,3 +13,11 @@ export * from "./canny.ts";
 export * from "./cpbd.ts";
 export * from "./miou.ts";
 export * from "./report.ts";
+export * from "./sync_offsets.ts";
+export * from "./sync_landmark.ts";
+export * from "./sync_mouth_crop.ts";
+export * from "./sync_net.ts";
+export * from "./sync_net_train.ts";
+export * from "./lpips.ts";
+export * from "./eval_frames.ts";
+export * from "./eval.ts";

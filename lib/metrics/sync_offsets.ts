@@ -74,7 +74,9 @@ export function offsetSearch(
   offsets: readonly number[],
 ): { offset: number; confidence: number; minDistance: number } {
   if (distances.length !== offsets.length) {
-    throw new Error(`offsetSearch: ${distances.length} distances for ${offsets.length} offsets: expected as many`);
+    throw new Error(
+      `offsetSearch: ${distances.length} distances for ${offsets.length} offsets: expected as many`,
+    );
   }
   let best = -1;
   const finite: number[] = [];
@@ -127,11 +129,18 @@ export function syncMetrics(
   if (!name) throw new Error("syncMetrics: a null score needs options.name");
   const short = shortName(name);
   const parts = [name];
-  if (score?.framesWithoutFace) parts.push(`${score.framesWithoutFace} of ${score.frames} frames without a face`);
+  if (score?.framesWithoutFace) {
+    parts.push(`${score.framesWithoutFace} of ${score.frames} frames without a face`);
+  }
   if (options.note) parts.push(options.note);
   return [
     { name: `${short} offset`, value: score ? score.offset : null, digits: 0 },
-    { name: `${short} confidence`, value: score ? score.confidence : null, digits: 3, note: parts.join("; ") },
+    {
+      name: `${short} confidence`,
+      value: score ? score.confidence : null,
+      digits: 3,
+      note: parts.join("; "),
+    },
     { name: `${short} min dist`, value: score ? score.minDistance : null, digits: 3 },
   ];
 }
