@@ -7,7 +7,9 @@ Deno.test("presets are valid and the paper preset has AD-NeRF's sizes", () => {
   for (const c of [PAPER, SMALL, TINY]) validateConfig(c, c.name);
   assertEquals([mlp(PAPER).depth, mlp(PAPER).width, mlp(PAPER).skips], [8, 256, [4]]);
   assertEquals([PAPER.points.numCoarse, PAPER.points.numFine, PAPER.train.raysPerStep], [64, 128, 2048]);
-  assertEquals(PAPER.pixelSampler, { kind: "faceRect", insideFraction: 0.95 });
+  // SSP-NeRF's own sampler; AD-NeRF's face-rect rule is an ablation row.
+  assertEquals(PAPER.pixelSampler.kind, "semanticDynamic");
+  assertEquals(PAPER.torso.kind, "deform3d");
 });
 
 Deno.test("override replaces only the named fields, deeply, and leaves the base alone", () => {

@@ -76,7 +76,10 @@ export const TINY: SspNerfConfig = override(SMALL, {
 
 /**
  * SMALL with ER-NeRF-style tri-plane features (lib/field/triplane_field.ts) instead of the coordinate MLP:
- * multi-resolution 2-D grids with small heads, which train several times faster per step here.
+ * 8 levels of 2-D grids from 16 to 256 cells (all dense at 2^17 rows; about two cells per pixel of the
+ * 128 px fixture: raise maxResolution with the image size), 2 features per level, a one-layer density
+ * head and a narrow colour head. Measured here (2 cores, under load): a forward+backward of 1024 rays x
+ * 32 samples takes ~4x less time than SMALL's MLP field.
  */
 export const TRIPLANE: SspNerfConfig = override(SMALL, {
   name: "triplane",
@@ -84,12 +87,12 @@ export const TRIPLANE: SspNerfConfig = override(SMALL, {
     kind: "triplane",
     levels: 8,
     baseResolution: 16,
-    maxResolution: 512,
+    maxResolution: 256,
     featuresPerLevel: 2,
-    log2HashSize: 16,
+    log2HashSize: 17,
     hiddenWidth: 64,
-    hiddenLayers: 2,
-    colorWidth: 64,
+    hiddenLayers: 1,
+    colorWidth: 32,
     gridLrScale: 10,
     dirFreqs: 0,
     viewDirs: false,

@@ -9,8 +9,14 @@
  * Why not tf ops: tf.gather is slow on the wasm backend and has no gradient there (DESIGN.md: 211 ms for
  * 262k rows against 45 ms in JS). Here the four vertex rows and the bilinear weights of every
  * (point, plane, level) are computed once in the forward pass, kept for the backward pass, and the table
- * gradient is a scatter-add of dY * weight into zeroed Float32Arrays. `tf.customGrad` wraps all of it, so
- * `tf.variableGrads` treats the lookup like any other op and the tables can be tf.Variables.
+ * gradient is a scatter-add of dY * weight into zeroed Float32Arrays.
+ *
+ * The op is a registered tfjs kernel ("SspTriplaneLookup", registered on first use for the active backend)
+ * with a registered gradient, so `tf.grad` / `tf.variableGrads` treat it like any built-in op and the
+ * tables can be tf.Variables. A registered gradient (rather than `tf.customGrad`, which computes every
+ * input's gradient eagerly) hands tfjs one thunk per input, and tfjs calls only those on the path to the
+ * loss: the position gradient, ~20 ms of a 32k-point step, is skipped when the points are constants, as
+ * they are when nothing in front of the grid is trained.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -19,13 +25,8 @@ import { type GridLevel, HASH_PRIMES } from "./grid_levels.ts";
 /** Axes (u, v) of the three planes, in output order: xy, yz, xz. */
 export const TRIPLANE_AXES: readonly (readonly [number, number])[] = [[0, 1], [1, 2], [0, 2]];
 
-/** Options of {@linkcode triplaneLookup}. */
-export interface TriplaneLookupOptions {
-  /** Whether the backward pass computes dL/dxyz (needed only when something in front of the grid, e.g.
-   * a deformation, is trained; otherwise a zero gradient is returned and the work is skipped).
-   * @default {true} */
-  readonly positionGrad?: boolean;
-}
+/** Name of the registered kernel and gradient. */
+export const TRIPLANE_LOOKUP_KERNEL = "SspTriplaneLookup";
 
 /** Points per block of the JS loops (output rows of a block stay in cache; measured 1024-4096 alike). */
 const POINT_BLOCK = 2048;
@@ -38,7 +39,18 @@ interface LookupCache {
   readonly frac: Float32Array;
 }
 
-/** Width of the lookup output: 3 planes x L levels x F features. */
+/**
+ * Width of the lookup output: 3 planes x L levels x F features.
+ * @param numLevels L.
+ * @param featuresPerLevel F.
+ * @returns 3 L F.
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { triplaneFeatureDim } from "./grid_lookup.ts";
+ * assertEquals(triplaneFeatureDim(8, 2), 48);
+ * ```
+ */
 export function triplaneFeatureDim(numLevels: number, featuresPerLevel: number): number {
   return 3 * numLevels * featuresPerLevel;
 }
@@ -146,42 +158,37 @@ function forwardJs(
   }
 }
 
-/** dL/dtable for every table: scatter-add of dY * bilinear weight into zeroed arrays. */
-function tableGradsJs(
+/** dL/dtable for table k = p L + l: scatter-add of dY * bilinear weight into a zeroed array. */
+function tableGradJs(
+  k: number,
   dy: Float32Array,
   n: number,
   levels: readonly GridLevel[],
   F: number,
   cache: LookupCache,
-): Float32Array[] {
+): Float32Array {
   const L = levels.length;
   const D = 3 * L * F;
-  const grads = Array.from({ length: 3 * L }, (_, k) => new Float32Array(levels[k % L].tableSize * F));
+  const g = new Float32Array(levels[k % L].tableSize * F);
   const { rows, frac } = cache;
-  for (let start = 0; start < n; start += POINT_BLOCK) {
-    const end = Math.min(n, start + POINT_BLOCK);
-    for (let k = 0; k < 3 * L; k++) {
-      const g = grads[k];
-      const col = k * F;
-      const entry0 = k * n;
-      for (let i = start; i < end; i++) {
-        const e = entry0 + i;
-        const wu = frac[2 * e], wv = frac[2 * e + 1];
-        const w00 = (1 - wu) * (1 - wv), w10 = wu * (1 - wv), w01 = (1 - wu) * wv, w11 = wu * wv;
-        const r00 = rows[4 * e] * F, r10 = rows[4 * e + 1] * F;
-        const r01 = rows[4 * e + 2] * F, r11 = rows[4 * e + 3] * F;
-        const o = i * D + col;
-        for (let f = 0; f < F; f++) {
-          const d = dy[o + f];
-          g[r00 + f] += d * w00;
-          g[r10 + f] += d * w10;
-          g[r01 + f] += d * w01;
-          g[r11 + f] += d * w11;
-        }
-      }
+  const col = k * F;
+  const entry0 = k * n;
+  for (let i = 0; i < n; i++) {
+    const e = entry0 + i;
+    const wu = frac[2 * e], wv = frac[2 * e + 1];
+    const w00 = (1 - wu) * (1 - wv), w10 = wu * (1 - wv), w01 = (1 - wu) * wv, w11 = wu * wv;
+    const r00 = rows[4 * e] * F, r10 = rows[4 * e + 1] * F;
+    const r01 = rows[4 * e + 2] * F, r11 = rows[4 * e + 3] * F;
+    const o = i * D + col;
+    for (let f = 0; f < F; f++) {
+      const d = dy[o + f];
+      g[r00 + f] += d * w00;
+      g[r10 + f] += d * w10;
+      g[r01 + f] += d * w01;
+      g[r11 + f] += d * w11;
     }
   }
-  return grads;
+  return g;
 }
 
 /**
@@ -248,13 +255,12 @@ function positionGradJs(
  * piecewise smooth, so this derivative jumps across cell boundaries (along u it is constant inside a
  * cell), and it is 0 for a coordinate clamped outside [-1, 1].
  *
- * The tables are read with dataSync() (copies on wasm), and the vertex rows and weights are kept for the
- * backward pass only while a gradient is being recorded.
+ * The tables are read from the backend (copies on wasm), and the vertex rows and weights are kept for the
+ * backward pass only while a gradient is being recorded (24 bytes per point, plane and level).
  * @param xyz Positions, [n, 3], in about [-1, 1]^3 (clamped to the box).
  * @param tables 3 L tables, plane-major (xy levels 0..L-1, yz ..., xz ...), table (p, l) of shape
  *   [levels[l].tableSize, F]; usually tf.Variables.
  * @param levels Geometry of the L levels (see `gridLevels`).
- * @param options Whether to compute the position gradient.
  * @returns Features, [n, 3 L F].
  * @example
  * ```ts
@@ -277,52 +283,80 @@ export function triplaneLookup(
   xyz: tf.Tensor2D,
   tables: readonly tf.Tensor2D[],
   levels: readonly GridLevel[],
-  options: TriplaneLookupOptions = {},
 ): tf.Tensor2D {
   if (xyz.rank !== 2 || xyz.shape[1] !== 3) {
     throw new Error(`grid_lookup.ts: positions must be [n, 3]: got [${xyz.shape}]`);
   }
-  const n = xyz.shape[0];
-  const F = checkArgs(n, xyz.size, tables, levels);
-  const D = triplaneFeatureDim(levels.length, F);
-  const positionGrad = options.positionGrad ?? true;
+  const F = checkArgs(xyz.shape[0], xyz.size, tables, levels);
+  ensureKernel();
+  const inputs: tf.NamedTensorMap = { xyz };
+  tables.forEach((t, k) => inputs[`t${k}`] = t);
   // Only a recorded gradient needs the cache; a forward-only call (rendering) skips its allocation.
-  if (tf.engine().state.gradientDepth === 0) {
-    const out = new Float32Array(n * D);
-    forwardJs(
-      xyz.dataSync() as Float32Array,
-      n,
-      tables.map((t) => t.dataSync() as Float32Array),
-      levels,
-      F,
-      out,
-      null,
-    );
-    return tf.tensor2d(out, [n, D]);
+  const call: LookupCall = { levels, F, keep: tf.engine().state.gradientDepth > 0 };
+  return tf.engine().runKernel(TRIPLANE_LOOKUP_KERNEL, inputs, { call } as unknown as tf.NamedAttrMap);
+}
+
+/**
+ * Per-call data carried by the kernel's attrs: the level geometry in, and what the forward pass keeps for
+ * the gradient out (the same attrs object reaches the registered gradient through the tape).
+ */
+interface LookupCall {
+  readonly levels: readonly GridLevel[];
+  readonly F: number;
+  /** Whether to keep the cache (a gradient is being recorded). */
+  readonly keep: boolean;
+  saved?: { readonly xyz: Float32Array; readonly tables: Float32Array[]; readonly cache: LookupCache };
+}
+
+/** The two methods of tfjs' backend interface (KernelBackend) that the kernel uses. */
+interface ReadWriteBackend {
+  readSync(dataId: tf.DataId): unknown;
+  write(values: Float32Array, shape: number[], dtype: "float32"): tf.DataId;
+}
+
+const lookupKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const call = (attrs as unknown as { call: LookupCall }).call;
+  const { levels, F } = call;
+  const be = backend as ReadWriteBackend;
+  const info = (name: string) => inputs[name] as tf.TensorInfo;
+  const read = (name: string) => be.readSync(info(name).dataId) as Float32Array;
+  const n = info("xyz").shape[0];
+  const D = triplaneFeatureDim(levels.length, F);
+  const xyz = read("xyz");
+  const tables = Array.from({ length: 3 * levels.length }, (_, k) => read(`t${k}`));
+  const entries = 3 * levels.length * n;
+  const cache = call.keep ? { rows: new Int32Array(4 * entries), frac: new Float32Array(2 * entries) } : null;
+  const out = new Float32Array(n * D);
+  forwardJs(xyz, n, tables, levels, F, out, cache);
+  if (cache) call.saved = { xyz, tables, cache };
+  return { dataId: be.write(out, [n, D], "float32"), shape: [n, D], dtype: "float32" };
+};
+
+const lookupGradient: tf.GradFunc = (dy, _saved, attrs) => {
+  const call = (attrs as unknown as { call: LookupCall }).call;
+  const saved = call.saved;
+  if (!saved) throw new Error("grid_lookup.ts: the lookup was run without recording its gradient");
+  const { levels, F } = call;
+  const n = saved.xyz.length / 3;
+  let dyValues: Float32Array | undefined;
+  const dyv = () => dyValues ??= (dy as tf.Tensor).dataSync() as Float32Array;
+  const grads: Record<string, () => tf.Tensor> = {
+    xyz: () => tf.tensor2d(positionGradJs(dyv(), saved.xyz, n, saved.tables, levels, F, saved.cache), [n, 3]),
+  };
+  for (let k = 0; k < 3 * levels.length; k++) {
+    grads[`t${k}`] = () =>
+      tf.tensor2d(tableGradJs(k, dyv(), n, levels, F, saved.cache), [levels[k % levels.length].tableSize, F]);
   }
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const xyzValues = (args[0] as tf.Tensor).dataSync() as Float32Array;
-    const tableValues = args.slice(1, 1 + tables.length).map((t) =>
-      (t as tf.Tensor).dataSync() as Float32Array
-    );
-    const entries = 3 * levels.length * n;
-    const cache: LookupCache = { rows: new Int32Array(4 * entries), frac: new Float32Array(2 * entries) };
-    const out = new Float32Array(n * D);
-    forwardJs(xyzValues, n, tableValues, levels, F, out, cache);
-    return {
-      value: tf.tensor2d(out, [n, D]),
-      gradFunc: (dy: tf.Tensor) => {
-        const dyValues = dy.dataSync() as Float32Array;
-        const tableGrads = tableGradsJs(dyValues, n, levels, F, cache);
-        const dxyz = positionGrad
-          ? positionGradJs(dyValues, xyzValues, n, tableValues, levels, F, cache)
-          : new Float32Array(3 * n);
-        return [
-          tf.tensor2d(dxyz, [n, 3]),
-          ...tableGrads.map((g, k) => tf.tensor2d(g, [levels[k % levels.length].tableSize, F])),
-        ];
-      },
-    };
-  });
-  return op(xyz, ...tables) as tf.Tensor2D;
+  return grads;
+};
+
+/** Registers the kernel for the active backend (once per backend) and the gradient (once). */
+function ensureKernel(): void {
+  const backendName = tf.getBackend();
+  if (!tf.getKernel(TRIPLANE_LOOKUP_KERNEL, backendName)) {
+    tf.registerKernel({ kernelName: TRIPLANE_LOOKUP_KERNEL, backendName, kernelFunc: lookupKernel });
+  }
+  if (!tf.getGradient(TRIPLANE_LOOKUP_KERNEL)) {
+    tf.registerGradient({ kernelName: TRIPLANE_LOOKUP_KERNEL, gradFunc: lookupGradient });
+  }
 }

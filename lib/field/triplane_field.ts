@@ -27,11 +27,11 @@ import { type GridLevel, gridLevels } from "./grid_levels.ts";
 import { triplaneFeatureDim, triplaneLookup } from "./grid_lookup.ts";
 import type { FieldDims, FieldInputs, FieldOutputs, RadianceField } from "./mlp_field.ts";
 
+/** A grid table: [rows, featuresPerLevel]. */
+export type GridTable = tf.Variable<tf.Rank.R2>;
+
 /** Half-width of the uniform initial grid features (instant-ngp: 1e-4). */
 export const GRID_INIT_SCALE = 1e-4;
-
-/** Names of the planes, in lookup order: plane index p in the table names. */
-export const PLANE_NAMES: readonly string[] = ["xy", "yz", "xz"];
 
 /**
  * The tri-plane field. Parameter keys: grid tables `${name}.plane${p}.level${l}` (p = 0 xy, 1 yz, 2 xz;
@@ -64,8 +64,8 @@ export class TriplaneField implements RadianceField {
   readonly params: Map<string, tf.Variable>;
   /** Level geometry (resolution, table rows, hashed or dense), coarsest first. */
   readonly levels: readonly GridLevel[];
-  /** Grid tables, plane-major: index p L + l. */
-  readonly tables: readonly tf.Variable[];
+  /** Grid tables, plane-major: index p L + l; table (p, l) is [levels[l].tableSize, featuresPerLevel]. */
+  readonly tables: readonly GridTable[];
   /** Width of the lookup output, 3 L F. */
   readonly featureDim: number;
   private readonly tableKeys: readonly string[];
@@ -102,7 +102,7 @@ export class TriplaneField implements RadianceField {
     this.featureDim = triplaneFeatureDim(L, F);
     const params = new Map<string, tf.Variable>();
     const rng = createRng(seed);
-    const tables: tf.Variable[] = [];
+    const tables: GridTable[] = [];
     const keys: string[] = [];
     for (let p = 0; p < 3; p++) {
       for (let l = 0; l < L; l++) {
@@ -110,7 +110,7 @@ export class TriplaneField implements RadianceField {
         const values = new Float32Array(rows * F);
         for (let q = 0; q < values.length; q++) values[q] = GRID_INIT_SCALE * (2 * rng.next() - 1);
         const key = `${name}.plane${p}.level${l}`;
-        const v = tf.tidy(() => namedVariable(key, tf.tensor2d(values, [rows, F])));
+        const v = tf.tidy(() => namedVariable(key, tf.tensor2d(values, [rows, F]))) as GridTable;
         tables.push(v);
         keys.push(key);
         params.set(key, v);
@@ -186,11 +186,7 @@ export class TriplaneField implements RadianceField {
       );
     }
     return tf.tidy(() => {
-      const features = triplaneLookup(
-        xyz,
-        this.tables as tf.Variable[] as unknown as tf.Tensor2D[],
-        this.levels,
-      );
+      const features = triplaneLookup(xyz, this.tables, this.levels);
       let z = this.firstGrid.apply(features);
       if (this.firstAud && aud) z = tf.add(z, this.firstAud.apply(aud));
       let geo: tf.Tensor2D;

@@ -64,6 +64,18 @@ export class SspNerfModel implements Module {
     this.params = collectParams(...modules);
   }
 
+  /** Learning-rate multipliers of grid parameters (triplane tables learn at gridLrScale x lr). */
+  lrScales(): Map<string, number> {
+    const f = this.config.field;
+    const out = new Map<string, number>();
+    if (f.kind !== "triplane") return out;
+    for (const field of [this.coarse, this.fine, this.torsoField]) {
+      const grid = field && (field as { gridParams?: () => readonly string[] }).gridParams;
+      if (grid) for (const name of grid.call(field)) out.set(name, f.gridLrScale);
+    }
+    return out;
+  }
+
   /** The field of the fine pass (the coarse one when fields are shared). */
   get fineField(): RadianceField {
     return this.fine ?? this.coarse;

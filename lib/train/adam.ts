@@ -17,6 +17,9 @@ export interface AdamOptions {
   readonly beta2?: number;
   /** @default {1e-8} (NeRF uses 1e-7; the difference does not matter at these scales) */
   readonly epsilon?: number;
+  /** Learning-rate multipliers by parameter name (e.g. grid tables learn faster than MLP weights);
+   * parameters not listed use 1. */
+  readonly lrScale?: ReadonlyMap<string, number>;
 }
 
 /** Adam over a fixed map of named variables. */
@@ -26,6 +29,7 @@ export class Adam {
   private readonly beta1: number;
   private readonly beta2: number;
   private readonly epsilon: number;
+  private readonly lrScale: ReadonlyMap<string, number>;
   /** Number of updates applied so far. */
   step = 0;
 
@@ -33,6 +37,10 @@ export class Adam {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
+    this.lrScale = options.lrScale ?? new Map();
+    for (const name of this.lrScale.keys()) {
+      if (!params.has(name)) throw new Error(`lrScale names ${name}, which is not a parameter`);
+    }
     for (const [name, p] of params) {
       this.m.set(name, tf.variable(tf.zerosLike(p), false));
       this.v.set(name, tf.variable(tf.zerosLike(p), false));
@@ -65,7 +73,8 @@ export class Adam {
         const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
         m.assign(m1);
         v.assign(v1);
-        p.assign(tf.sub(p, tf.mul(alpha, tf.div(m1, tf.add(tf.sqrt(v1), this.epsilon)))));
+        const step = alpha * (this.lrScale.get(name) ?? 1);
+        p.assign(tf.sub(p, tf.mul(step, tf.div(m1, tf.add(tf.sqrt(v1), this.epsilon)))));
       }
       return value.dataSync()[0];
     });

@@ -19,6 +19,16 @@ Deno.test("adam: the first step moves each parameter by lr against the gradient'
   opt.dispose();
 });
 
+Deno.test("adam: lrScale multiplies one parameter's step", () => {
+  const a = tf.variable(tf.scalar(1)), b = tf.variable(tf.scalar(1));
+  const opt = new Adam(new Map([["a", a], ["b", b]]), { lrScale: new Map([["b", 10]]) });
+  opt.minimize(() => tf.add(a, b) as tf.Scalar, 0.01);
+  assertAlmostEquals(a.dataSync()[0], 0.99, 1e-6);
+  assertAlmostEquals(b.dataSync()[0], 0.9, 1e-6);
+  tf.dispose([a, b]);
+  opt.dispose();
+});
+
 Deno.test("adam: matches a hand-rolled reference over several steps, and leaks nothing", () => {
   const p = tf.variable(tf.scalar(2));
   const opt = new Adam(new Map([["p", p]]));

@@ -112,7 +112,7 @@ export class Trainer {
     if (dataset.train.length === 0) throw new Error(`${dataset.root}: transforms_train.json lists no frames`);
     this.audioFeatureDim = dataset.audio.shape[2];
     this.model = new SspNerfModel(config, { audioFeatureDim: this.audioFeatureDim, numClasses: dataset.numClasses });
-    this.optimizer = new Adam(this.model.params);
+    this.optimizer = new Adam(this.model.params, { lrScale: this.model.lrScales() });
     this.rng = createRng(config.train.seed);
     this.sampler = createPixelSampler(config.pixelSampler);
     const c2ws = dataset.train.map((f) => f.c2w);
