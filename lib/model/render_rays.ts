@@ -140,7 +140,9 @@ export function renderPass(
     const dir = dirEnc ? tf.tensor2d(dirEnc, [n * k, dirEnc.length / (n * k)]) : undefined;
     const extra: Record<string, tf.Tensor> = {};
     if (deform) {
-      let dx = deform.module.apply(xyz, deform.pose);
+      const pf = deform.module.posFreqs;
+      const deformIn = tf.tensor2d(positionalEncodingJs(pts, 3, pf), [n * k, encodedDim(3, pf)]);
+      let dx = deform.module.applyEncoded(deformIn, deform.pose);
       extra.offsets = dx;
       if (deform.weighting === "parsing") {
         // The field's own belief that a point is torso, at the undeformed point, as a constant.

@@ -90,6 +90,21 @@ export class DeformationField3d implements Module {
     );
   }
 
+  /**
+   * The same as {@linkcode apply} for points whose encoding the caller already has: sample points are
+   * constants of the graph, so their encoding can be computed in plain JS (`positionalEncodingJs`, several
+   * times faster than tf.sin/cos on wasm) and no gradient is lost.
+   * @param encodedXyz PE(x) with this field's `posFreqs`, [n, encodedDim(3, posFreqs)].
+   * @param pose Pose code of the frame, [1, P].
+   */
+  applyEncoded(encodedXyz: tf.Tensor2D, pose: tf.Tensor2D): tf.Tensor2D {
+    const want = encodedDim(3, this.posFreqs);
+    if (encodedXyz.rank !== 2 || encodedXyz.shape[1] !== want) {
+      throw new Error(`${this.name}: encoded xyz must be [n, ${want}]: got [${encodedXyz.shape}]`);
+    }
+    return tf.tidy(() => this.mlp.apply(encodedXyz, positionalEncoding(pose, this.poseFreqs)));
+  }
+
   dispose(): void {
     this.mlp.dispose();
   }

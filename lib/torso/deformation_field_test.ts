@@ -118,3 +118,21 @@ Deno.test("apply and its gradient leak no tensors; bad shapes are named", async 
   assertThrows(() => field.apply(xyz, tf.zeros([1, 5]) as tf.Tensor2D), Error, "pose");
   field.dispose();
 });
+
+Deno.test("DeformationField3d: applyEncoded with a JS encoding equals apply", async () => {
+  const { initBackend } = await import("../backend/backend.ts");
+  const { positionalEncodingJs } = await import("../encoding/mod.ts");
+  const tf = await import("@tensorflow/tfjs");
+  const { assertAlmostEquals } = await import("@std/assert");
+  await initBackend({ log: null });
+  const f = new DeformationField3d("e", 6, { width: 8, depth: 2, posFreqs: 3, seed: 2 });
+  // Perturb the zero last layer so the outputs are not trivially equal.
+  for (const v of f.params.values()) v.assign(tf.randomNormal(v.shape, 0, 0.3, "float32", 9));
+  const pts = Float32Array.from({ length: 30 }, (_, i) => Math.sin(i) * 0.9);
+  const pose = tf.tensor2d([[0.1, 0.2, -0.1, 0, 0.05, 0.3]]);
+  const a = f.apply(tf.tensor2d(pts, [10, 3]), pose).dataSync();
+  const b = f.applyEncoded(tf.tensor2d(positionalEncodingJs(pts, 3, 3), [10, 21]), pose).dataSync();
+  a.forEach((v, i) => assertAlmostEquals(b[i], v, 1e-5));
+  f.dispose();
+  pose.dispose();
+});

@@ -37,7 +37,9 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
   const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
+    ticks.push(Number(t.toPrecision(12)));
+  }
   return ticks;
 }
 
@@ -74,7 +76,9 @@ export function svgLineChart(series: readonly Series[], options: LineChartOption
     `<rect width="${W}" height="${H}" fill="white"/>`,
   ];
   if (options.title) {
-    out.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-size="13">${escapeXml(options.title)}</text>`);
+    out.push(
+      `<text x="${W / 2}" y="18" text-anchor="middle" font-size="13">${escapeXml(options.title)}</text>`,
+    );
   }
   for (const t of niceTicks(x0, x1)) {
     out.push(`<line x1="${sx(t)}" y1="${H - m.b}" x2="${sx(t)}" y2="${H - m.b + 4}" stroke="#333"/>`);
@@ -88,11 +92,17 @@ export function svgLineChart(series: readonly Series[], options: LineChartOption
   out.push(`<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="#333"/>`);
   out.push(`<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="#333"/>`);
   if (options.xLabel) {
-    out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 8}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
+    out.push(
+      `<text x="${(m.l + W - m.r) / 2}" y="${H - 8}" text-anchor="middle">${
+        escapeXml(options.xLabel)
+      }</text>`,
+    );
   }
   if (options.yLabel) {
     out.push(
-      `<text transform="translate(14 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel)}</text>`,
+      `<text transform="translate(14 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${
+        escapeXml(options.yLabel)
+      }</text>`,
     );
   }
   pts.forEach((p, i) => {
@@ -100,7 +110,9 @@ export function svgLineChart(series: readonly Series[], options: LineChartOption
     const d = p.map(([x, y], j) => `${j ? "L" : "M"}${sx(x).toFixed(1)} ${sy(fy(y)).toFixed(1)}`).join("");
     out.push(`<path d="${d}" fill="none" stroke="${COLOURS[i % COLOURS.length]}" stroke-width="1.5"/>`);
     const ly = m.t + 6 + 14 * i;
-    out.push(`<rect x="${W - m.r - 120}" y="${ly}" width="10" height="3" fill="${COLOURS[i % COLOURS.length]}"/>`);
+    out.push(
+      `<rect x="${W - m.r - 120}" y="${ly}" width="10" height="3" fill="${COLOURS[i % COLOURS.length]}"/>`,
+    );
     out.push(`<text x="${W - m.r - 106}" y="${ly + 5}">${escapeXml(series[i].name)}</text>`);
   });
   out.push("</svg>");
