@@ -42,8 +42,9 @@ export class Adam {
       if (!params.has(name)) throw new Error(`lrScale names ${name}, which is not a parameter`);
     }
     for (const [name, p] of params) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      // tidy frees the zeros the variables are made from (a variable holds its own reference).
+      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
     }
   }
 

@@ -44,6 +44,16 @@ Deno.test("trainer: every step logs each loss term, and tensors stay flat across
   }
 });
 
+Deno.test("trainer: dispose frees every tensor it made (model, optimizer moments)", async () => {
+  const { dir, dataset } = await tinyData({ frames: 3 });
+  const before = tf.memory().numTensors;
+  const trainer = Trainer.create(dataset, TINY);
+  await trainer.trainStep();
+  trainer.dispose();
+  assertEquals(tf.memory().numTensors, before);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("trainer: the loss falls when fitting a few steps at a high learning rate", async () => {
   const { dir, dataset } = await tinyData({ frames: 3 });
   const config = override(TINY, { train: { lr: 1e-2, raysPerStep: 128 }, parsing: { lambdaSem: 0 } });
