@@ -46,7 +46,11 @@ if (import.meta.main) {
     if (a.seed) base = override(base, { train: { seed: Number(a.seed) } });
     const all = ablations(base);
     const wanted = a.rows ? a.rows.split(",").map((s) => s.trim()) : Object.keys(all);
-    for (const w of wanted) if (!(w in all)) throw new Error(`--rows: unknown row "${w}" (known: ${Object.keys(all).join("; ")})`);
+    for (const w of wanted) {
+      if (!(w in all)) {
+        throw new Error(`--rows: unknown row "${w}" (known: ${Object.keys(all).join("; ")})`);
+      }
+    }
     const rows: Record<string, string | number>[] = [];
     const lossSeries: Series[] = [];
     const allocations: Record<string, { step: number; allocation: readonly number[] }[]> = {};
@@ -72,8 +76,15 @@ if (import.meta.main) {
         "parsing mIoU": m.parsingMIoU ?? NaN,
       });
       const h = run.history;
-      lossSeries.push({ name: label, x: h.map((s) => s.step), y: movingAverage(h.map((s) => s.losses.total), 25) });
-      const alloc = h.filter((s) => s.allocation && s.allocation.length).map((s) => ({ step: s.step, allocation: s.allocation! }));
+      lossSeries.push({
+        name: label,
+        x: h.map((s) => s.step),
+        y: movingAverage(h.map((s) => s.losses.total), 25),
+      });
+      const alloc = h.filter((s) => s.allocation && s.allocation.length).map((s) => ({
+        step: s.step,
+        allocation: s.allocation!,
+      }));
       if (alloc.length) allocations[label] = alloc;
       run.trainer.dispose();
     }
@@ -81,19 +92,45 @@ if (import.meta.main) {
     console.log(`\n${table}`);
     await Deno.mkdir(a.out!, { recursive: true });
     await writeFileAtomic(join(a.out!, "table.md"), table);
-    await writeFileAtomic(join(a.out!, "table.json"), JSON.stringify({ data: a.data, base: base.name, rows }, null, 1));
+    await writeFileAtomic(
+      join(a.out!, "table.json"),
+      JSON.stringify({ data: a.data, base: base.name, rows }, null, 1),
+    );
     await writeFileAtomic(join(a.out!, "allocations.json"), JSON.stringify(allocations));
     const names = dataset.palette?.classNames ?? [];
     const allocCharts = Object.entries(allocations).map(([label, al]) =>
       svgLineChart(
-        names.map((name, k) => ({ name, x: al.map((s) => s.step), y: movingAverage(al.map((s) => s.allocation[k] ?? 0), 25) })),
-        { title: `Ray allocation per class: ${label}`, xLabel: "step", yLabel: "fraction of rays", height: 360 },
+        names.map((name, k) => ({
+          name,
+          x: al.map((s) => s.step),
+          y: movingAverage(al.map((s) => s.allocation[k] ?? 0), 25),
+        })),
+        {
+          title: `Ray allocation per class: ${label}`,
+          xLabel: "step",
+          yLabel: "fraction of rays",
+          height: 360,
+        },
       )
     );
     await writeReport(join(a.out!, "report.html"), "SSP-NeRF ablation", [
-      { kind: "text", text: `Dataset ${a.data}; base config ${base.name}; same seed and budget for every row.` },
-      { kind: "table", rows, caption: "Held-out frames (PSNR in dB; SSIM Wang 2004; regions from ground-truth parsing)" },
-      { kind: "html", html: svgLineChart(lossSeries, { title: "Training loss (moving average of 25)", xLabel: "step", logY: true }) },
+      {
+        kind: "text",
+        text: `Dataset ${a.data}; base config ${base.name}; same seed and budget for every row.`,
+      },
+      {
+        kind: "table",
+        rows,
+        caption: "Held-out frames (PSNR in dB; SSIM Wang 2004; regions from ground-truth parsing)",
+      },
+      {
+        kind: "html",
+        html: svgLineChart(lossSeries, {
+          title: "Training loss (moving average of 25)",
+          xLabel: "step",
+          logY: true,
+        }),
+      },
       ...allocCharts.map((html) => ({ kind: "html" as const, html })),
     ]);
     console.log(`results: ${a.out}/table.md, table.json, report.html`);

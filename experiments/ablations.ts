@@ -22,6 +22,8 @@ export function ablations(full: SspNerfConfig): Record<string, SspNerfConfig> {
       pixelSampler: { kind: "faceRect", insideFraction: 0.95 },
       torso: { kind: "none" },
     }),
-    "AD-NeRF face-rect sampling": named("face-rect", { pixelSampler: { kind: "faceRect", insideFraction: 0.95 } }),
+    "AD-NeRF face-rect sampling": named("face-rect", {
+      pixelSampler: { kind: "faceRect", insideFraction: 0.95 },
+    }),
   };
 }

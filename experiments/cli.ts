@@ -7,7 +7,10 @@ import { parseArgs } from "node:util";
 import { override, PRESETS, type SspNerfConfig, validateConfig } from "../lib/config/mod.ts";
 
 /** Option spec for node:util parseArgs. */
-export type OptionSpec = Record<string, { type: "string" | "boolean"; default?: string | boolean; help: string }>;
+export type OptionSpec = Record<
+  string,
+  { type: "string" | "boolean"; default?: string | boolean; help: string }
+>;
 
 /**
  * Parses `args` against `spec`; prints usage and exits with code 2 on an unknown flag or `--help`.
@@ -19,8 +22,10 @@ export function parseCli<S extends OptionSpec>(
 ): { [K in keyof S]: S[K]["type"] extends "boolean" ? boolean : string | undefined } {
   const help = () =>
     `${usage}\n\nOptions:\n` +
-    Object.entries(spec).map(([k, v]) => `  --${k}${v.type === "string" ? " <value>" : ""}  ${v.help}` +
-      (v.default !== undefined ? ` (default: ${v.default})` : "")).join("\n");
+    Object.entries(spec).map(([k, v]) =>
+      `  --${k}${v.type === "string" ? " <value>" : ""}  ${v.help}` +
+      (v.default !== undefined ? ` (default: ${v.default})` : "")
+    ).join("\n");
   let values: Record<string, unknown>;
   try {
     const options: Record<string, { type: "string" | "boolean"; default?: string | boolean }> = {
@@ -43,7 +48,10 @@ export function parseCli<S extends OptionSpec>(
  * A config from a preset name ("small", "paper", ...) or a JSON file; `patch` (e.g. from --steps) is
  * applied on top. A JSON file may be a whole config or `{ "base": "<preset>", "override": {...} }`.
  */
-export async function loadConfig(nameOrPath: string, patch: Record<string, unknown> = {}): Promise<SspNerfConfig> {
+export async function loadConfig(
+  nameOrPath: string,
+  patch: Record<string, unknown> = {},
+): Promise<SspNerfConfig> {
   let config: SspNerfConfig;
   if (nameOrPath in PRESETS) {
     config = PRESETS[nameOrPath];
@@ -56,13 +64,19 @@ export async function loadConfig(nameOrPath: string, patch: Record<string, unkno
     }
     if (typeof json.base === "string") {
       const base = PRESETS[json.base];
-      if (!base) throw new Error(`config ${nameOrPath}: base must be one of ${Object.keys(PRESETS).join(", ")}: got ${json.base}`);
+      if (!base) {
+        throw new Error(
+          `config ${nameOrPath}: base must be one of ${Object.keys(PRESETS).join(", ")}: got ${json.base}`,
+        );
+      }
       config = override(base, (json.override ?? {}) as never);
     } else {
       config = json as unknown as SspNerfConfig;
     }
   } else {
-    throw new Error(`config must be a preset (${Object.keys(PRESETS).join(", ")}) or a .json file: got ${nameOrPath}`);
+    throw new Error(
+      `config must be a preset (${Object.keys(PRESETS).join(", ")}) or a .json file: got ${nameOrPath}`,
+    );
   }
   config = override(config, patch as never);
   validateConfig(config, `config ${nameOrPath}`);

@@ -12,4 +12,7 @@ export const DEMO: SspNerfConfig = override(SMALL, { name: "demo" });
 export const DEMO_TRAIN_SECONDS = 420;
 
 /** Base of the ablation study: the full SSP-NeRF model in the demo's sizes. */
-export const ABLATION_BASE: SspNerfConfig = override(DEMO, { name: "full", train: { evalEvery: 0, checkpointEvery: 0 } });
+export const ABLATION_BASE: SspNerfConfig = override(DEMO, {
+  name: "full",
+  train: { evalEvery: 0, checkpointEvery: 0 },
+});

@@ -19,7 +19,8 @@ import { parseCli, runMain } from "./cli.ts";
 function errorImage(a: Float32Array, b: Float32Array, width: number, height: number): Image {
   const data = new Uint8Array(width * height * 3);
   for (let i = 0; i < width * height; i++) {
-    const e = (Math.abs(a[3 * i] - b[3 * i]) + Math.abs(a[3 * i + 1] - b[3 * i + 1]) + Math.abs(a[3 * i + 2] - b[3 * i + 2])) / 3;
+    const e = (Math.abs(a[3 * i] - b[3 * i]) + Math.abs(a[3 * i + 1] - b[3 * i + 1]) +
+      Math.abs(a[3 * i + 2] - b[3 * i + 2])) / 3;
     const v = Math.min(255, Math.round(e * 4 * 255));
     data[3 * i] = v;
     data[3 * i + 1] = Math.round(v * 0.3);
@@ -33,9 +34,17 @@ if (import.meta.main) {
     const a = parseCli(Deno.args, {
       data: { type: "string", default: "fixtures/synthetic_portrait", help: "dataset folder" },
       out: { type: "string", default: "runs/demo", help: "result folder" },
-      seconds: { type: "string", default: String(DEMO_TRAIN_SECONDS), help: "training time budget in seconds" },
+      seconds: {
+        type: "string",
+        default: String(DEMO_TRAIN_SECONDS),
+        help: "training time budget in seconds",
+      },
       steps: { type: "string", help: "override train.steps (the time budget still applies)" },
-      audio: { type: "string", default: "fixtures/speech/heldout.wav", help: "held-out speech for the video" },
+      audio: {
+        type: "string",
+        default: "fixtures/speech/heldout.wav",
+        help: "held-out speech for the video",
+      },
     }, "usage: deno task demo [options]");
     const t0 = performance.now();
     await initBackend();
@@ -92,7 +101,11 @@ if (import.meta.main) {
         { kind: "table", rows: table, caption: "Quality on held-out frames" },
         {
           kind: "html",
-          html: svgLineChart([{ name: "train PSNR", x: hist.map((h) => h.step), y: smooth(hist.map((h) => h.psnr), 25) }], {
+          html: svgLineChart([{
+            name: "train PSNR",
+            x: hist.map((h) => h.step),
+            y: smooth(hist.map((h) => h.psnr), 25),
+          }], {
             title: "Training PSNR of the step's rays (moving average of 25)",
             xLabel: "step",
             yLabel: "dB",

@@ -32,8 +32,12 @@ if (import.meta.main) {
       val: { type: "boolean", default: false, help: "render the validation frames and measure them instead" },
     }, "usage: deno task render --run <run folder> (--audio <wav|npy> | --val) [options]");
     if (!a.run) throw new Error("--run is required: the folder of a training run");
-    if (!a.val && !a.audio) throw new Error("give --audio <wav|npy> to render a video, or --val for the validation frames");
-    if (a.poses !== "dataset" && a.poses !== "still") throw new Error(`--poses must be dataset or still: got ${a.poses}`);
+    if (!a.val && !a.audio) {
+      throw new Error("give --audio <wav|npy> to render a video, or --val for the validation frames");
+    }
+    if (a.poses !== "dataset" && a.poses !== "still") {
+      throw new Error(`--poses must be dataset or still: got ${a.poses}`);
+    }
     await initBackend();
     const { meta } = await readCheckpointMeta(a.run);
     const dataset = await loadDataset(a.data ?? meta.dataset.root);
@@ -42,9 +46,16 @@ if (import.meta.main) {
       await loadCheckpoint(trainer, a.run);
       if (a.val) {
         const r = await evaluateFrames(trainer, dataset.val, async (m, f) => {
-          await writeImage(join(a.run!, "render_val", `${m.imgId}.png`), floatToImage(f.rgb, f.width, f.height));
+          await writeImage(
+            join(a.run!, "render_val", `${m.imgId}.png`),
+            floatToImage(f.rgb, f.width, f.height),
+          );
         });
-        console.log(`validation (${dataset.val.length} frames): PSNR ${r.mean.psnr.toFixed(2)} dB, SSIM ${r.mean.ssim.toFixed(4)}`);
+        console.log(
+          `validation (${dataset.val.length} frames): PSNR ${r.mean.psnr.toFixed(2)} dB, SSIM ${
+            r.mean.ssim.toFixed(4)
+          }`,
+        );
         return;
       }
       const audio = await loadAudioFeatures(a.audio!, dataset.audio!.shape[2]);

@@ -11,18 +11,26 @@ import { loadDataset } from "../lib/data/mod.ts";
 import { trainRun } from "../lib/train/mod.ts";
 import { loadConfig, parseCli, runMain } from "./cli.ts";
 
-const USAGE = "usage: deno task train --data <dataset folder> [--config small|paper|tiny|file.json] [--out runs/name]";
+const USAGE =
+  "usage: deno task train --data <dataset folder> [--config small|paper|tiny|file.json] [--out runs/name]";
 
 if (import.meta.main) {
   await runMain(async () => {
     const a = parseCli(Deno.args, {
-      data: { type: "string", default: "fixtures/synthetic_portrait", help: "dataset folder (AD-NeRF / SSP-NeRF layout)" },
+      data: {
+        type: "string",
+        default: "fixtures/synthetic_portrait",
+        help: "dataset folder (AD-NeRF / SSP-NeRF layout)",
+      },
       config: { type: "string", default: "small", help: "preset name or JSON config file" },
       out: { type: "string", help: "run folder (default runs/<config name>)" },
       steps: { type: "string", help: "override train.steps" },
       resume: { type: "boolean", default: false, help: "continue from the run folder's checkpoint" },
       backend: { type: "string", default: "wasm", help: "tfjs backend: wasm or cpu" },
-      "eval-frames": { type: "string", help: "evaluate on the first N validation frames only (default: all)" },
+      "eval-frames": {
+        type: "string",
+        help: "evaluate on the first N validation frames only (default: all)",
+      },
     }, USAGE);
     let resumeConfig: string | undefined;
     if (a.resume && a.out) {
@@ -39,7 +47,11 @@ if (import.meta.main) {
     const evalFrames = a["eval-frames"] ? Number(a["eval-frames"]) : undefined;
     const r = await trainRun(dataset, config, { runDir, resume: a.resume, finalEvalFrames: evalFrames });
     const m = r.evaluation.mean;
-    console.log(`validation (${r.evaluation.frames.length} frames): PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(4)}`);
+    console.log(
+      `validation (${r.evaluation.frames.length} frames): PSNR ${m.psnr.toFixed(2)} dB, SSIM ${
+        m.ssim.toFixed(4)
+      }`,
+    );
     console.log(`run folder: ${runDir}`);
     r.trainer.dispose();
   });

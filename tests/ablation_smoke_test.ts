@@ -27,7 +27,9 @@ for (const [label, config] of Object.entries(rows)) {
       if (config.torso.kind === "deform3d" && config.architecture === "unified") {
         assert("deformation" in s2.losses, "the deformation penalty is logged");
       }
-      if (config.pixelSampler.kind === "semanticDynamic") assertEquals(s2.allocation?.length, dataset.numClasses);
+      if (config.pixelSampler.kind === "semanticDynamic") {
+        assertEquals(s2.allocation?.length, dataset.numClasses);
+      }
       const f = trainer.renderDatasetFrame(dataset.val[0]);
       assertEquals(f.rgb.length, dataset.intrinsics.width * dataset.intrinsics.height * 3);
       assert(f.rgb.every((v) => v >= 0 && v <= 1), "colours in [0, 1]");

@@ -23,13 +23,43 @@ Deno.test("train -> resume -> render: a tiny run on the fixture, then a held-out
   const dir = await Deno.makeTempDir({ prefix: "ssp-cli-" });
   try {
     const run = join(dir, "run");
-    const t = await deno(["experiments/train.ts", "--config", "tiny", "--steps", "2", "--out", run, "--eval-frames", "2"]);
+    const t = await deno([
+      "experiments/train.ts",
+      "--config",
+      "tiny",
+      "--steps",
+      "2",
+      "--out",
+      run,
+      "--eval-frames",
+      "2",
+    ]);
     assertEquals(t.code, 0, t.err);
     assertStringIncludes(t.out, "validation (2 frames): PSNR");
-    for (const f of ["config.json", "checkpoint.json", "history.json", "metrics.json", "evals.json", "val/221.png"]) {
+    for (
+      const f of [
+        "config.json",
+        "checkpoint.json",
+        "history.json",
+        "metrics.json",
+        "evals.json",
+        "val/221.png",
+      ]
+    ) {
       assert((await Deno.stat(join(run, f))).isFile, f);
     }
-    const r = await deno(["experiments/train.ts", "--config", "tiny", "--steps", "3", "--out", run, "--resume", "--eval-frames", "1"]);
+    const r = await deno([
+      "experiments/train.ts",
+      "--config",
+      "tiny",
+      "--steps",
+      "3",
+      "--out",
+      run,
+      "--resume",
+      "--eval-frames",
+      "1",
+    ]);
     assertEquals(r.code, 0, r.err);
     assertStringIncludes(r.err, "resumed");
     const history = JSON.parse(await Deno.readTextFile(join(run, "history.json")));
@@ -60,7 +90,15 @@ Deno.test("bad input gives a clear error and exit code 1", async () => {
     const cfg = await deno(["experiments/train.ts", "--config", "nonsense", "--out", join(dir, "x")]);
     assertEquals(cfg.code, 1);
     assertStringIncludes(cfg.err, "config must be a preset");
-    const data = await deno(["experiments/train.ts", "--data", join(dir, "missing"), "--config", "tiny", "--out", join(dir, "y")]);
+    const data = await deno([
+      "experiments/train.ts",
+      "--data",
+      join(dir, "missing"),
+      "--config",
+      "tiny",
+      "--out",
+      join(dir, "y"),
+    ]);
     assertEquals(data.code, 1);
     assertStringIncludes(data.err, "transforms_train.json");
     const flag = await deno(["experiments/train.ts", "--bogus"]);

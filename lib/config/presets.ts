@@ -23,7 +23,11 @@ export const PAPER: SspNerfConfig = {
     colorWidth: 128,
     separateFine: true,
   },
-  audio: { dimAud: 64, convChannels: [32, 32, 64, 64], smoothing: { enabled: true, seqLen: 8, startStep: 300_000 } },
+  audio: {
+    dimAud: 64,
+    convChannels: [32, 32, 64, 64],
+    smoothing: { enabled: true, seqLen: 8, startStep: 300_000 },
+  },
   points: { numCoarse: 64, numFine: 128, perturb: true, boundsMargin: 0.25 },
   pixelSampler: { kind: "semanticDynamic", allocation: "error", beta: 1, floor: 0.2, emaRate: 0.1 },
   parsing: { enabled: true, lambdaSem: 0.1 },
@@ -46,8 +50,21 @@ export const PAPER: SspNerfConfig = {
 /** Sized for a 2-core CPU and the 128x128 fixture: a few minutes of training. */
 export const SMALL: SspNerfConfig = override(PAPER, {
   name: "small",
-  field: { depth: 4, width: 96, skips: [2], posFreqs: 8, dirFreqs: 0, viewDirs: false, colorWidth: 48, separateFine: false },
-  audio: { dimAud: 16, convChannels: [16, 16, 32, 32], smoothing: { enabled: true, seqLen: 8, startStep: 1500 } },
+  field: {
+    depth: 4,
+    width: 96,
+    skips: [2],
+    posFreqs: 8,
+    dirFreqs: 0,
+    viewDirs: false,
+    colorWidth: 48,
+    separateFine: false,
+  },
+  audio: {
+    dimAud: 16,
+    convChannels: [16, 16, 32, 32],
+    smoothing: { enabled: true, seqLen: 8, startStep: 1500 },
+  },
   points: { numCoarse: 32, numFine: 0, boundsMargin: 0.25 },
   torso: DEFORM3D_DEFAULTS,
   train: {

@@ -46,15 +46,21 @@ export function validateConfig(c: SspNerfConfig, source = "config"): void {
       nonNegInt("field.log2HashSize", f.log2HashSize);
       positive("field.gridLrScale", f.gridLrScale);
       if (!(f.maxResolution >= f.baseResolution)) {
-        problems.push(`field.maxResolution must be >= field.baseResolution (${f.baseResolution}): got ${f.maxResolution}`);
+        problems.push(
+          `field.maxResolution must be >= field.baseResolution (${f.baseResolution}): got ${f.maxResolution}`,
+        );
       }
       break;
     default:
-      problems.push(`field.kind must be "mlp" or "triplane": got ${JSON.stringify((f as { kind: unknown }).kind)}`);
+      problems.push(
+        `field.kind must be "mlp" or "triplane": got ${JSON.stringify((f as { kind: unknown }).kind)}`,
+      );
   }
   posInt("audio.dimAud", c.audio.dimAud);
   if (c.audio.convChannels.length !== 4) {
-    problems.push(`audio.convChannels must list 4 channel counts (16 -> 1 in 4 stride-2 convs): got ${c.audio.convChannels.length}`);
+    problems.push(
+      `audio.convChannels must list 4 channel counts (16 -> 1 in 4 stride-2 convs): got ${c.audio.convChannels.length}`,
+    );
   }
   c.audio.convChannels.forEach((v, i) => posInt(`audio.convChannels[${i}]`, v));
   posInt("audio.smoothing.seqLen", c.audio.smoothing.seqLen);
@@ -76,14 +82,24 @@ export function validateConfig(c: SspNerfConfig, source = "config"): void {
     }
     case "semanticDynamic":
       if (!["error", "area", "errorArea"].includes(ps.allocation)) {
-        problems.push(`pixelSampler.allocation must be error, area or errorArea: got ${JSON.stringify(ps.allocation)}`);
+        problems.push(
+          `pixelSampler.allocation must be error, area or errorArea: got ${JSON.stringify(ps.allocation)}`,
+        );
       }
       nonNeg("pixelSampler.beta", ps.beta);
-      if (!(ps.floor >= 0 && ps.floor <= 1)) problems.push(`pixelSampler.floor must be in [0, 1]: got ${ps.floor}`);
-      if (!(ps.emaRate > 0 && ps.emaRate <= 1)) problems.push(`pixelSampler.emaRate must be in (0, 1]: got ${ps.emaRate}`);
+      if (!(ps.floor >= 0 && ps.floor <= 1)) {
+        problems.push(`pixelSampler.floor must be in [0, 1]: got ${ps.floor}`);
+      }
+      if (!(ps.emaRate > 0 && ps.emaRate <= 1)) {
+        problems.push(`pixelSampler.emaRate must be in (0, 1]: got ${ps.emaRate}`);
+      }
       break;
     default:
-      problems.push(`pixelSampler.kind must be uniform, faceRect or semanticDynamic: got ${JSON.stringify((ps as { kind: unknown }).kind)}`);
+      problems.push(
+        `pixelSampler.kind must be uniform, faceRect or semanticDynamic: got ${
+          JSON.stringify((ps as { kind: unknown }).kind)
+        }`,
+      );
   }
   const t = c.torso;
   switch (t.kind) {
@@ -103,7 +119,9 @@ export function validateConfig(c: SspNerfConfig, source = "config"): void {
       }
       break;
     default:
-      problems.push(`torso.kind must be none, deform3d or image2d: got ${JSON.stringify((t as { kind: unknown }).kind)}`);
+      problems.push(
+        `torso.kind must be none, deform3d or image2d: got ${JSON.stringify((t as { kind: unknown }).kind)}`,
+      );
   }
   nonNeg("parsing.lambdaSem", c.parsing.lambdaSem);
   nonNegInt("train.steps", c.train.steps);

@@ -15,7 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Linear, type Module } from "../nn/mod.ts";
-import type { FieldConfig, MlpFieldConfig } from "../config/config.ts";
+import type { MlpFieldConfig } from "../config/config.ts";
 
 /** Sizes of a field's inputs and outputs that come from the data, not the config. */
 export interface FieldDims {
@@ -70,7 +70,12 @@ export class MlpField implements RadianceField {
   private readonly rgbHead: Linear;
   private readonly semHead: Linear | null;
 
-  constructor(readonly name: string, readonly config: MlpFieldConfig, readonly dims: FieldDims, seed: number) {
+  constructor(
+    readonly name: string,
+    readonly config: MlpFieldConfig,
+    readonly dims: FieldDims,
+    seed: number,
+  ) {
     const { depth, width, skips, colorWidth } = config;
     let s = seed;
     const lin = (n: string, i: number, o: number, bias = true, init: "he" | "glorot" = "he") =>
@@ -104,10 +109,18 @@ export class MlpField implements RadianceField {
   apply(inputs: FieldInputs): FieldOutputs {
     const { pos, dir, aud } = inputs;
     if (!pos || pos.shape[1] !== this.dims.posDim) {
-      throw new Error(`${this.name}: encoded positions must be [n, ${this.dims.posDim}]: got ${pos ? `[${pos.shape}]` : "none"}`);
+      throw new Error(
+        `${this.name}: encoded positions must be [n, ${this.dims.posDim}]: got ${
+          pos ? `[${pos.shape}]` : "none"
+        }`,
+      );
     }
     if (this.dims.audDim > 0 && (!aud || aud.shape[1] !== this.dims.audDim)) {
-      throw new Error(`${this.name}: audio code must be [1 or n, ${this.dims.audDim}]: got ${aud ? `[${aud.shape}]` : "none"}`);
+      throw new Error(
+        `${this.name}: audio code must be [1 or n, ${this.dims.audDim}]: got ${
+          aud ? `[${aud.shape}]` : "none"
+        }`,
+      );
     }
     return tf.tidy(() => {
       let h: tf.Tensor2D | null = null;
@@ -128,7 +141,9 @@ export class MlpField implements RadianceField {
       let c = this.colorF.apply(feat);
       if (this.colorD && dir) c = tf.add(c, this.colorD.apply(dir));
       const rgb = tf.sigmoid(this.rgbHead.apply(tf.relu(c)));
-      const out: FieldOutputs = this.semHead ? { sigma, rgb, semanticLogits: this.semHead.apply(feat) } : { sigma, rgb };
+      const out: FieldOutputs = this.semHead
+        ? { sigma, rgb, semanticLogits: this.semHead.apply(feat) }
+        : { sigma, rgb };
       return out as unknown as tf.TensorContainerObject;
     }) as unknown as FieldOutputs;
   }

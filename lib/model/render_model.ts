@@ -10,7 +10,13 @@ import type { RadianceField } from "../field/mod.ts";
 import type { Rng } from "../nn/rng.ts";
 import { importanceSamples, mergeSorted } from "../sampling/mod.ts";
 import { deformationPenalty } from "../torso/mod.ts";
-import { type PassDeformation, type PassOptions, type PassOutputs, type RayBatch, renderPass } from "./render_rays.ts";
+import {
+  type PassDeformation,
+  type PassOptions,
+  type PassOutputs,
+  type RayBatch,
+  renderPass,
+} from "./render_rays.ts";
 import type { SspNerfModel } from "./ssp_model.ts";
 
 /** Per-ray values of a composited image. */
@@ -78,7 +84,13 @@ function renderLayer(
 }
 
 function asComposite(p: PassOutputs): Composite {
-  return { rgb: p.rgb, semantics: p.semantics, accumulation: p.accumulation, depth: p.depth, weights: p.weights };
+  return {
+    rgb: p.rgb,
+    semantics: p.semantics,
+    accumulation: p.accumulation,
+    depth: p.depth,
+    weights: p.weights,
+  };
 }
 
 /** head over (something behind it): c = head + (1 - acc_head) behind, for colours and class distributions. */
@@ -144,7 +156,9 @@ export function renderModel(model: SspNerfModel, inputs: ModelRenderInputs): Mod
       });
       const passes = [l.coarse, l.fine].filter((p): p is PassOutputs => !!p && !!p.offsets);
       const penalties = passes.map((p) => deformationPenalty(p.offsets!, p.offsetWeights));
-      const penalty = penalties.length ? tf.div(tf.addN(penalties), penalties.length) as tf.Scalar : undefined;
+      const penalty = penalties.length
+        ? tf.div(tf.addN(penalties), penalties.length) as tf.Scalar
+        : undefined;
       return { coarse: asComposite(l.coarse), fine: l.fine && asComposite(l.fine), penalty };
     }
     case "image2d": {

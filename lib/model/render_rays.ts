@@ -132,7 +132,9 @@ export function renderPass(
     dirNorms[r] = Math.hypot(batch.dirs[3 * r], batch.dirs[3 * r + 1], batch.dirs[3 * r + 2]);
   }
   const deltas = deltasFromT(tVals, n, k, { dirNorms });
-  const dirEnc = options.viewDirs && field.dims.dirDim > 0 ? encodeDirs(batch, k, options.dirFreqs) : undefined;
+  const dirEnc = options.viewDirs && field.dims.dirDim > 0
+    ? encodeDirs(batch, k, options.dirFreqs)
+    : undefined;
   const bgClass = options.backgroundClass ?? 0;
   return tf.tidy(() => {
     let xyz = tf.tensor2d(pts, [n * k, 3]);
@@ -150,7 +152,8 @@ export function renderPass(
         const probe = field.apply({ xyz, pos: undeformedPos, dir, aud: cond.code });
         if (probe.semanticLogits) {
           const w = tf.tensor1d(
-            torsoWeightFromParsing(tf.softmax(probe.semanticLogits), deform.torsoClasses).dataSync() as Float32Array,
+            torsoWeightFromParsing(tf.softmax(probe.semanticLogits), deform.torsoClasses)
+              .dataSync() as Float32Array,
           );
           extra.offsetWeights = w;
           dx = tf.mul(dx, w.reshape([n * k, 1]));
@@ -185,4 +188,3 @@ export function renderPass(
     return result;
   }) as unknown as PassOutputs;
 }
-

@@ -22,7 +22,12 @@ const batch: RayBatch = {
 };
 const tVals = Float32Array.from({ length: n * k }, (_, i) => 0.5 + (i % k) * 0.2);
 const fieldConfig = TINY.field as MlpFieldConfig;
-const field = new MlpField("f", fieldConfig, { posDim: encodedDim(3, 3), dirDim: 0, audDim: 4, numClasses: 3 }, 7);
+const field = new MlpField("f", fieldConfig, {
+  posDim: encodedDim(3, 3),
+  dirDim: 0,
+  audDim: 4,
+  numClasses: 3,
+}, 7);
 const code = tf.randomNormal([1, 4], 0, 1, "float32", 3) as tf.Tensor2D;
 const opts = (background: PassOptions["background"]): PassOptions => ({
   positionScale: 1,
@@ -53,7 +58,9 @@ Deno.test("renderPass: the last-sample background makes every ray's weights sum 
   tf.tidy(() => {
     const out = renderPass(field, batch, tVals, k, { code }, opts("lastSample"));
     const w = values(out.weights);
-    for (let r = 0; r < n; r++) assertAlmostEquals(w.slice(r * k, (r + 1) * k).reduce((s, v) => s + v, 0), 1, 1e-5);
+    for (let r = 0; r < n; r++) {
+      assertAlmostEquals(w.slice(r * k, (r + 1) * k).reduce((s, v) => s + v, 0), 1, 1e-5);
+    }
   });
 });
 

@@ -50,7 +50,9 @@ export class SspNerfModel implements Module {
       numClasses: config.parsing.enabled ? dims.numClasses : 0,
     };
     this.coarse = createField("coarse", f, fieldDims, seed + 100);
-    this.fine = f.separateFine && config.points.numFine > 0 ? createField("fine", f, fieldDims, seed + 200) : null;
+    this.fine = f.separateFine && config.points.numFine > 0
+      ? createField("fine", f, fieldDims, seed + 200)
+      : null;
     const twoNerf = config.architecture === "twoNerf";
     this.torso = createTorso(twoNerf ? { kind: "none" } : config.torso, POSE_CODE_DIM, { seed: seed + 300 });
     this.torsoField = twoNerf
@@ -71,7 +73,7 @@ export class SspNerfModel implements Module {
     if (f.kind !== "triplane") return out;
     for (const field of [this.coarse, this.fine, this.torsoField]) {
       const grid = field && (field as { gridParams?: () => readonly string[] }).gridParams;
-      if (grid) for (const name of grid.call(field)) out.set(name, f.gridLrScale);
+      if (grid) { for (const name of grid.call(field)) out.set(name, f.gridLrScale); }
     }
     return out;
   }

@@ -93,7 +93,9 @@ export function assertLessOrEqual<T>(actual: T, expected: T, msg?: string): void
 /** Asserts that `actual` contains `expected`. */
 export function assertStringIncludes(actual: string, expected: string, msg?: string): void {
   if (!actual.includes(expected)) {
-    throw new AssertionError(msg ?? `expected ${JSON.stringify(actual)} to include ${JSON.stringify(expected)}`);
+    throw new AssertionError(
+      msg ?? `expected ${JSON.stringify(actual)} to include ${JSON.stringify(expected)}`,
+    );
   }
 }
 
@@ -143,14 +145,21 @@ function checkError(e: unknown, ErrorClass?: ErrorClass, msgIncludes?: string): 
   if (msgIncludes !== undefined) {
     const m = e instanceof Error ? e.message : String(e);
     if (!m.includes(msgIncludes)) {
-      throw new AssertionError(`expected error message to include ${JSON.stringify(msgIncludes)}, got ${JSON.stringify(m)}`);
+      throw new AssertionError(
+        `expected error message to include ${JSON.stringify(msgIncludes)}, got ${JSON.stringify(m)}`,
+      );
     }
   }
   return e as Error;
 }
 
 /** Asserts that `fn` throws; optionally of a class and with a message containing `msgIncludes`. */
-export function assertThrows(fn: () => unknown, ErrorClass?: ErrorClass, msgIncludes?: string, msg?: string): Error {
+export function assertThrows(
+  fn: () => unknown,
+  ErrorClass?: ErrorClass,
+  msgIncludes?: string,
+  msg?: string,
+): Error {
   try {
     fn();
   } catch (e) {

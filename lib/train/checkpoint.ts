@@ -17,7 +17,11 @@ import type { Trainer, TrainerState } from "./trainer.ts";
 /** Format tag of checkpoint.json. */
 export const CHECKPOINT_FORMAT = "ssp-nerf-checkpoint/1";
 
-type Manifest = readonly { readonly name: string; readonly shape: readonly number[]; readonly offset: number }[];
+type Manifest = readonly {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+}[];
 
 /** The contents of checkpoint.json. */
 export interface CheckpointMeta {
@@ -65,7 +69,9 @@ export async function saveCheckpoint(trainer: Trainer, dir: string): Promise<str
   const jsonPath = join(dir, "checkpoint.json");
   await writeFileAtomic(jsonPath, JSON.stringify(meta, null, 1));
   for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && /^checkpoint-\d+\.bin$/.test(e.name) && e.name !== bin) await Deno.remove(join(dir, e.name));
+    if (e.isFile && /^checkpoint-\d+\.bin$/.test(e.name) && e.name !== bin) {
+      await Deno.remove(join(dir, e.name));
+    }
   }
   return jsonPath;
 }
@@ -85,25 +91,43 @@ export async function readCheckpointMeta(path: string): Promise<{ meta: Checkpoi
     throw new Error(`checkpoint ${jsonPath}: cannot read it as JSON (${e instanceof Error ? e.message : e})`);
   }
   if (meta.format !== CHECKPOINT_FORMAT) {
-    throw new Error(`checkpoint ${jsonPath}: format must be "${CHECKPOINT_FORMAT}": got ${JSON.stringify(meta.format)}`);
+    throw new Error(
+      `checkpoint ${jsonPath}: format must be "${CHECKPOINT_FORMAT}": got ${JSON.stringify(meta.format)}`,
+    );
   }
   return { meta, jsonPath };
 }
 
 /** The config fields that decide the model's shape; a checkpoint and a model must agree on them. */
 function architecture(c: SspNerfConfig) {
-  return { field: c.field, audio: { dimAud: c.audio.dimAud, convChannels: c.audio.convChannels, smoothing: c.audio.smoothing.enabled, seqLen: c.audio.smoothing.seqLen }, parsing: c.parsing.enabled, fine: c.points.numFine > 0 };
+  return {
+    field: c.field,
+    audio: {
+      dimAud: c.audio.dimAud,
+      convChannels: c.audio.convChannels,
+      smoothing: c.audio.smoothing.enabled,
+      seqLen: c.audio.smoothing.seqLen,
+    },
+    parsing: c.parsing.enabled,
+    fine: c.points.numFine > 0,
+  };
 }
 
 function firstDifference(a: unknown, b: unknown, path: string): string | undefined {
   if (typeof a === "object" && a !== null && typeof b === "object" && b !== null) {
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+      const d = firstDifference(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        `${path}.${k}`,
+      );
       if (d) return d;
     }
     return undefined;
   }
-  return JSON.stringify(a) === JSON.stringify(b) ? undefined : `${path}: checkpoint has ${JSON.stringify(a)}, model has ${JSON.stringify(b)}`;
+  return JSON.stringify(a) === JSON.stringify(b)
+    ? undefined
+    : `${path}: checkpoint has ${JSON.stringify(a)}, model has ${JSON.stringify(b)}`;
 }
 
 /**

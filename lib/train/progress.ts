@@ -76,7 +76,9 @@ export function createProgress(total: number, options: ProgressOptions = {}): Pr
     const bar = "#".repeat(filled) + "-".repeat(width - filled);
     const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
     const vals = Object.entries(values).map(([k, v]) => `${k} ${formatValue(v)}`).join("  ");
-    return `${label}[${bar}] ${done}/${total}  ${vals}  elapsed ${formatDuration(elapsed)}  eta ${formatDuration(eta)}`;
+    return `${label}[${bar}] ${done}/${total}  ${vals}  elapsed ${formatDuration(elapsed)}  eta ${
+      formatDuration(eta)
+    }`;
   };
   return {
     update(done, values = {}) {

@@ -11,7 +11,13 @@ Deno.test("formatDuration covers seconds, minutes and hours", () => {
 Deno.test("progress shows step, values and an ETA from the elapsed rate", () => {
   let t = 0;
   const lines: string[] = [];
-  const p = createProgress(100, { label: "train", write: (s) => lines.push(s), inPlace: false, every: 10, now: () => t });
+  const p = createProgress(100, {
+    label: "train",
+    write: (s) => lines.push(s),
+    inPlace: false,
+    every: 10,
+    now: () => t,
+  });
   for (let i = 1; i <= 20; i++) {
     t = i * 500; // 0.5 s per step
     p.update(i, { loss: 0.01234, psnr: 21.5 });

@@ -24,14 +24,21 @@ export async function loadAudioFeatures(path: string, trainedDim: number): Promi
     const arr = await readNpy(path);
     validateAudioFeatures(arr.shape, 1, path);
     if (arr.shape[2] !== trainedDim) {
-      throw new Error(`${path}: audio features have width D = ${arr.shape[2]}; the model was trained on D = ${trainedDim}`);
+      throw new Error(
+        `${path}: audio features have width D = ${arr.shape[2]}; the model was trained on D = ${trainedDim}`,
+      );
     }
-    return { data: Float32Array.from(arr.data as ArrayLike<number>), shape: arr.shape as [number, number, number] };
+    return {
+      data: Float32Array.from(arr.data as ArrayLike<number>),
+      shape: arr.shape as [number, number, number],
+    };
   }
   if (!path.endsWith(".wav")) throw new Error(`${path}: audio must be a .wav file or an aud.npy of features`);
   const samples = await readMono16k(path);
   const numFrames = Math.floor((samples.length / 16000) * VIDEO_FPS);
-  if (numFrames < 1) throw new Error(`${path}: the audio is shorter than one video frame (${1 / VIDEO_FPS} s)`);
+  if (numFrames < 1) {
+    throw new Error(`${path}: the audio is shorter than one video frame (${1 / VIDEO_FPS} s)`);
+  }
   if (trainedDim === 13) return computeAudioFeatures(samples, 16000, numFrames, { kind: "mfcc" });
   if (trainedDim === 26 || trainedDim === 40 || trainedDim === 80) {
     return computeAudioFeatures(samples, 16000, numFrames, { kind: "logmel", numFilters: trainedDim });
@@ -62,7 +69,9 @@ export function posesForAudio(trainer: Trainer, path: PosePath, numFrames: numbe
     });
   }
   if (path.length < numFrames) {
-    throw new Error(`the pose path has ${path.length} poses but the audio has ${numFrames} frames: give one pose per frame`);
+    throw new Error(
+      `the pose path has ${path.length} poses but the audio has ${numFrames} frames: give one pose per frame`,
+    );
   }
   return path.slice(0, numFrames) as Float32Array[];
 }

@@ -14,17 +14,30 @@ Deno.test("loadAudioFeatures: a WAV becomes MFCC windows at 25 fps; mismatches a
   try {
     const wav = `${dir}/a.wav`;
     const sr = 22050;
-    await writeWav(wav, { sampleRate: sr, channels: [Float32Array.from({ length: sr }, (_, i) => Math.sin(i / 7))] });
+    await writeWav(wav, {
+      sampleRate: sr,
+      channels: [Float32Array.from({ length: sr }, (_, i) => Math.sin(i / 7))],
+    });
     const f = await loadAudioFeatures(wav, 13);
     assertEquals(f.shape, [25, 16, 13]); // 1 s at any rate -> 25 frames
     const e = await assertRejects(() => loadAudioFeatures(wav, 29));
     assertStringIncludes(e.message, "width D = 29, which this toolkit cannot compute from a WAV");
-    await Deno.writeFile(`${dir}/bad.npy`, encodeNpy({ dtype: "float32", shape: [3, 29], data: new Float32Array(87) }));
+    await Deno.writeFile(
+      `${dir}/bad.npy`,
+      encodeNpy({ dtype: "float32", shape: [3, 29], data: new Float32Array(87) }),
+    );
     await assertRejects(() => loadAudioFeatures(`${dir}/bad.npy`, 29));
-    await Deno.writeFile(`${dir}/d.npy`, encodeNpy({ dtype: "float32", shape: [2, 16, 44], data: new Float32Array(1408) }));
+    await Deno.writeFile(
+      `${dir}/d.npy`,
+      encodeNpy({ dtype: "float32", shape: [2, 16, 44], data: new Float32Array(1408) }),
+    );
     const e2 = await assertRejects(() => loadAudioFeatures(`${dir}/d.npy`, 29));
     assertStringIncludes(e2.message, "width D = 44; the model was trained on D = 29");
-    await assertRejects(() => loadAudioFeatures(`${dir}/x.mp3`, 13), Error, "must be a .wav file or an aud.npy");
+    await assertRejects(
+      () => loadAudioFeatures(`${dir}/x.mp3`, 13),
+      Error,
+      "must be a .wav file or an aud.npy",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

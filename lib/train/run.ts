@@ -51,7 +51,11 @@ async function writeJson(path: string, value: unknown): Promise<void> {
  * Trains `config` on `dataset` into `options.runDir` and evaluates on the validation frames.
  * The caller owns the returned trainer (dispose it when done).
  */
-export async function trainRun(dataset: Dataset, config: SspNerfConfig, options: RunOptions): Promise<RunResult> {
+export async function trainRun(
+  dataset: Dataset,
+  config: SspNerfConfig,
+  options: RunOptions,
+): Promise<RunResult> {
   const log = options.log ?? ((l: string) => console.error(l));
   const dir = options.runDir;
   await Deno.mkdir(dir, { recursive: true });
@@ -124,7 +128,10 @@ export async function trainRun(dataset: Dataset, config: SspNerfConfig, options:
     const evalSet = dataset.val.slice(0, options.finalEvalFrames ?? dataset.val.length);
     const evaluation = await evaluateFrames(trainer, evalSet, async (meta, frame) => {
       if (saveFrames) {
-        await writeImage(join(dir, "val", `${meta.imgId}.png`), floatToImage(frame.rgb, frame.width, frame.height));
+        await writeImage(
+          join(dir, "val", `${meta.imgId}.png`),
+          floatToImage(frame.rgb, frame.width, frame.height),
+        );
       }
     });
     evals.push({ step: trainer.step, mean: evaluation.mean as Record<string, number> });

@@ -10,7 +10,12 @@ import { validateConfig } from "../config/validate.ts";
 import type { Dataset, FrameMeta } from "../data/mod.ts";
 import { imageToFloat } from "../io/mod.ts";
 import { nearFarFromPoses, raysForPixels } from "../camera/mod.ts";
-import { createPixelSampler, type PixelSampler, type SemanticDynamicSampler, stratifiedSamples } from "../sampling/mod.ts";
+import {
+  createPixelSampler,
+  type PixelSampler,
+  type SemanticDynamicSampler,
+  stratifiedSamples,
+} from "../sampling/mod.ts";
 import { createRng, type Rng } from "../nn/rng.ts";
 import { smoothingWindow } from "../audio/mod.ts";
 import type { PassOptions, RayBatch } from "../model/render_rays.ts";
@@ -107,16 +112,22 @@ export class Trainer {
   private constructor(readonly dataset: Dataset, readonly config: SspNerfConfig) {
     validateConfig(config, `config "${config.name}"`);
     if (!dataset.audio) {
-      throw new Error(`${dataset.root}: the dataset has no audio features (aud.npy): an audio-driven model needs them`);
+      throw new Error(
+        `${dataset.root}: the dataset has no audio features (aud.npy): an audio-driven model needs them`,
+      );
     }
     if (dataset.train.length === 0) throw new Error(`${dataset.root}: transforms_train.json lists no frames`);
     this.audioFeatureDim = dataset.audio.shape[2];
-    this.model = new SspNerfModel(config, { audioFeatureDim: this.audioFeatureDim, numClasses: dataset.numClasses });
+    this.model = new SspNerfModel(config, {
+      audioFeatureDim: this.audioFeatureDim,
+      numClasses: dataset.numClasses,
+    });
     this.optimizer = new Adam(this.model.params, { lrScale: this.model.lrScales() });
     this.rng = createRng(config.train.seed);
     this.sampler = createPixelSampler(config.pixelSampler);
     const c2ws = dataset.train.map((f) => f.c2w);
-    this.sceneRadius = config.points.boundsMargin * c2ws.reduce((s, m) => s + Math.hypot(m[3], m[7], m[11]), 0) /
+    this.sceneRadius = config.points.boundsMargin *
+      c2ws.reduce((s, m) => s + Math.hypot(m[3], m[7], m[11]), 0) /
       c2ws.length;
     const bounds = nearFarFromPoses(c2ws, { radius: this.sceneRadius });
     this.near = bounds.near;
@@ -128,7 +139,6 @@ export class Trainer {
       this.classes = { torso: torsoLike[torsoLike.length - 1], torsoLike };
     }
   }
-
 
   /** Builds a trainer (model, optimizer, sampler) for a dataset and a config. */
   static create(dataset: Dataset, config: SspNerfConfig): Trainer {
@@ -192,10 +202,14 @@ export class Trainer {
           `(use the same feature extractor as the training data)`,
       );
     }
-    if (audId < 0 || audId >= n) throw new Error(`audio frame ${audId} is out of range: the audio has ${n} frames`);
+    if (audId < 0 || audId >= n) {
+      throw new Error(`audio frame ${audId} is out of range: the audio has ${n} frames`);
+    }
     const ids = smooth ? smoothingWindow(audId, n, this.config.audio.smoothing.seqLen) : Int32Array.of(audId);
     const out = new Float32Array(ids.length * w * d);
-    for (let i = 0; i < ids.length; i++) out.set(audio.data.subarray(ids[i] * w * d, (ids[i] + 1) * w * d), i * w * d);
+    for (let i = 0; i < ids.length; i++) {
+      out.set(audio.data.subarray(ids[i] * w * d, (ids[i] + 1) * w * d), i * w * d);
+    }
     return tf.tensor3d(out, [ids.length, w, d]);
   }
 
@@ -215,7 +229,13 @@ export class Trainer {
     const batch: RayBatch = { n, origins, dirs, background: gatherPixels(this.background, ids) };
     const target = gatherPixels(img, ids);
     const labels = useSem ? Int32Array.from(ids, (p) => parsing![p]) : undefined;
-    const tC = stratifiedSamples(n, this.near, this.far, cfg.points.numCoarse, cfg.points.perturb ? this.rng : null);
+    const tC = stratifiedSamples(
+      n,
+      this.near,
+      this.far,
+      cfg.points.numCoarse,
+      cfg.points.perturb ? this.rng : null,
+    );
     const lr = learningRate(cfg.train, this.step);
     const smooth = this.smoothingOn();
     const windows = this.audioWindows(ds.audio!, meta.audId, smooth);
@@ -240,17 +260,25 @@ export class Trainer {
       const terms: [string, tf.Scalar, number][] = [];
       if (out.fine) {
         terms.push(["rgb_fine", mseLoss(out.fine.rgb, targetT), 1]);
-        if (cfg.train.coarseWeight > 0) terms.push(["rgb_coarse", mseLoss(out.coarse.rgb, targetT), cfg.train.coarseWeight]);
+        if (cfg.train.coarseWeight > 0) {
+          terms.push(["rgb_coarse", mseLoss(out.coarse.rgb, targetT), cfg.train.coarseWeight]);
+        }
       } else {
         terms.push(["rgb", mseLoss(out.coarse.rgb, targetT), 1]);
       }
       if (useSem && labels && main.semantics) {
         terms.push(["semantic", semanticLoss(main.semantics, labels), cfg.parsing.lambdaSem]);
         if (out.fine && out.coarse.semantics) {
-          terms.push(["semantic_coarse", semanticLoss(out.coarse.semantics, labels), cfg.parsing.lambdaSem * cfg.train.coarseWeight]);
+          terms.push([
+            "semantic_coarse",
+            semanticLoss(out.coarse.semantics, labels),
+            cfg.parsing.lambdaSem * cfg.train.coarseWeight,
+          ]);
         }
       }
-      if (out.penalty && cfg.torso.kind === "deform3d") terms.push(["deformation", out.penalty, cfg.torso.penalty]);
+      if (out.penalty && cfg.torso.kind === "deform3d") {
+        terms.push(["deformation", out.penalty, cfg.torso.penalty]);
+      }
       rayErrors = tf.sum(tf.squaredDifference(main.rgb, targetT), 1).dataSync() as Float32Array;
       let sum = tf.scalar(0);
       for (const [name, value, weight] of terms) {
@@ -260,7 +288,11 @@ export class Trainer {
       return sum as tf.Scalar;
     }, lr);
     tf.dispose([windows, pose]);
-    this.sampler.update?.({ frame: { width, height, faceRect: meta.faceRect, parsing }, pixelIds: ids, errors: rayErrors! });
+    this.sampler.update?.({
+      frame: { width, height, faceRect: meta.faceRect, parsing },
+      pixelIds: ids,
+      errors: rayErrors!,
+    });
     losses.total = total;
     const photometric = losses.rgb_fine ?? losses.rgb;
     if (!Number.isFinite(total)) {

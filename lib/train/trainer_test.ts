@@ -1,5 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertAlmostEquals, assertEquals, assertGreater, assertRejects, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertGreater,
+  assertRejects,
+  assertStringIncludes,
+} from "@std/assert";
 import { initBackend } from "../backend/mod.ts";
 import { override, TINY } from "../config/mod.ts";
 import { loadDataset } from "../data/mod.ts";
@@ -31,7 +38,9 @@ Deno.test("trainer: every step logs each loss term, and tensors stay flat across
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {
       const s = await trainer.trainStep();
-      for (const k of ["rgb_fine", "rgb_coarse", "semantic", "total"]) assert(Number.isFinite(s.losses[k]), k);
+      for (const k of ["rgb_fine", "rgb_coarse", "semantic", "total"]) {
+        assert(Number.isFinite(s.losses[k]), k);
+      }
     }
     assertEquals(tf.memory().numTensors, before);
     const f = trainer.renderDatasetFrame(dataset.val[0]);
@@ -101,7 +110,10 @@ Deno.test("checkpoint: another architecture or other audio features give a clear
   try {
     await saveCheckpoint(a, `${dir}/run`);
     const e1 = await assertRejects(() => loadCheckpoint(wide, `${dir}/run`));
-    assertStringIncludes(e1.message, "another model configuration: config.field.width: checkpoint has 16, model has 32");
+    assertStringIncludes(
+      e1.message,
+      "another model configuration: config.field.width: checkpoint has 16, model has 32",
+    );
     const e2 = await assertRejects(() => loadCheckpoint(otherAudio, `${dir}/run`));
     assertStringIncludes(e2.message, "audio features of width 13");
     await assertRejects(() => loadCheckpoint(a, `${dir}/nowhere`), Error, "no such file or folder");
