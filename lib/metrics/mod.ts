@@ -21,3 +21,5 @@ export * from "./sync_net_train.ts";
 export * from "./lpips.ts";
 export * from "./eval_frames.ts";
 export * from "./eval.ts";
+export * from "./distortions.ts";
+export * from "./ablation_results.ts";

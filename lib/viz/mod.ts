@@ -27,3 +27,4 @@ export * from "./video.ts";
 export * from "./plotly.ts";
 export * from "./plot_helpers.ts";
 export * from "./table.ts";
+export * from "./draw_landmarks.ts";
