@@ -32,3 +32,15 @@ export {
   type SemanticDynamicSamplerOptions,
   type SemanticSamplerState,
 } from "./semantic_dynamic_sampler.ts";
+export {
+  type CellCrossing,
+  hitIndices,
+  OccupancyGrid,
+  type OccupancyGridOptions,
+  type OccupancyGridState,
+  type OccupancyUpdateInfo,
+  type OccupancyUpdateOptions,
+  type RayIntervalOptions,
+  type RayIntervals,
+  stratifiedInIntervals,
+} from "./occupancy_grid.ts";

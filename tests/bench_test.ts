@@ -1,0 +1,68 @@
+/**
+ * `deno task bench --quick` end to end on the bundled fixture: every preset is trained, timed, evaluated
+ * and rendered on one and two threads, and the JSON has the documented shape.
+ */
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+
+const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
+
+Deno.test("bench --quick writes the JSON and the markdown table for small, triplane and paper", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ssp-bench-" });
+  try {
+    const out = join(dir, "sub", "bench.json");
+    const p = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-check", "experiments/bench.ts", "--quick", "--out", out],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const dec = new TextDecoder();
+    const stdout = dec.decode(p.stdout), stderr = dec.decode(p.stderr);
+    assertEquals(p.code, 0, stderr);
+    assertStringIncludes(stdout, "| preset | rays/step |");
+    const r = JSON.parse(await Deno.readTextFile(out));
+    assertEquals(r.format, "ssp-bench/1");
+    assertEquals(r.options.quick, true);
+    assert(isNum(r.matmul1024.gflops) && r.matmul1024.gflops > 0);
+    assert(Array.isArray(r.loadAverage.before) && r.loadAverage.before.length === 3);
+    assert(isNum(r.memory.maxTfBytes) && r.memory.maxRssBytes > r.memory.maxTfBytes);
+    assertEquals(Object.keys(r.presets), ["small", "triplane", "paper"]);
+    for (const [name, pr] of Object.entries<Record<string, Record<string, unknown>>>(r.presets)) {
+      const t = pr.train;
+      for (
+        const k of [
+          "raysPerSec",
+          "pointsPerSec",
+          "gflopsAchieved",
+          "matmul1024Gflops",
+          "fieldForwardPerPoint",
+        ]
+      ) {
+        assert(isNum(t[k]) && (t[k] as number) > 0, `${name}: train.${k} = ${t[k]}`);
+      }
+      assertEquals(t.pointsPerSec, (t.raysPerSec as number) * (t.pointsPerRay as number));
+      assertEquals(Object.keys(pr.render), ["128x128", "256x256"]);
+      for (const timing of Object.values(pr.render) as Record<string, unknown>[]) {
+        assert(isNum(timing.fps1) && isNum(timing.fps2) && isNum(timing.speedup), name);
+        assertEquals(timing.threads, 2);
+        assertEquals(timing.maxAbsDiff, 0, `${name}: the two-thread render equals the one-thread render`);
+      }
+      const ps = pr.psnr;
+      assertEquals(ps.threshold, 26);
+      assert(typeof ps.extrapolated === "boolean" && typeof ps.method === "string", name);
+      assert(ps.secondsToThreshold === null || isNum(ps.secondsToThreshold), name);
+      assert(Array.isArray(ps.evals) && ps.evals.length >= 1 && isNum(ps.finalPsnr), name);
+      const g = pr.grid;
+      assert(isNum(g.fractionOccupied) && g.fractionOccupied >= 0 && g.fractionOccupied <= 1, name);
+      assert(isNum(g.psnrWith) && isNum(g.psnrWithHalfSamples), name);
+    }
+    assertEquals(r.presets.paper.psnr.extrapolated, true); // 26 dB is out of reach of a smoke run
+    assertStringIncludes(r.table, "| paper | 8 |");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
