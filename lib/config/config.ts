@@ -88,8 +88,20 @@ export interface PointSamplingConfig {
   readonly numFine: number;
   /** Jitter stratified samples during training. */
   readonly perturb: boolean;
-  /** Margin added around the camera-distance range to get near/far, in scene units. */
+  /** Radius of the scene ball around the canonical origin, as a fraction of the mean camera distance;
+   * near/far enclose it for every camera and positions are divided by it before the field. */
   readonly boundsMargin: number;
+  /** Empty-space skipping with an occupancy grid (instant-ngp / RAD-NeRF): rays sample only the occupied
+   * part of [near, far]; rays through empty space skip the field and show the background. */
+  readonly occupancy: {
+    readonly enabled: boolean;
+    /** Cells per side of the grid over the normalised scene box. */
+    readonly resolution: number;
+    /** Steps between grid updates (density at jittered cell centres, EMA-max with decay 0.95). */
+    readonly updateEvery: number;
+    /** Density above which a cell is occupied (or the mean density when lower). */
+    readonly threshold: number;
+  };
 }
 
 /** Which pixels of a training frame become rays (uniform | faceRect | semanticDynamic). */

@@ -68,6 +68,9 @@ export function validateConfig(c: SspNerfConfig, source = "config"): void {
   posInt("points.numCoarse", c.points.numCoarse);
   nonNegInt("points.numFine", c.points.numFine);
   nonNeg("points.boundsMargin", c.points.boundsMargin);
+  posInt("points.occupancy.resolution", c.points.occupancy.resolution);
+  posInt("points.occupancy.updateEvery", c.points.occupancy.updateEvery);
+  nonNeg("points.occupancy.threshold", c.points.occupancy.threshold);
   if (c.architecture !== "unified" && c.architecture !== "twoNerf") {
     problems.push(`architecture must be "unified" or "twoNerf": got ${JSON.stringify(c.architecture)}`);
   }

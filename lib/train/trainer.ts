@@ -12,10 +12,21 @@ import { imageToFloat } from "../io/mod.ts";
 import { nearFarFromPoses, raysForPixels } from "../camera/mod.ts";
 import {
   createPixelSampler,
+  hitIndices,
+  OccupancyGrid,
   type PixelSampler,
   type SemanticDynamicSampler,
+  stratifiedInIntervals,
   stratifiedSamples,
 } from "../sampling/mod.ts";
+import {
+  densityAtFor,
+  frameCodes,
+  type FrameRenderSetup,
+  passOptionsFor,
+  renderFrameChunks,
+  renderSetupFromTrainer,
+} from "./frame_render.ts";
 import { createRng, type Rng } from "../nn/rng.ts";
 import { smoothingWindow } from "../audio/mod.ts";
 import type { PassOptions, RayBatch } from "../model/render_rays.ts";
@@ -80,6 +91,8 @@ export interface TrainerState {
   readonly rngState: number;
   /** The pixel sampler's statistics (semantic dynamic sampler), when it has any. */
   readonly sampler?: unknown;
+  /** The occupancy grid, when empty-space skipping is on. */
+  readonly grid?: ReturnType<OccupancyGrid["state"]>;
 }
 
 /** Pixel centres of `ids` in [-1, 1]^2 (u right, v down), [n, 2]: the 2-D torso's coordinates. */
@@ -108,6 +121,9 @@ export class Trainer {
   private readonly audioFeatureDim: number;
   private readonly poseNorm: Required<PoseCodeOptions>;
   private readonly classes?: ModelRenderInputs["classes"];
+  /** The occupancy grid of empty-space skipping, when `points.occupancy.enabled`. */
+  grid?: OccupancyGrid;
+  private setupCache?: FrameRenderSetup;
 
   private constructor(readonly dataset: Dataset, readonly config: SspNerfConfig) {
     validateConfig(config, `config "${config.name}"`);
@@ -134,6 +150,9 @@ export class Trainer {
     this.far = bounds.far;
     this.background = imageToFloat(dataset.background);
     this.poseNorm = poseCodeNormalization(c2ws);
+    if (config.points.occupancy.enabled) {
+      this.grid = new OccupancyGrid({ resolution: config.points.occupancy.resolution });
+    }
     if (dataset.palette) {
       const torsoLike = TORSO_CLASSES[dataset.palette.name];
       this.classes = { torso: torsoLike[torsoLike.length - 1], torsoLike };
@@ -153,7 +172,12 @@ export class Trainer {
   /** State to store in a checkpoint besides the parameters. */
   state(): TrainerState {
     const s = this.semanticSampler();
-    return { step: this.optimizer.step, rngState: this.rng.state(), sampler: s ? s.state() : undefined };
+    return {
+      step: this.optimizer.step,
+      rngState: this.rng.state(),
+      sampler: s ? s.state() : undefined,
+      grid: this.grid?.state(),
+    };
   }
 
   /** Restores `state()` (after the parameters and optimizer moments were loaded). */
@@ -162,6 +186,12 @@ export class Trainer {
     this.rng = createRng(state.rngState);
     const s = this.semanticSampler();
     if (s && state.sampler) s.loadState(state.sampler as ReturnType<SemanticDynamicSampler["state"]>);
+    if (this.grid && state.grid) this.grid = OccupancyGrid.fromState(state.grid);
+  }
+
+  /** The plain-data render setup of this trainer (camera, background, bounds), built once. */
+  renderSetup(): FrameRenderSetup {
+    return this.setupCache ??= renderSetupFromTrainer(this);
   }
 
   /** The semantic dynamic sampler, when the config uses it. */
@@ -176,15 +206,7 @@ export class Trainer {
   }
 
   private passOptions(): PassOptions {
-    const f = this.config.field;
-    return {
-      positionScale: 1 / this.sceneRadius,
-      backgroundClass: 0,
-      posFreqs: f.kind === "mlp" ? f.posFreqs : 0,
-      dirFreqs: f.dirFreqs,
-      viewDirs: f.viewDirs,
-      background: this.config.background.mode,
-    };
+    return passOptionsFor(this.config, this.sceneRadius);
   }
 
   /** Whether audio smoothing is active at the current step. */
@@ -223,19 +245,48 @@ export class Trainer {
     const useSem = cfg.parsing.enabled && ds.numClasses > 0;
     const parsing = ds.has.parsing ? await ds.parsing(meta.imgId) : undefined;
     const { width, height } = ds.intrinsics;
-    const n = cfg.train.raysPerStep;
-    const ids = this.sampler.sample({ width, height, faceRect: meta.faceRect, parsing }, n, this.rng);
-    const { origins, dirs } = raysForPixels(meta.c2w, ids, ds.intrinsics);
+    let ids = this.sampler.sample(
+      { width, height, faceRect: meta.faceRect, parsing },
+      cfg.train.raysPerStep,
+      this.rng,
+    );
+    let rays = raysForPixels(meta.c2w, ids, ds.intrinsics);
+    const jitter = cfg.points.perturb ? this.rng : null;
+    let tC: Float32Array;
+    if (this.grid) {
+      // Empty-space skipping: a ray through empty cells only shows the background; train on the others,
+      // sampling only their occupied interval. (With no ray hitting anything, fall back to [near, far].)
+      const iv = this.grid.rayIntervals(
+        rays.origins,
+        rays.dirs,
+        ids.length,
+        this.near,
+        this.far,
+        1 / this.sceneRadius,
+      );
+      const keep = hitIndices(iv.hit);
+      if (keep.length > 0) {
+        const all = ids;
+        ids = Int32Array.from(keep, (j) => all[j]);
+        rays = { origins: gatherPixels(rays.origins, keep), dirs: gatherPixels(rays.dirs, keep) };
+        tC = stratifiedInIntervals(
+          Float32Array.from(keep, (j) => iv.tNear[j]),
+          Float32Array.from(keep, (j) => iv.tFar[j]),
+          keep.length,
+          cfg.points.numCoarse,
+          jitter,
+        );
+      } else {
+        tC = stratifiedSamples(ids.length, this.near, this.far, cfg.points.numCoarse, jitter);
+      }
+    } else {
+      tC = stratifiedSamples(ids.length, this.near, this.far, cfg.points.numCoarse, jitter);
+    }
+    const n = ids.length;
+    const { origins, dirs } = rays;
     const batch: RayBatch = { n, origins, dirs, background: gatherPixels(this.background, ids) };
     const target = gatherPixels(img, ids);
     const labels = useSem ? Int32Array.from(ids, (p) => parsing![p]) : undefined;
-    const tC = stratifiedSamples(
-      n,
-      this.near,
-      this.far,
-      cfg.points.numCoarse,
-      cfg.points.perturb ? this.rng : null,
-    );
     const lr = learningRate(cfg.train, this.step);
     const smooth = this.smoothingOn();
     const windows = this.audioWindows(ds.audio!, meta.audId, smooth);
@@ -293,6 +344,15 @@ export class Trainer {
       pixelIds: ids,
       errors: rayErrors!,
     });
+    if (this.grid && this.step % cfg.points.occupancy.updateEvery === 0) {
+      // Density at jittered cell centres under this frame's audio and pose (no gradient).
+      const setup = this.renderSetup();
+      const codes = frameCodes(this, setup, meta.c2w, { features: ds.audio!, index: meta.audId });
+      this.grid.update(densityAtFor(this.model, setup, codes), {
+        jitter: this.rng,
+        threshold: cfg.points.occupancy.threshold,
+      });
+    }
     losses.total = total;
     const photometric = losses.rgb_fine ?? losses.rgb;
     if (!Number.isFinite(total)) {
@@ -321,53 +381,8 @@ export class Trainer {
    * @param audio Audio features and the frame of them to use.
    */
   renderFrame(c2w: Float32Array, audio: { features: AudioFeatures; index: number }): RenderedFrame {
-    const { width, height } = this.dataset.intrinsics;
-    const total = width * height;
-    const rgb = new Float32Array(total * 3);
-    const depth = new Float32Array(total);
-    const acc = new Float32Array(total);
-    const K = this.config.parsing.enabled ? this.dataset.numClasses : 0;
-    const parsing = K > 0 ? new Uint8Array(total) : undefined;
-    const opts = this.passOptions();
-    const smooth = this.smoothingOn();
-    const windows = this.audioWindows(audio.features, audio.index, smooth);
-    const aud = tf.tidy(() => this.model.encodeAudio(windows, smooth));
-    const pose = this.poseTensor(c2w);
-    windows.dispose();
-    try {
-      for (let start = 0; start < total; start += this.config.render.chunk) {
-        const n = Math.min(this.config.render.chunk, total - start);
-        const ids = new Int32Array(n);
-        for (let i = 0; i < n; i++) ids[i] = start + i;
-        const { origins, dirs } = raysForPixels(c2w, ids, this.dataset.intrinsics);
-        const batch: RayBatch = { n, origins, dirs, background: gatherPixels(this.background, ids) };
-        const tC = stratifiedSamples(n, this.near, this.far, this.config.points.numCoarse, null);
-        const out = tf.tidy(() => {
-          const r = renderModel(this.model, {
-            batch,
-            uv: pixelUv(ids, width, height),
-            tCoarse: tC,
-            aud,
-            pose,
-            rng: null,
-            pass: opts,
-            classes: this.classes,
-          });
-          const main = r.fine ?? r.coarse;
-          const o: tf.Tensor[] = [main.rgb, main.depth, main.accumulation];
-          if (main.semantics) o.push(tf.argMax(main.semantics, 1));
-          return o;
-        });
-        rgb.set(out[0].dataSync(), start * 3);
-        depth.set(out[1].dataSync(), start);
-        acc.set(out[2].dataSync(), start);
-        if (parsing && out[3]) parsing.set(out[3].dataSync(), start);
-        tf.dispose(out);
-      }
-    } finally {
-      tf.dispose([aud, pose]);
-    }
-    return { width, height, rgb, depth, accumulation: acc, parsing };
+    const setup = this.renderSetup();
+    return renderFrameChunks(this.model, setup, frameCodes(this, setup, c2w, audio), this.grid);
   }
 
   /** Renders a dataset frame with its own pose and audio. */

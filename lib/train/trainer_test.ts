@@ -139,3 +139,23 @@ Deno.test("trainer: a diverging run stops with the step named", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("trainer: with empty-space skipping the grid updates, trains, renders and checkpoints", async () => {
+  const { dir, dataset } = await tinyData();
+  const config = override(TINY, { points: { occupancy: { enabled: true, resolution: 8, updateEvery: 2 } } });
+  const a = Trainer.create(dataset, config);
+  const b = Trainer.create(dataset, config);
+  try {
+    for (let i = 0; i < 4; i++) assert(Number.isFinite((await a.trainStep()).losses.total));
+    assert(a.grid !== undefined);
+    const f = a.renderDatasetFrame(dataset.val[0]);
+    assert(f.rgb.every((v) => v >= 0 && v <= 1));
+    await saveCheckpoint(a, `${dir}/run`);
+    await loadCheckpoint(b, `${dir}/run`);
+    assertEquals(b.grid!.state(), a.grid!.state());
+  } finally {
+    a.dispose();
+    b.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
