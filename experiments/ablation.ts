@@ -13,21 +13,10 @@ import { loadDataset } from "../lib/data/mod.ts";
 import { override } from "../lib/config/mod.ts";
 import { writeFileAtomic } from "../lib/io/mod.ts";
 import { trainRun } from "../lib/train/mod.ts";
-import { markdownTable, type Series, svgLineChart, writeReport } from "../lib/viz/mod.ts";
+import { markdownTable, movingAverage, type Series, svgLineChart, writeReport } from "../lib/viz/mod.ts";
 import { ablations } from "./ablations.ts";
 import { ABLATION_BASE } from "./configs.ts";
 import { parseCli, runMain } from "./cli.ts";
-
-function movingAverage(v: readonly number[], k: number): number[] {
-  const out: number[] = [];
-  let s = 0;
-  for (let i = 0; i < v.length; i++) {
-    s += v[i];
-    if (i >= k) s -= v[i - k];
-    out.push(s / Math.min(i + 1, k));
-  }
-  return out;
-}
 
 if (import.meta.main) {
   await runMain(async () => {

@@ -10,7 +10,7 @@ import { initBackend } from "../lib/backend/mod.ts";
 import { loadDataset } from "../lib/data/mod.ts";
 import { floatToImage, type Image } from "../lib/io/mod.ts";
 import { loadAudioFeatures, renderAudioVideo, trainRun } from "../lib/train/mod.ts";
-import { markdownTable, svgLineChart, writeReport } from "../lib/viz/mod.ts";
+import { markdownTable, movingAverage, svgLineChart, writeReport } from "../lib/viz/mod.ts";
 import { override } from "../lib/config/mod.ts";
 import { DEMO, DEMO_TRAIN_SECONDS } from "./configs.ts";
 import { parseCli, runMain } from "./cli.ts";
@@ -104,7 +104,7 @@ if (import.meta.main) {
           html: svgLineChart([{
             name: "train PSNR",
             x: hist.map((h) => h.step),
-            y: smooth(hist.map((h) => h.psnr), 25),
+            y: movingAverage(hist.map((h) => h.psnr), 25),
           }], {
             title: "Training PSNR of the step's rays (moving average of 25)",
             xLabel: "step",
@@ -121,16 +121,4 @@ if (import.meta.main) {
       trainer.dispose();
     }
   });
-}
-
-/** Trailing moving average. */
-function smooth(v: readonly number[], k: number): number[] {
-  const out: number[] = [];
-  let s = 0;
-  for (let i = 0; i < v.length; i++) {
-    s += v[i];
-    if (i >= k) s -= v[i - k];
-    out.push(s / Math.min(i + 1, k));
-  }
-  return out;
 }

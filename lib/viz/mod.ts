@@ -28,3 +28,4 @@ export * from "./plotly.ts";
 export * from "./plot_helpers.ts";
 export * from "./table.ts";
 export * from "./draw_landmarks.ts";
+export * from "./moving_average.ts";
