@@ -51,6 +51,21 @@ export const SSPNERF11: Palette = {
   ],
 };
 
+/** Class ids of the 11-class palette by name (the order of {@linkcode SSPNERF11}). */
+export const SSP11_CLASS = {
+  background: 0,
+  skin: 1,
+  brows: 2,
+  eyes: 3,
+  ears: 4,
+  nose: 5,
+  mouth: 6,
+  lips: 7,
+  neck: 8,
+  torso: 9,
+  hair: 10,
+} as const;
+
 /** AD-NeRF's 4 classes, ids 0..3. */
 export const ADNERF4: Palette = {
   name: "adnerf4",

@@ -3,22 +3,11 @@
  * person mask (from the difference to the estimated background).
  * @module
  */
+import { SSP11_CLASS } from "../data/palette.ts";
 import { fillPolygon, type MaskSize } from "./raster.ts";
 
 /** SSP-NeRF 11-class ids (lib/data SSPNERF11 order). */
-export const CLASS_ID = {
-  background: 0,
-  skin: 1,
-  brows: 2,
-  eyes: 3,
-  ears: 4,
-  nose: 5,
-  mouth: 6,
-  lips: 7,
-  neck: 8,
-  torso: 9,
-  hair: 10,
-} as const;
+export const CLASS_ID = SSP11_CLASS;
 
 /**
  * The face's own axes in the image, from the landmarks: origin at the chin (point 8), `up` the unit

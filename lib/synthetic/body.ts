@@ -8,24 +8,13 @@
  * Torso coordinates: origin at the base of the neck, same axes.
  * @module
  */
+import { SSP11_CLASS } from "../data/palette.ts";
 import type { Solid } from "./geometry.ts";
 import { type RigidPose, rotate, rotationFromEuler, type Vec3 } from "./rigid.ts";
 import type { PortraitScene } from "./scene.ts";
 
 /** SSPNERF11 class ids used by the renderer. */
-export const CLASS = {
-  background: 0,
-  skin: 1,
-  brows: 2,
-  eyes: 3,
-  ears: 4,
-  nose: 5,
-  mouth: 6,
-  lips: 7,
-  neck: 8,
-  torso: 9,
-  hair: 10,
-} as const;
+export const CLASS = SSP11_CLASS;
 
 /** The time-varying state of one frame. */
 export interface FrameParams {

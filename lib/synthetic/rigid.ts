@@ -4,6 +4,7 @@
  * head's canonical space, c2w = [R^T | -R^T t].
  * @module
  */
+import { eulerToMatrix64 } from "../camera/euler.ts";
 
 /** A 3-vector. */
 export type Vec3 = [number, number, number];
@@ -27,22 +28,7 @@ export interface RigidPose {
  * ```
  */
 export function rotationFromEuler(euler: readonly [number, number, number]): Float64Array {
-  const [a, b, c] = euler;
-  const sa = Math.sin(a), ca = Math.cos(a);
-  const sb = Math.sin(b), cb = Math.cos(b);
-  const sc = Math.sin(c), cc = Math.cos(c);
-  // Rx = [1 0 0; 0 ca -sa; 0 sa ca], Ry = [cb 0 sb; 0 1 0; -sb 0 cb], Rz = [cc -sc 0; sc cc 0; 0 0 1]
-  return Float64Array.of(
-    cb * cc,
-    -cb * sc,
-    sb,
-    ca * sc + sa * sb * cc,
-    ca * cc - sa * sb * sc,
-    -sa * cb,
-    sa * sc - ca * sb * cc,
-    sa * cc + ca * sb * sc,
-    ca * cb,
-  );
+  return eulerToMatrix64(euler);
 }
 
 /** R v for a row-major 3x3 R. */

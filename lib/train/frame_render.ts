@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { SspNerfConfig } from "../config/config.ts";
-import type { Intrinsics } from "../data/mod.ts";
+import type { Intrinsics, Palette } from "../data/mod.ts";
 import { raysForPixels } from "../camera/mod.ts";
 import { imageToFloat } from "../io/mod.ts";
 import { encodedDim, positionalEncodingJs } from "../encoding/mod.ts";
@@ -67,6 +67,13 @@ export interface ChunkResult {
   readonly raysRendered: number;
 }
 
+/** The torso class and torso-like classes (neck, torso) of a palette, as the renderer needs them. */
+export function renderClasses(palette: Palette | undefined): FrameRenderSetup["classes"] {
+  if (!palette) return undefined;
+  const torsoLike = TORSO_CLASSES[palette.name];
+  return { torso: torsoLike[torsoLike.length - 1], torsoLike };
+}
+
 /**
  * The setup of a trainer's own camera and data. To render at another size, replace `intrinsics` (e.g.
  * `scaleIntrinsics(setup.intrinsics, 2)`) and `background` (resampled to that size) in the result.
@@ -74,11 +81,7 @@ export interface ChunkResult {
  */
 export function renderSetupFromTrainer(trainer: Trainer): FrameRenderSetup {
   const ds = trainer.dataset;
-  let classes: FrameRenderSetup["classes"];
-  if (ds.palette) {
-    const torsoLike = TORSO_CLASSES[ds.palette.name];
-    classes = { torso: torsoLike[torsoLike.length - 1], torsoLike };
-  }
+  const classes = renderClasses(ds.palette);
   return {
     config: trainer.config,
     modelDims: trainer.model.dims,

@@ -24,6 +24,7 @@ import {
   frameCodes,
   type FrameRenderSetup,
   passOptionsFor,
+  renderClasses,
   renderFrameChunks,
   renderSetupFromTrainer,
 } from "./frame_render.ts";
@@ -32,7 +33,7 @@ import { smoothingWindow } from "../audio/mod.ts";
 import type { PassOptions, RayBatch } from "../model/render_rays.ts";
 import { type ModelRenderInputs, renderModel } from "../model/render_model.ts";
 import { SspNerfModel } from "../model/ssp_model.ts";
-import { poseCodeFromC2w, poseCodeNormalization, type PoseCodeOptions, TORSO_CLASSES } from "../torso/mod.ts";
+import { poseCodeFromC2w, poseCodeNormalization, type PoseCodeOptions } from "../torso/mod.ts";
 import { Adam } from "./adam.ts";
 import { mseLoss, psnrFromMse, semanticLoss } from "./losses.ts";
 
@@ -153,10 +154,7 @@ export class Trainer {
     if (config.points.occupancy.enabled) {
       this.grid = new OccupancyGrid({ resolution: config.points.occupancy.resolution });
     }
-    if (dataset.palette) {
-      const torsoLike = TORSO_CLASSES[dataset.palette.name];
-      this.classes = { torso: torsoLike[torsoLike.length - 1], torsoLike };
-    }
+    this.classes = renderClasses(dataset.palette);
   }
 
   /** Builds a trainer (model, optimizer, sampler) for a dataset and a config. */
