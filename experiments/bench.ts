@@ -332,7 +332,8 @@ class Evaluator {
         const chunk = this.setup.config.render.chunk;
         const rgb = new Float32Array(all.length * 3);
         for (let s = 0; s < all.length; s += chunk) {
-          const r = renderPixels(this.trainer.model, setup, c, all.subarray(s, s + chunk), grid);
+          const skip = grid ? { grid, sampling: "interval" } as const : undefined;
+          const r = renderPixels(this.trainer.model, setup, c, all.subarray(s, s + chunk), skip);
           rgb.set(r.rgb, 3 * s);
           raysRendered += r.raysRendered;
         }

@@ -7,13 +7,12 @@ import { override, type SspNerfConfig, TRIPLANE } from "../lib/config/mod.ts";
 
 /**
  * The demo's configuration: the full SSP-NeRF model (parsing branch, semantic dynamic sampling, 3-D torso
- * deformation) on the tri-plane backbone, the fastest preset here (about 4x the MLP's steps per second),
- * with a torso deformation sized for a CPU (32 x 2, every point deformed) and a learning-rate decay that
- * ends with the budget.
+ * deformation) on the tri-plane backbone, the fastest preset here (about 4x the MLP's steps per second,
+ * with its torso deformation sized for a CPU: 32 x 2, every point deformed), and a learning-rate decay
+ * that ends with the budget.
  */
 export const DEMO: SspNerfConfig = override(TRIPLANE, {
   name: "demo",
-  torso: { width: 32, depth: 2, weighting: "none" },
   train: { steps: 1500, lrDecaySteps: 1500, evalEvery: 500, checkpointEvery: 500 },
 });
 

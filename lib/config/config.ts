@@ -146,10 +146,34 @@ export interface TrainConfig {
   readonly coarseWeight: number;
 }
 
+/**
+ * Empty-space skipping and early ray termination when rendering whole frames (instant-ngp's inference
+ * marching, Müller et al. 2022), for models trained without `points.occupancy`: an occupancy grid is
+ * built from the trained field once per training step rendered, and each ray evaluates only the samples
+ * of the plain render that fall in its occupied interval, front to back in rounds, stopping when its
+ * transmittance drops below `minTransmittance`. The image equals the plain render up to the light of the
+ * skipped samples (density under `threshold` per cell, light under `minTransmittance` per ray).
+ */
+export interface EmptySpaceConfig {
+  readonly enabled: boolean;
+  /** Cells per side of the grid over the scene box. */
+  readonly resolution: number;
+  /** Density (per scene unit) above which a cell is occupied (capped at the grid's mean density). */
+  readonly threshold: number;
+  /** Training frames, evenly spread, whose audio and pose codes the grid is built under (a cell is
+   * occupied when any of them occupies it: the mouth opens and the torso moves with the frame). */
+  readonly frames: number;
+  /** A ray stops once its transmittance is below this (0: never; the samples behind are then skipped). */
+  readonly minTransmittance: number;
+  /** Samples each ray evaluates per round before its transmittance is checked. */
+  readonly roundSamples: number;
+}
+
 /** Rendering of whole frames. */
 export interface RenderConfig {
   /** Rays per chunk when rendering whole frames (bounds memory). */
   readonly chunk: number;
+  readonly emptySpace: EmptySpaceConfig;
 }
 
 /** A complete run configuration. */

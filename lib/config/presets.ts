@@ -50,7 +50,17 @@ export const PAPER: SspNerfConfig = {
     checkpointEvery: 10_000,
     coarseWeight: 1,
   },
-  render: { chunk: 4096 },
+  render: {
+    chunk: 4096,
+    emptySpace: {
+      enabled: true,
+      resolution: 32,
+      threshold: 0.1,
+      frames: 16,
+      minTransmittance: 1e-3,
+      roundSamples: 8,
+    },
+  },
 };
 
 /** Sized for a 2-core CPU and the 128x128 fixture: a few minutes of training. */
@@ -102,7 +112,8 @@ export const TINY: SspNerfConfig = override(SMALL, {
  * 8 levels of 2-D grids from 16 to 256 cells (all dense at 2^17 rows; about two cells per pixel of the
  * 128 px fixture: raise maxResolution with the image size), 2 features per level, a one-layer density
  * head and a narrow colour head. Measured here (2 cores, under load): a forward+backward of 1024 rays x
- * 32 samples takes ~4x less time than SMALL's MLP field.
+ * 32 samples takes ~4x less time than SMALL's MLP field. The torso deformation is sized for speed too
+ * (32 x 2, every point deformed: the field's own parsing weighting would run the field twice per pass).
  */
 export const TRIPLANE: SspNerfConfig = override(SMALL, {
   name: "triplane",
@@ -121,6 +132,7 @@ export const TRIPLANE: SspNerfConfig = override(SMALL, {
     viewDirs: false,
     separateFine: false,
   },
+  torso: { width: 32, depth: 2, weighting: "none" },
 });
 
 /** Presets by name, for CLIs. */

@@ -137,6 +137,18 @@ export function validateConfig(c: SspNerfConfig, source = "config"): void {
   nonNegInt("train.checkpointEvery", c.train.checkpointEvery);
   nonNeg("train.coarseWeight", c.train.coarseWeight);
   posInt("render.chunk", c.render.chunk);
+  const es = c.render.emptySpace;
+  if (!es || typeof es.enabled !== "boolean") {
+    problems.push(`render.emptySpace.enabled must be true or false: got ${JSON.stringify(es?.enabled)}`);
+  } else {
+    posInt("render.emptySpace.resolution", es.resolution);
+    nonNeg("render.emptySpace.threshold", es.threshold);
+    posInt("render.emptySpace.frames", es.frames);
+    if (!(es.minTransmittance >= 0 && es.minTransmittance < 1)) {
+      problems.push(`render.emptySpace.minTransmittance must be in [0, 1): got ${es.minTransmittance}`);
+    }
+    posInt("render.emptySpace.roundSamples", es.roundSamples);
+  }
   if (problems.length > 0) {
     throw new Error(`${source}: invalid configuration:\n  - ${problems.join("\n  - ")}`);
   }

@@ -50,6 +50,13 @@ export interface ModelRenderInputs {
   readonly pass: PassOptions;
   /** Parsing palette's torso class and torso-like classes (neck, torso), when the data has parsing. */
   readonly classes?: { readonly torso: number; readonly torsoLike: readonly number[] };
+  /** Render only the 3-D layer over nothing (background "none": premultiplied colour, class distribution
+   * and depth, and its opacity), without the background or the image-space torso behind it: the front
+   * part of rays whose samples are rendered in consecutive ranges (early ray termination), where
+   * C = C_front + (1 - A_front) C_rest. Only for the unified field without importance samples (AD-NeRF's
+   * two fields composite whole layers, and importance samples need the whole ray's weights).
+   * @default {false} */
+  readonly front?: boolean;
 }
 
 /** What {@linkcode renderModel} returns. */
@@ -118,6 +125,14 @@ export function renderModel(model: SspNerfModel, inputs: ModelRenderInputs): Mod
   const bgMode = config.background.mode;
   const numClasses = model.coarse.dims.numClasses;
   const bgTensor = () => tf.tensor2d(inputs.batch.background, [n, 3]);
+  const front = inputs.front ?? false;
+  if (front && (config.architecture === "twoNerf" || kf > 0)) {
+    throw new Error(
+      "renderModel: front-only rendering needs the unified field without importance samples: got " +
+        `architecture ${config.architecture}, points.numFine ${kf}`,
+    );
+  }
+  const layerBg = front ? "none" : bgMode;
   if (config.architecture === "twoNerf") {
     const torsoField = model.torsoField!;
     const head = renderLayer(model.coarse, model.fineField, inputs, kf, { code: inputs.aud }, {
@@ -139,7 +154,7 @@ export function renderModel(model: SspNerfModel, inputs: ModelRenderInputs): Mod
     case "none": {
       const l = renderLayer(model.coarse, model.fineField, inputs, kf, { code: inputs.aud }, {
         ...inputs.pass,
-        background: bgMode,
+        background: layerBg,
       });
       return { coarse: asComposite(l.coarse), fine: l.fine && asComposite(l.fine) };
     }
@@ -152,7 +167,7 @@ export function renderModel(model: SspNerfModel, inputs: ModelRenderInputs): Mod
       };
       const l = renderLayer(model.coarse, model.fineField, inputs, kf, { code: inputs.aud, deform }, {
         ...inputs.pass,
-        background: bgMode,
+        background: layerBg,
       });
       const passes = [l.coarse, l.fine].filter((p): p is PassOutputs => !!p && !!p.offsets);
       const penalties = passes.map((p) => deformationPenalty(p.offsets!, p.offsetWeights));
@@ -166,6 +181,7 @@ export function renderModel(model: SspNerfModel, inputs: ModelRenderInputs): Mod
         ...inputs.pass,
         background: "none",
       });
+      if (front) return { coarse: asComposite(head.coarse) };
       const t = torso.module.apply(tf.tensor2d(inputs.uv, [n, 2]), inputs.pose);
       const a = t.alpha.expandDims(1);
       const bg = bgTensor();

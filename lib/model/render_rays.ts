@@ -61,6 +61,9 @@ export interface PassOptions {
   readonly background: "lastSample" | "alpha" | "none";
   /** Index of the background class in parsing maps (0 in both known palettes). */
   readonly backgroundClass?: number;
+  /** Spacing of an evenly spaced sample set of which the pass gets a subset (empty-space skipping): the
+   * intervals are capped at it (see `deltasFromT`'s `maxDelta`). Unset for ordinary passes. */
+  readonly maxDelta?: number;
 }
 
 /** Outputs of one pass, keyed by the shared vocabulary. */
@@ -131,7 +134,14 @@ export function renderPass(
   for (let r = 0; r < n; r++) {
     dirNorms[r] = Math.hypot(batch.dirs[3 * r], batch.dirs[3 * r + 1], batch.dirs[3 * r + 2]);
   }
-  const deltas = deltasFromT(tVals, n, k, { dirNorms });
+  // The last sample: opaque in "lastSample" mode (its length is irrelevant); otherwise as long as the one
+  // before it (or the set's spacing, for a subset), so that it weighs like the others (NeRF's 1e10 would
+  // make it absorb all remaining light, and a foreground layer opaque wherever its far end has any density).
+  const deltas = deltasFromT(tVals, n, k, {
+    dirNorms,
+    maxDelta: options.maxDelta,
+    lastDelta: options.background === "lastSample" ? 1e10 : options.maxDelta ?? "previous",
+  });
   const dirEnc = options.viewDirs && field.dims.dirDim > 0
     ? encodeDirs(batch, k, options.dirFreqs)
     : undefined;
@@ -170,7 +180,12 @@ export function renderPass(
     const weights = weightsFromDensity(sigma, delta, { opaqueLast: lastSample });
     const bg = options.background === "none" ? undefined : tf.tensor2d(batch.background, [n, 3]);
     if (lastSample) rgbs = lastSampleBackground(rgbs, bg!);
-    const fieldAcc = renderAccumulation(lastSample ? weights.slice([0, 0], [n, k - 1]) : weights);
+    // (A sum over an empty axis is not reliably 0 on every backend: one opaque sample holds no field light.)
+    const fieldAcc = !lastSample
+      ? renderAccumulation(weights)
+      : k > 1
+      ? renderAccumulation(weights.slice([0, 0], [n, k - 1]))
+      : tf.zeros([n]) as tf.Tensor1D;
     const fg = renderRgb(weights, rgbs);
     const rgb = options.background === "alpha" ? compositeOverBackground(fg, fieldAcc, bg!) : fg;
     const depth = renderDepth(weights, tf.tensor2d(tVals, [n, k]));

@@ -66,18 +66,25 @@ export function dirNorms(dirs: Float32Array): Float32Array {
 
 /** Options of {@linkcode deltasFromT}. */
 export interface DeltasOptions {
-  /** Length given to the last interval of each ray, which has no next sample; NeRF's 1e10 makes the last
-   * sample absorb whatever light is left (alpha = 1 for any density > ~1e-9).
+  /** Length given to the last interval of each ray, which has no next sample: a number (NeRF's 1e10 makes
+   * the last sample absorb whatever light is left, alpha = 1 for any density > ~1e-9), or "previous" to
+   * repeat the ray's previous interval (after `maxDelta`; `maxDelta` itself, or 1e10 without it, when
+   * k = 1), so the last sample weighs like the others.
    * @default {1e10} */
-  readonly lastDelta?: number;
+  readonly lastDelta?: number | "previous";
+  /** Upper bound of the intervals t_{i+1} - t_i (before |d|). A renderer that skips empty samples of an
+   * evenly spaced set passes the spacing here, so the sample before a skipped stretch keeps the length it
+   * had in the whole set (the skipped samples held no density).
+   * @default {Infinity} */
+  readonly maxDelta?: number;
   /** |d| per ray, [n]: multiplies the intervals (last one included, as NeRF), turning depth differences
    * into distances when directions are not unit length. */
   readonly dirNorms?: Float32Array;
 }
 
 /**
- * Interval lengths delta_i = (t_{i+1} - t_i) |d| for i < k - 1 and delta_{k-1} = lastDelta |d| (NeRF's
- * `dists` in `raw2outputs`).
+ * Interval lengths delta_i = min(t_{i+1} - t_i, maxDelta) |d| for i < k - 1 and delta_{k-1} = lastDelta |d|
+ * (NeRF's `dists` in `raw2outputs`; `maxDelta` for renderers that skip empty space).
  * @param tVals Depths, [n, k] flattened, increasing per ray.
  * @param n Number of rays.
  * @param k Depths per ray.
@@ -89,6 +96,9 @@ export interface DeltasOptions {
  * import { deltasFromT } from "./points.ts";
  * const d = deltasFromT(Float32Array.of(1, 1.5, 2.5), 1, 3, { lastDelta: 4, dirNorms: Float32Array.of(2) });
  * assertEquals(Array.from(d), [1, 2, 8]);
+ * // Samples 1.5 and 2.5 of a set spaced 0.5 apart, with the ones between skipped:
+ * const e = deltasFromT(Float32Array.of(1.5, 2.5), 1, 2, { maxDelta: 0.5, lastDelta: "previous" });
+ * assertEquals(Array.from(e), [0.5, 0.5]);
  * ```
  */
 export function deltasFromT(
@@ -101,13 +111,27 @@ export function deltasFromT(
     throw new Error(`tVals must be [${n}, ${k}] flattened: got length ${tVals.length}`);
   }
   const last = options.lastDelta ?? 1e10;
+  const max = options.maxDelta ?? Infinity;
+  if (!(max > 0)) throw new Error(`maxDelta must be > 0: got ${max}`);
   const norms = options.dirNorms;
   if (norms && norms.length !== n) throw new Error(`dirNorms must be [${n}]: got length ${norms.length}`);
   const out = new Float32Array(n * k);
   for (let r = 0; r < n; r++) {
     const s = norms ? norms[r] : 1;
-    for (let i = 0; i < k - 1; i++) out[r * k + i] = (tVals[r * k + i + 1] - tVals[r * k + i]) * s;
-    if (k > 0) out[r * k + k - 1] = last * s;
+    for (let i = 0; i < k - 1; i++) {
+      const gap = tVals[r * k + i + 1] - tVals[r * k + i];
+      out[r * k + i] = (gap < max ? gap : max) * s;
+    }
+    if (k > 0) {
+      const l = last !== "previous"
+        ? last
+        : k > 1
+        ? out[r * k + k - 2] / s
+        : Number.isFinite(max)
+        ? max
+        : 1e10;
+      out[r * k + k - 1] = l * s;
+    }
   }
   return out;
 }

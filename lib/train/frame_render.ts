@@ -3,8 +3,11 @@
  * can render any chunk: the same computation as `Trainer.renderFrame` (bit-identical, tested), split into
  * a serialisable {@linkcode FrameRenderSetup} (config, camera, background, bounds), per-frame
  * {@linkcode FrameCodes} (pose, audio code, pose code) and {@linkcode renderChunk} on a pixel range.
- * Optionally with empty-space skipping through an {@linkcode OccupancyGrid} (instant-ngp / RAD-NeRF):
- * rays that cross no occupied cell skip the field, and the others sample only their occupied interval.
+ * Optionally with empty-space skipping through an {@linkcode OccupancyGrid} (instant-ngp / RAD-NeRF),
+ * in two ways ({@linkcode SkipSpace}): "interval" spreads the ray's samples over its occupied interval
+ * (how the trainer samples with `points.occupancy`), "aligned" evaluates only the plain render's samples
+ * that fall in the interval, front to back in rounds with early ray termination (instant-ngp's inference
+ * marching), so the image equals the plain render up to the light of what was skipped.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -14,6 +17,7 @@ import { raysForPixels } from "../camera/mod.ts";
 import { imageToFloat } from "../io/mod.ts";
 import { encodedDim, positionalEncodingJs } from "../encoding/mod.ts";
 import { hitIndices, OccupancyGrid, stratifiedInIntervals, stratifiedSamples } from "../sampling/mod.ts";
+import { createRng } from "../nn/mod.ts";
 import type { PassOptions, RayBatch } from "../model/render_rays.ts";
 import { renderModel } from "../model/render_model.ts";
 import { type ModelDims, SspNerfModel } from "../model/ssp_model.ts";
@@ -65,6 +69,45 @@ export interface ChunkResult {
   readonly parsing?: Uint8Array;
   /** Rays that went through the field (all of them without a grid). */
   readonly raysRendered: number;
+  /** Sample points the field was evaluated at (per field; padding included). */
+  readonly samplesEvaluated: number;
+}
+
+/**
+ * Empty-space skipping for frame rendering: the grid and how rays are sampled with it.
+ * - "interval": `numCoarse` samples spread over each ray's occupied interval (the trainer's sampling
+ *   with `points.occupancy`: render a model trained that way like this).
+ * - "aligned": the samples of the plain render ([near, far] midpoints) that fall in the occupied
+ *   interval (one more on each side), evaluated `roundSamples` at a time front to back; a ray stops when
+ *   its transmittance is below `minTransmittance`, and the plain render's last sample (the background in
+ *   "lastSample" mode) closes the others. Equal to the plain render up to the skipped light. AD-NeRF's two
+ *   fields and importance samples need whole rays: there every ray's samples go in one call.
+ */
+export interface SkipSpace {
+  readonly grid: OccupancyGrid;
+  readonly sampling: "interval" | "aligned";
+  /** "aligned": stop a ray below this transmittance (0: never). @default {1e-3} */
+  readonly minTransmittance?: number;
+  /** "aligned": samples per ray and round. @default {8} */
+  readonly roundSamples?: number;
+}
+
+/** A {@linkcode SkipSpace} as plain data (for workers). */
+export interface SkipSpaceState {
+  readonly grid: ReturnType<OccupancyGrid["state"]>;
+  readonly sampling: SkipSpace["sampling"];
+  readonly minTransmittance?: number;
+  readonly roundSamples?: number;
+}
+
+/** Plain data of a {@linkcode SkipSpace}. */
+export function skipSpaceState(skip: SkipSpace): SkipSpaceState {
+  return { ...skip, grid: skip.grid.state() };
+}
+
+/** A {@linkcode SkipSpace} from its plain data. */
+export function skipSpaceFromState(state: SkipSpaceState): SkipSpace {
+  return { ...state, grid: OccupancyGrid.fromState(state.grid) };
 }
 
 /** The torso class and torso-like classes (neck, torso) of a palette, as the renderer needs them. */
@@ -145,7 +188,7 @@ function pick(a: Float32Array, idx: Int32Array, c: number): Float32Array {
  * @param codes The frame.
  * @param start First pixel id.
  * @param n Number of pixels.
- * @param grid Occupancy grid for empty-space skipping, or undefined to sample [near, far].
+ * @param skip Empty-space skipping, or undefined to sample [near, far].
  * @returns The chunk's values.
  */
 export function renderChunk(
@@ -154,26 +197,26 @@ export function renderChunk(
   codes: FrameCodes,
   start: number,
   n: number,
-  grid?: OccupancyGrid,
+  skip?: SkipSpace,
 ): ChunkResult {
   const ids = new Int32Array(n);
   for (let i = 0; i < n; i++) ids[i] = start + i;
-  return { ...renderPixels(model, setup, codes, ids, grid), start };
+  return { ...renderPixels(model, setup, codes, ids, skip), start };
 }
 
 /**
  * Renders the given pixels of a frame in one batch (deterministic: midpoint samples, evenly spaced
  * importance samples), with the operations of `Trainer.renderFrame`.
  *
- * With `grid`, each ray samples `numCoarse` points in its occupied interval (`rayIntervals`,
- * `stratifiedInIntervals`) and rays that cross no occupied cell skip the field: they get the background
- * (or, with the image-space torso, the torso layer over it), accumulation 0, depth = far and the
- * background class. The grid covers the box of the scene radius: the field outside it counts as empty.
+ * With `skip`, rays that cross no occupied cell skip the field: they get the background (or, with the
+ * image-space torso, the torso layer over it), accumulation 0, depth = far and the background class; the
+ * others are sampled as `skip.sampling` says (see {@linkcode SkipSpace}). The grid covers the box of the
+ * scene radius: the field outside it counts as empty.
  * @param model The model (any thread's copy).
  * @param setup Camera, background, bounds.
  * @param codes The frame.
  * @param ids Pixel ids (v * width + u) of the setup's camera.
- * @param grid Occupancy grid for empty-space skipping, or undefined to sample [near, far].
+ * @param skip Empty-space skipping, or undefined to sample [near, far].
  * @returns Values per pixel in the order of `ids` (`start` is 0).
  */
 export function renderPixels(
@@ -181,8 +224,10 @@ export function renderPixels(
   setup: FrameRenderSetup,
   codes: FrameCodes,
   ids: Int32Array,
-  grid?: OccupancyGrid,
+  skip?: SkipSpace,
 ): ChunkResult {
+  if (skip?.sampling === "aligned") return renderAligned(model, setup, codes, ids, skip);
+  const grid = skip?.grid;
   const { width, height } = setup.intrinsics;
   const config = setup.config;
   const n = ids.length;
@@ -244,7 +289,271 @@ export function renderPixels(
     }
   }
   if (sel && m < n) fillMisses(model, setup, codes, sel, { background, uv, rgb, depth, parsing });
-  return { start: 0, rgb, depth, accumulation, parsing, raysRendered: m };
+  const layers = config.architecture === "twoNerf" ? 2 : 1;
+  const samplesEvaluated = m > 0 ? layers * m * (config.points.numCoarse + config.points.numFine) : 0;
+  return { start: 0, rgb, depth, accumulation, parsing, raysRendered: m, samplesEvaluated };
+}
+
+/** Rays of a batch given by their positions `rows` in the chunk's arrays. */
+function subBatch(
+  rows: Int32Array,
+  rays: { origins: Float32Array; dirs: Float32Array; background: Float32Array },
+): RayBatch {
+  return {
+    n: rows.length,
+    origins: pick(rays.origins, rows, 3),
+    dirs: pick(rays.dirs, rows, 3),
+    background: pick(rays.background, rows, 3),
+  };
+}
+
+/**
+ * Empty-space skipping on the plain render's own samples (see {@linkcode SkipSpace}, "aligned").
+ *
+ * The plain render samples t_i = near + (i + 1/2) h, h = (far - near) / k. A ray keeps sample i < k - 1
+ * when the grid cell of x_i is occupied, or that of x_{i-1} or x_{i+1} (a sample of margin on each side),
+ * and always keeps the last sample k - 1 (in "lastSample" mode the opaque background; otherwise the far
+ * end). Points outside the grid's box are looked up at the nearest point of the box with the tri-plane
+ * field, whose lookups clamp positions the same way, and are always kept with other fields. Intervals are
+ * capped at h (`maxDelta`), so each kept sample weighs what it weighs in the plain render; the skipped ones
+ * held density under the grid's threshold.
+ *
+ * With the unified field and no importance samples, a ray's light splits front to back:
+ * C = C_1 + T_1 C_2 + T_1 T_2 C_3 ..., each part R = roundSamples kept samples rendered with nothing behind
+ * them (`front`), T the part's transmittance; a ray stops once its transmittance is below
+ * minTransmittance (what it would still gather is at most that), and the others finish with the last
+ * sample rendered as the plain render's tail (background, image-space torso). A part with fewer than R
+ * samples is padded in front with copies of its first sample (zero interval: no weight). Colours, class
+ * distributions and depths compose the same way (all are weight sums); the accumulation is 1 - T (before
+ * the last sample in "lastSample" mode, as the plain render reports it).
+ *
+ * AD-NeRF's two fields (a head layer over a whole torso layer) and importance samples (which need the
+ * whole ray's coarse weights) do not split: each ray's kept samples go in one call, rays bucketed by
+ * count (multiples of R) and padded in front the same way.
+ */
+function renderAligned(
+  model: SspNerfModel,
+  setup: FrameRenderSetup,
+  codes: FrameCodes,
+  ids: Int32Array,
+  skip: SkipSpace,
+): ChunkResult {
+  const { width, height } = setup.intrinsics;
+  const config = setup.config;
+  const { near, far } = setup;
+  const n = ids.length;
+  const k = config.points.numCoarse;
+  const R = skip.roundSamples ?? 8;
+  const minT = skip.minTransmittance ?? 1e-3;
+  if (!Number.isInteger(R) || R < 1) throw new Error(`roundSamples must be an integer >= 1: got ${R}`);
+  if (!(minT >= 0 && minT < 1)) throw new Error(`minTransmittance must be in [0, 1): got ${minT}`);
+  const { origins, dirs } = raysForPixels(codes.c2w, ids, setup.intrinsics);
+  const background = gatherPixels(setup.background, ids);
+  const uv = pixelUv(ids, width, height);
+  const K = config.parsing.enabled ? setup.modelDims.numClasses : 0;
+  const rgb = new Float32Array(n * 3), depth = new Float32Array(n), accumulation = new Float32Array(n);
+  const parsing = K > 0 ? new Uint8Array(n) : undefined;
+  const sem = new Float32Array(n * K);
+  // The plain render's depths, computed as stratifiedSamples computes them (same float32 values).
+  const h = (far - near) / k;
+  const tOf = (i: number) => Math.fround(near + (i + 0.5) * h);
+  // Kept samples < k - 1 of each ray: kept[offset[r] .. offset[r + 1]).
+  const { kept, offset } = keptSamples(skip.grid, origins, dirs, n, k, tOf, {
+    scale: 1 / setup.sceneRadius,
+    clampOutside: config.field.kind === "triplane",
+  });
+  const sel = Int32Array.from({ length: n }, (_, r) => r).filter((r) => offset[r + 1] > offset[r]);
+  const rays = { origins, dirs, background };
+  const pass = { ...passOptionsFor(config, setup.sceneRadius), maxDelta: h };
+  const aud = codes.aud, pose = codes.pose;
+  let samplesEvaluated = 0;
+  const layers = config.architecture === "twoNerf" ? 2 : 1;
+  /** Renders rays `rows` at depths [rows, cols]; returns rgb, depth, accumulation, class distribution. */
+  const call = (rows: Int32Array, t: Float32Array, front: boolean) => {
+    const m = rows.length;
+    samplesEvaluated += layers * m * (t.length / m + (front ? 0 : config.points.numFine));
+    const out = tf.tidy(() => {
+      const r = renderModel(model, {
+        batch: subBatch(rows, rays),
+        uv: pick(uv, rows, 2),
+        tCoarse: t,
+        aud: tf.tensor2d(aud, [1, aud.length]),
+        pose: tf.tensor2d(pose, [1, pose.length]),
+        rng: null,
+        pass,
+        classes: setup.classes,
+        front,
+      });
+      const main = r.fine ?? r.coarse;
+      const o: tf.Tensor[] = [main.rgb, main.depth, main.accumulation];
+      if (K > 0 && main.semantics) o.push(main.semantics);
+      return o;
+    });
+    const values = out.map((x) => x.dataSync() as Float32Array);
+    tf.dispose(out);
+    return { rgb: values[0], depth: values[1], acc: values[2], sem: values[3] };
+  };
+  /** Writes kept samples [from, to) of ray r (plus sample k - 1 if `withLast`) into row `row`, padded in
+   * front with copies of the first depth to `cols` columns. */
+  const fillDepths = (
+    t: Float32Array,
+    row: number,
+    cols: number,
+    r: number,
+    from: number,
+    to: number,
+    withLast: boolean,
+  ) => {
+    const count = to - from + (withLast ? 1 : 0);
+    const firstT = to > from ? tOf(kept[offset[r] + from]) : tOf(k - 1);
+    let c = row * cols;
+    for (let p = count; p < cols; p++) t[c++] = firstT;
+    for (let q = from; q < to; q++) t[c++] = tOf(kept[offset[r] + q]);
+    if (withLast) t[c++] = tOf(k - 1);
+  };
+  const count = (r: number) => offset[r + 1] - offset[r];
+  const splits = config.architecture === "unified" && config.points.numFine === 0;
+  if (splits) {
+    const T = new Float32Array(n).fill(1);
+    const cursor = new Int32Array(n);
+    /** Adds T times a call's outputs to the rays' sums and updates T. */
+    const compose = (rows: Int32Array, o: ReturnType<typeof call>) => {
+      rows.forEach((r, j) => {
+        const w = T[r];
+        for (let c = 0; c < 3; c++) rgb[3 * r + c] += w * o.rgb[3 * j + c];
+        depth[r] += w * o.depth[j];
+        if (o.sem) { for (let c = 0; c < K; c++) sem[K * r + c] += w * o.sem[K * j + c]; }
+        T[r] = w * (1 - o.acc[j]);
+      });
+    };
+    let alive = sel;
+    while (alive.length > 0) {
+      const t = new Float32Array(alive.length * R);
+      alive.forEach((r, j) => {
+        const to = Math.min(count(r), cursor[r] + R);
+        fillDepths(t, j, R, r, cursor[r], to, false);
+        cursor[r] = to;
+      });
+      compose(alive, call(alive, t, true));
+      alive = alive.filter((r) => cursor[r] < count(r) && T[r] >= minT);
+    }
+    // The rays still transparent enough finish with the last sample, rendered as the plain render's tail.
+    const tail = sel.filter((r) => T[r] >= minT);
+    if (tail.length > 0) compose(tail, call(tail, Float32Array.from(tail, () => tOf(k - 1)), false));
+    for (const r of sel) accumulation[r] = 1 - T[r];
+  } else {
+    // Whole rays per call, bucketed by sample count.
+    const buckets = new Map<number, number[]>();
+    for (const r of sel) {
+      const len = count(r) + 1;
+      const cols = Math.max(len, Math.min(Math.ceil(len / R) * R, k));
+      const b = buckets.get(cols) ?? [];
+      b.push(r);
+      buckets.set(cols, b);
+    }
+    for (const [cols, list] of buckets) {
+      const rows = Int32Array.from(list);
+      const t = new Float32Array(rows.length * cols);
+      rows.forEach((r, j) => fillDepths(t, j, cols, r, 0, count(r), true));
+      const o = call(rows, t, false);
+      rows.forEach((r, j) => {
+        rgb.set(o.rgb.subarray(3 * j, 3 * j + 3), 3 * r);
+        depth[r] = o.depth[j], accumulation[r] = o.acc[j];
+        if (o.sem) sem.set(o.sem.subarray(K * j, K * j + K), K * r);
+      });
+    }
+  }
+  if (parsing) {
+    for (const r of sel) {
+      let best = 0;
+      for (let c = 1; c < K; c++) if (sem[K * r + c] > sem[K * r + best]) best = c;
+      parsing[r] = best;
+    }
+  }
+  if (sel.length < n) fillMisses(model, setup, codes, sel, { background, uv, rgb, depth, parsing });
+  return { start: 0, rgb, depth, accumulation, parsing, raysRendered: sel.length, samplesEvaluated };
+}
+
+/**
+ * Which of the samples 0..k-2 of each ray lie in or next to an occupied cell of the grid: sample i is kept
+ * when the cell of x_{i-1}, x_i or x_{i+1} is occupied (x in the box's coordinates, scale (o + t_i d)).
+ * A point outside the box counts as occupied, or, with `clampOutside`, as the cell of its nearest box point.
+ * @returns Kept sample indices, ray after ray, and each ray's start in them ([n + 1]).
+ */
+export function keptSamples(
+  grid: OccupancyGrid,
+  origins: Float32Array,
+  dirs: Float32Array,
+  n: number,
+  k: number,
+  tOf: (i: number) => number,
+  options: { readonly scale: number; readonly clampOutside: boolean },
+): { kept: Int32Array; offset: Int32Array } {
+  const occ = new Uint8Array(k);
+  const kept: number[] = [];
+  const offset = new Int32Array(n + 1);
+  const clamp = (v: number) => v < -1 ? -1 : v > 1 ? 1 : v;
+  const { scale, clampOutside } = options;
+  for (let r = 0; r < n; r++) {
+    offset[r] = kept.length;
+    const ox = origins[3 * r], oy = origins[3 * r + 1], oz = origins[3 * r + 2];
+    const dx = dirs[3 * r], dy = dirs[3 * r + 1], dz = dirs[3 * r + 2];
+    for (let i = 0; i < k - 1; i++) {
+      const t = tOf(i);
+      const x = scale * (ox + t * dx), y = scale * (oy + t * dy), z = scale * (oz + t * dz);
+      const cell = grid.cellAt(x, y, z);
+      occ[i] = cell >= 0
+        ? grid.occupied[cell]
+        : clampOutside
+        ? grid.occupied[grid.cellAt(clamp(x), clamp(y), clamp(z))]
+        : 1;
+    }
+    for (let i = 0; i < k - 1; i++) {
+      if (occ[i] || (i > 0 && occ[i - 1]) || (i < k - 2 && occ[i + 1])) kept.push(i);
+    }
+  }
+  offset[n] = kept.length;
+  return { kept: Int32Array.from(kept), offset };
+}
+
+/** Options of {@linkcode buildRenderGrid}. */
+export interface RenderGridOptions {
+  /** Cells per side. @default {32} */
+  readonly resolution?: number;
+  /** Occupancy threshold (density per scene unit; capped at the grid's mean). @default {0.01} */
+  readonly threshold?: number;
+  /** Seed of the query jitter. @default {1} */
+  readonly seed?: number;
+}
+
+/**
+ * An occupancy grid of a trained model for rendering: the max over the given frames' codes of the coarse
+ * field's density at a jittered point of each cell (no decay), thresholded and dilated by one cell
+ * (`OccupancyGrid.update`). Frames should span the audio and poses to render (the mouth and the torso
+ * move); the dilation covers what lies between the jittered points.
+ * @param model The trained model.
+ * @param setup Its render setup.
+ * @param frames Codes of the frames whose occupancy the grid takes the union of (at least one).
+ * @param options Resolution, threshold, seed.
+ * @returns The grid.
+ */
+export function buildRenderGrid(
+  model: SspNerfModel,
+  setup: FrameRenderSetup,
+  frames: readonly FrameCodes[],
+  options: RenderGridOptions = {},
+): OccupancyGrid {
+  if (frames.length < 1) throw new Error("buildRenderGrid: need the codes of at least one frame");
+  const grid = new OccupancyGrid({ resolution: options.resolution ?? 32 });
+  const rng = createRng(options.seed ?? 1);
+  for (const codes of frames) {
+    grid.update(densityAtFor(model, setup, codes), {
+      decay: 1,
+      threshold: options.threshold ?? 0.01,
+      jitter: rng,
+    });
+  }
+  return grid;
 }
 
 /** Values of the rays the grid skipped: background (or the image-space torso over it). */
@@ -301,19 +610,19 @@ function fillMisses(
  * @param model The model.
  * @param setup Camera, background, bounds.
  * @param codes The frame.
- * @param grid Optional occupancy grid for empty-space skipping.
+ * @param skip Optional empty-space skipping.
  * @returns The frame.
  */
 export function renderFrameChunks(
   model: SspNerfModel,
   setup: FrameRenderSetup,
   codes: FrameCodes,
-  grid?: OccupancyGrid,
+  skip?: SkipSpace,
 ): RenderedFrame {
   const { width, height } = setup.intrinsics;
   const frame = emptyFrame(setup);
   for (const [start, n] of chunkRanges(width * height, setup.config.render.chunk)) {
-    writeChunk(frame, renderChunk(model, setup, codes, start, n, grid));
+    writeChunk(frame, renderChunk(model, setup, codes, start, n, skip));
   }
   return frame;
 }

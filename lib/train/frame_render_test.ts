@@ -40,7 +40,7 @@ Deno.test("renderFrameChunks equals Trainer.renderFrame bit for bit (fine pass, 
       for (const meta of dataset.val.slice(0, 2)) {
         const want = trainer.renderDatasetFrame(meta);
         const codes = frameCodes(trainer, setup, meta.c2w, { features: dataset.audio!, index: meta.audId });
-        const got = renderFrameChunks(trainer.model, setup, codes);
+        const got = renderFrameChunks(trainer.model, setup, codes, trainer.renderSkip());
         assertEquals(got.rgb, want.rgb);
         assertEquals(got.depth, want.depth);
         assertEquals(got.accumulation, want.accumulation);
@@ -66,14 +66,14 @@ Deno.test("with an empty grid every ray is background and skips the field; a ful
     empty.update(() => new Float32Array(8 * 8 * 8).fill(0));
     assertEquals(empty.fractionOccupied(), 0);
     const n = 16 * 16;
-    const c = renderChunk(trainer.model, setup, codes, 0, n, empty);
+    const c = renderChunk(trainer.model, setup, codes, 0, n, { grid: empty, sampling: "interval" });
     assertEquals(c.raysRendered, 0);
     assertEquals(c.rgb, gatherPixels(setup.background, Int32Array.from({ length: n }, (_, i) => i)));
     assert(c.accumulation.every((a) => a === 0) && c.depth.every((d) => d === Math.fround(setup.far)));
     assert(c.parsing!.every((p) => p === 0));
     // A full grid renders the rays that cross the scene box within [near, far]; the others are background.
     const full = new OccupancyGrid({ resolution: 8 });
-    const f = renderChunk(trainer.model, setup, codes, 0, n, full);
+    const f = renderChunk(trainer.model, setup, codes, 0, n, { grid: full, sampling: "interval" });
     assert(f.raysRendered > 0);
     let background = 0;
     for (let i = 0; i < n; i++) {
@@ -82,7 +82,7 @@ Deno.test("with an empty grid every ray is background and skips the field; a ful
     assertEquals(background, n - f.raysRendered);
     for (const v of f.rgb) assert(v >= 0 && v <= 1);
     await assertNoLeak(
-      () => void renderChunk(trainer.model, setup, codes, 0, n, empty),
+      () => void renderChunk(trainer.model, setup, codes, 0, n, { grid: empty, sampling: "interval" }),
       "renderChunk with a grid",
     );
   } finally {
@@ -102,7 +102,7 @@ Deno.test("with the image-space torso, rays the grid skips show the torso layer 
     const empty = new OccupancyGrid({ resolution: 4 });
     empty.update(() => new Float32Array(64));
     const n = 16 * 16;
-    const c = renderChunk(trainer.model, setup, codes, 0, n, empty);
+    const c = renderChunk(trainer.model, setup, codes, 0, n, { grid: empty, sampling: "interval" });
     const torso = trainer.model.torso;
     assert(torso.kind === "image2d");
     const uv = new Float32Array(2 * n);

@@ -14,7 +14,6 @@
  */
 import type { FrameMeta } from "../data/mod.ts";
 import { serializeParams } from "../nn/mod.ts";
-import type { OccupancyGrid } from "../sampling/mod.ts";
 import type { SspNerfModel } from "../model/ssp_model.ts";
 import {
   chunkRanges,
@@ -24,6 +23,8 @@ import {
   type FrameRenderSetup,
   renderChunk,
   renderSetupFromTrainer,
+  type SkipSpace,
+  skipSpaceState,
   writeChunk,
 } from "./frame_render.ts";
 import type { FromRenderWorker, ToRenderWorker } from "./render_worker.ts";
@@ -41,8 +42,8 @@ export interface ParallelRenderOptions {
 
 /** Options of {@linkcode ParallelRenderer.render}. */
 export interface RenderJobOptions {
-  /** Occupancy grid for empty-space skipping. */
-  readonly grid?: OccupancyGrid;
+  /** Empty-space skipping (its grid is sent to the workers with the job). */
+  readonly skip?: SkipSpace;
   /** Camera, background and chunk size of this job (the model configuration must stay the same).
    * @default {the renderer's setup} */
   readonly setup?: FrameRenderSetup;
@@ -143,14 +144,14 @@ export class ParallelRenderer {
   /**
    * Renders frames, all threads sharing their chunks.
    * @param frames The frames' poses and codes (see `frameCodes`).
-   * @param options `grid`: an occupancy grid for empty-space skipping (sent to the workers with the job);
+   * @param options `skip`: empty-space skipping (its grid is sent to the workers with the job);
    *   `setup`: another camera, background or chunk size for this job (same model configuration).
    * @returns The frames, in order.
    */
   async render(frames: readonly FrameCodes[], options: RenderJobOptions = {}): Promise<RenderedFrame[]> {
     this.check();
     const setup = options.setup ?? this.setup;
-    const grid = options.grid;
+    const skip = options.skip;
     const chunks = chunkRanges(setup.intrinsics.width * setup.intrinsics.height, setup.config.render.chunk);
     const per = chunks.length, total = per * frames.length;
     const out = frames.map(() => emptyFrame(setup));
@@ -165,6 +166,7 @@ export class ParallelRenderer {
               ...msg,
               start: chunks[msg.task % per][0],
               raysRendered: 0,
+              samplesEvaluated: 0,
             });
             workerChunks[i]++;
           } else if (msg.type === "done" && msg.job === job) {
@@ -175,7 +177,7 @@ export class ParallelRenderer {
         };
       })
     );
-    const state = grid ? grid.state() : null;
+    const state = skip ? skipSpaceState(skip) : null;
     for (const h of this.workers) {
       const msg: ToRenderWorker = {
         type: "render",
@@ -183,7 +185,7 @@ export class ParallelRenderer {
         frames,
         chunks,
         counter,
-        grid: state,
+        skip: state,
         setup: options.setup ? setup : undefined,
       };
       h.worker.postMessage(msg);
@@ -195,7 +197,7 @@ export class ParallelRenderer {
           const [start, n] = chunks[task % per];
           writeChunk(
             out[Math.floor(task / per)],
-            renderChunk(this.model, setup, frames[Math.floor(task / per)], start, n, grid),
+            renderChunk(this.model, setup, frames[Math.floor(task / per)], start, n, skip),
           );
           mainChunks++;
         }
@@ -234,21 +236,23 @@ function messageText(msg: FromRenderWorker): string {
  * threads plus this one; equal, bit for bit, to `trainer.renderDatasetFrame` on each frame.
  * @param trainer The trainer.
  * @param frames Frames to render.
- * @param options Worker count, and an optional occupancy grid.
+ * @param options Worker count; `skip`: empty-space skipping, by default the trainer's own
+ *   (`trainer.renderSkip()`), `null` for none.
  * @returns The rendered frames, in order.
  */
 export async function renderFramesParallel(
   trainer: Trainer,
   frames: readonly FrameMeta[],
-  options: ParallelRenderOptions & { readonly grid?: OccupancyGrid } = {},
+  options: ParallelRenderOptions & { readonly skip?: SkipSpace | null } = {},
 ): Promise<RenderedFrame[]> {
+  const skip = options.skip === undefined ? trainer.renderSkip() : options.skip ?? undefined;
   const setup = renderSetupFromTrainer(trainer);
   const codes = frames.map((f) =>
     frameCodes(trainer, setup, f.c2w, { features: trainer.dataset.audio!, index: f.audId })
   );
   const renderer = await ParallelRenderer.create(trainer.model, setup, options);
   try {
-    return await renderer.render(codes, { grid: options.grid });
+    return await renderer.render(codes, { skip });
   } finally {
     renderer.dispose();
   }

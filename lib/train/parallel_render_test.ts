@@ -52,11 +52,12 @@ Deno.test("frames rendered on a worker and this thread equal the single-thread r
       );
       const grid = new OccupancyGrid({ resolution: 8 });
       grid.update(densityAtFor(trainer.model, setup, codes[0]), { threshold: 0.4 });
-      const out = await renderer.render(codes, { grid });
+      const skip = { grid, sampling: "interval" } as const;
+      const out = await renderer.render(codes, { skip });
       assertEquals(renderer.lastStats.mainChunks, 0);
       assertEquals(renderer.lastStats.workerChunks, [6 * codes.length]); // 6 chunks per 16x16 frame
-      codes.forEach((c, i) => assertEquals(out[i].rgb, renderFrameChunks(trainer.model, setup, c, grid).rgb));
-      const plain = await renderer.render(codes.slice(0, 1));
+      codes.forEach((c, i) => assertEquals(out[i].rgb, renderFrameChunks(trainer.model, setup, c, skip).rgb));
+      const plain = await renderer.render(codes.slice(0, 1), { skip: trainer.renderSkip() });
       assertEquals(plain[0].rgb, trainer.renderDatasetFrame(frames[0]).rgb);
       // Another camera for one job: twice the resolution, background resampled.
       const big = {

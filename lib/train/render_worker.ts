@@ -4,14 +4,20 @@
  * threads, and posts each chunk back (buffers transferred). Not meant to be imported.
  *
  * Messages in: `init` (setup + parameters), `params` (new weights), `render` (frames, chunk ranges, the
- * shared counter, an optional grid state). Out: `ready`, `chunk`, `done`, `error`.
+ * shared counter, an optional empty-space skipping state). Out: `ready`, `chunk`, `done`, `error`.
  * @module
  */
 import { initBackend } from "../backend/mod.ts";
 import { loadParams, type ParamEntry } from "../nn/mod.ts";
-import { OccupancyGrid, type OccupancyGridState } from "../sampling/mod.ts";
 import type { SspNerfModel } from "../model/ssp_model.ts";
-import { type FrameCodes, type FrameRenderSetup, modelForSetup, renderChunk } from "./frame_render.ts";
+import {
+  type FrameCodes,
+  type FrameRenderSetup,
+  modelForSetup,
+  renderChunk,
+  skipSpaceFromState,
+  type SkipSpaceState,
+} from "./frame_render.ts";
 
 /** A message to the worker. */
 export type ToRenderWorker =
@@ -29,7 +35,7 @@ export type ToRenderWorker =
     readonly chunks: readonly (readonly [number, number])[];
     /** Int32Array over a SharedArrayBuffer: [0] is the next task to claim (task = frame * chunks + chunk). */
     readonly counter: Int32Array;
-    readonly grid: OccupancyGridState | null;
+    readonly skip: SkipSpaceState | null;
     /** Another camera / background / chunk size for this job (same model configuration). */
     readonly setup?: FrameRenderSetup;
   };
@@ -77,13 +83,13 @@ async function handle(msg: ToRenderWorker): Promise<void> {
     }
     case "render": {
       if (!model || !setup) throw new Error("render worker: render before init");
-      const grid = msg.grid ? OccupancyGrid.fromState(msg.grid) : undefined;
+      const skip = msg.skip ? skipSpaceFromState(msg.skip) : undefined;
       const jobSetup = msg.setup ?? setup;
       const per = msg.chunks.length, total = per * msg.frames.length;
       let done = 0;
       for (let task = Atomics.add(msg.counter, 0, 1); task < total; task = Atomics.add(msg.counter, 0, 1)) {
         const [start, n] = msg.chunks[task % per];
-        const c = renderChunk(model, jobSetup, msg.frames[Math.floor(task / per)], start, n, grid);
+        const c = renderChunk(model, jobSetup, msg.frames[Math.floor(task / per)], start, n, skip);
         const transfer = [c.rgb.buffer, c.depth.buffer, c.accumulation.buffer] as ArrayBuffer[];
         if (c.parsing) transfer.push(c.parsing.buffer as ArrayBuffer);
         scope.postMessage({

@@ -20,6 +20,7 @@ import {
   stratifiedSamples,
 } from "../sampling/mod.ts";
 import {
+  buildRenderGrid,
   densityAtFor,
   frameCodes,
   type FrameRenderSetup,
@@ -27,6 +28,7 @@ import {
   renderClasses,
   renderFrameChunks,
   renderSetupFromTrainer,
+  type SkipSpace,
 } from "./frame_render.ts";
 import { createRng, type Rng } from "../nn/rng.ts";
 import { smoothingWindow } from "../audio/mod.ts";
@@ -125,6 +127,7 @@ export class Trainer {
   /** The occupancy grid of empty-space skipping, when `points.occupancy.enabled`. */
   grid?: OccupancyGrid;
   private setupCache?: FrameRenderSetup;
+  private renderGridCache?: { readonly step: number; readonly grid: OccupancyGrid };
 
   private constructor(readonly dataset: Dataset, readonly config: SspNerfConfig) {
     validateConfig(config, `config "${config.name}"`);
@@ -185,6 +188,7 @@ export class Trainer {
     const s = this.semanticSampler();
     if (s && state.sampler) s.loadState(state.sampler as ReturnType<SemanticDynamicSampler["state"]>);
     if (this.grid && state.grid) this.grid = OccupancyGrid.fromState(state.grid);
+    this.renderGridCache = undefined;
   }
 
   /** The plain-data render setup of this trainer (camera, background, bounds), built once. */
@@ -380,7 +384,40 @@ export class Trainer {
    */
   renderFrame(c2w: Float32Array, audio: { features: AudioFeatures; index: number }): RenderedFrame {
     const setup = this.renderSetup();
-    return renderFrameChunks(this.model, setup, frameCodes(this, setup, c2w, audio), this.grid);
+    return renderFrameChunks(this.model, setup, frameCodes(this, setup, c2w, audio), this.renderSkip());
+  }
+
+  /**
+   * How frames of the model as it is now are rendered: with the training occupancy grid when
+   * `points.occupancy` is on (its own interval sampling, as trained); else, when
+   * `render.emptySpace.enabled`, with a grid built from the field at this step (`buildRenderGrid` over
+   * `render.emptySpace.frames` training frames; built on first use and kept until the step or the weights
+   * change) and "aligned" sampling with early ray termination; else undefined (plain sampling).
+   */
+  renderSkip(): SkipSpace | undefined {
+    if (this.grid) return { grid: this.grid, sampling: "interval" };
+    const es = this.config.render.emptySpace;
+    if (!es.enabled) return undefined;
+    if (this.renderGridCache?.step !== this.step) {
+      const setup = this.renderSetup();
+      const ds = this.dataset;
+      const count = Math.min(es.frames, ds.train.length);
+      const frames = Array.from({ length: count }, (_, i) => {
+        const meta = ds.train[Math.floor((i * ds.train.length) / count)];
+        return frameCodes(this, setup, meta.c2w, { features: ds.audio!, index: meta.audId });
+      });
+      const grid = buildRenderGrid(this.model, setup, frames, {
+        resolution: es.resolution,
+        threshold: es.threshold,
+      });
+      this.renderGridCache = { step: this.step, grid };
+    }
+    return {
+      grid: this.renderGridCache.grid,
+      sampling: "aligned",
+      minTransmittance: es.minTransmittance,
+      roundSamples: es.roundSamples,
+    };
   }
 
   /** Renders a dataset frame with its own pose and audio. */
