@@ -14,7 +14,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { Linear, type Module } from "../nn/mod.ts";
+import { addRows, Linear, type Module } from "../nn/mod.ts";
 import type { MlpFieldConfig } from "../config/config.ts";
 
 /** Sizes of a field's inputs and outputs that come from the data, not the config. */
@@ -131,7 +131,7 @@ export class MlpField implements RadianceField {
           const zx = lx.apply(pos);
           z = z ? tf.add(z, zx) : zx;
           const la = this.trunkA[l];
-          if (la && aud) z = tf.add(z, la.apply(aud));
+          if (la && aud) z = addRows(z, la.apply(aud));
         }
         h = tf.relu(z!);
       }

@@ -22,7 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { TriplaneFieldConfig } from "../config/config.ts";
-import { createRng, Linear, namedVariable } from "../nn/mod.ts";
+import { addRows, createRng, Linear, namedVariable } from "../nn/mod.ts";
 import { type GridLevel, gridLevels } from "./grid_levels.ts";
 import { triplaneFeatureDim, triplaneLookup } from "./grid_lookup.ts";
 import type { FieldDims, FieldInputs, FieldOutputs, RadianceField } from "./mlp_field.ts";
@@ -188,7 +188,7 @@ export class TriplaneField implements RadianceField {
     return tf.tidy(() => {
       const features = triplaneLookup(xyz, this.tables, this.levels);
       let z = this.firstGrid.apply(features);
-      if (this.firstAud && aud) z = tf.add(z, this.firstAud.apply(aud));
+      if (this.firstAud && aud) z = addRows(z, this.firstAud.apply(aud));
       let geo: tf.Tensor2D;
       let raw: tf.Tensor2D;
       if (this.sigmaHead) {

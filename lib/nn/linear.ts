@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type InitKind, initValues, seedFromName } from "./init.ts";
-import { matMulT } from "./matmul.ts";
+import { addRows, matMulT } from "./matmul.ts";
 import { type Module, namedVariable } from "./module.ts";
 
 /** Options of {@linkcode Linear}. */
@@ -85,7 +85,7 @@ export class Linear implements Module {
     }
     return tf.tidy(() => {
       const y = matMulT(x, this.w as tf.Tensor2D);
-      return this.b ? tf.add(y, this.b) : y;
+      return this.b ? addRows(y, this.b) : y;
     });
   }
 

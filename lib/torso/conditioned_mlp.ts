@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { activate, type Activation } from "../nn/activation.ts";
 import { Linear } from "../nn/linear.ts";
+import { addRows } from "../nn/matmul.ts";
 import type { Module } from "../nn/module.ts";
 
 /** Sizes of a {@linkcode ConditionedMlp}'s two inputs. */
@@ -120,7 +121,7 @@ export class ConditionedMlp implements Module {
     }
     return tf.tidy(() => {
       let h: tf.Tensor2D = activate(
-        tf.add(this.#first.apply(features), this.#cond.apply(condition)),
+        addRows(this.#first.apply(features), this.#cond.apply(condition)),
         this.#activation,
       );
       for (const layer of this.#hidden) h = activate(layer.apply(h), this.#activation);
