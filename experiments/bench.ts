@@ -33,10 +33,8 @@ import { scaleIntrinsics } from "../lib/camera/mod.ts";
 import { override, PRESETS, type SspNerfConfig } from "../lib/config/mod.ts";
 import { type Dataset, type FrameMeta, loadDataset } from "../lib/data/mod.ts";
 import { writeFileAtomic } from "../lib/io/mod.ts";
-import { createRng } from "../lib/nn/mod.ts";
 import type { Module } from "../lib/nn/mod.ts";
 import {
-  densityAtFor,
   type FrameCodes,
   frameCodes,
   type FrameRenderSetup,

@@ -27,9 +27,9 @@ function printSummary(s: PreprocessSummary): void {
       }`
       : "") +
     ` (${s.detectorRuns} detector runs, ${s.trackingLosses} tracking losses)`,
-    `focal     ${s.focal.toFixed(1)} px (${s.focalSource}); reprojection RMSE ${
-      s.reprojectionRmse.toFixed(2)
-    } px`,
+    `focal     ${s.focal.toFixed(1)} px (${s.focalSource}${
+      s.focalInterval ? `; 95 % interval ${s.focalInterval.map((f) => f.toFixed(0)).join("-")} px` : ""
+    }); reprojection RMSE ${s.reprojectionRmse.toFixed(2)} px`,
     `pose      mean change per frame ${s.poseSmoothness.rawDeg.toFixed(3)} deg raw -> ${
       s.poseSmoothness.smoothedDeg.toFixed(3)
     } deg smoothed`,

@@ -4,8 +4,9 @@
  * focal of a range and keeps the one of least landmark loss).
  * @module
  */
+import { bundleAdjust } from "./bundle_adjust.ts";
 import { fitPose, type PinholeCamera, type PoseFit } from "./pose_fit.ts";
-import { refineShape } from "./shape_fit.ts";
+import type { RigidPose } from "./shape_fit.ts";
 import { MEAN_FACE_68 } from "./template.ts";
 
 /**
@@ -26,49 +27,72 @@ export interface FocalSearchOptions {
   readonly steps?: number;
   /** Golden-section iterations between the neighbours of the best candidate. @default {10} */
   readonly refineIterations?: number;
-  /** Frames used: at most this many, evenly spread over the video. @default {40} */
+  /** Frames used: at most this many, evenly spread over the video. @default {120} */
   readonly maxFrames?: number;
-  /** Alternations of pose fitting and shape refinement per candidate. @default {6} */
-  readonly rounds?: number;
+  /** Levenberg-Marquardt iterations of the bundle adjustment per candidate. @default {60} */
+  readonly iterations?: number;
   /** Prior shape. @default {MEAN_FACE_68} */
   readonly model?: ArrayLike<number>;
   /** Per-point weights. @default {RIGID_WEIGHTS_68} */
   readonly weights?: ArrayLike<number>;
-  /** Shape prior sigma (model units), see refineShape. @default {1} */
+  /** Shape prior sigma (model units), see bundleAdjust. searchFocal's default is weak (1 m): a person's
+   * departures from the template (a centimetre or two) cost next to nothing against the residuals of
+   * a hundred frames, so the shape follows the landmarks, while the shape's similarity gauge and the
+   * directions the landmarks do not see stay at the template. A stronger prior pulls f towards the
+   * focal length at which the template itself fits best (on the synthetic fixture, too long: 2-12 % at
+   * sigma 3, 18-26 % at 1, 38 % to the end of the range at 0.3). fitShapeAtFocal's default is moderate,
+   * for steadier poses from noisy landmarks. @default {10 for searchFocal, 1 for fitShapeAtFocal} */
   readonly shapeSigma?: number;
+}
+
+/** One focal length tried by {@linkcode searchFocal}. */
+export interface FocalCandidate {
+  readonly focal: number;
+  /** Reprojection RMSE over the used frames' weighted points, pixels. */
+  readonly rmse: number;
+  /** The bundle adjustment's objective (robust reprojection cost plus shape prior), which is minimised. */
+  readonly cost: number;
 }
 
 /** Result of {@linkcode searchFocal}. */
 export interface FocalSearch {
-  /** The focal length of least error, pixels. */
+  /** The focal length of least objective, pixels. */
   readonly focal: number;
   /** The person's 3-D landmark shape adapted at that focal length (n x 3). */
   readonly shape: Float64Array;
-  /** Every focal length tried and its mean reprojection RMSE (pixels), in the order tried. */
-  readonly curve: readonly { readonly focal: number; readonly rmse: number }[];
+  /** Every focal length tried, in the order tried. */
+  readonly curve: readonly FocalCandidate[];
+  /**
+   * The focal lengths whose objective is within 1.92 s^2 of the least (s^2 the residual variance per
+   * coordinate, RMSE^2 / 2): the 95 % likelihood-ratio interval for independent Gaussian landmark errors
+   * (chi-square with one degree of freedom: 3.84 / 2), read off the curve. Landmark errors that are
+   * correlated from frame to frame (a detector's bias, smoothing) make the true uncertainty larger.
+   * An end equal to an end of the range means the data do not bound f on that side.
+   */
+  readonly interval: readonly [number, number];
   /** Frame indices used. */
   readonly frames: readonly number[];
 }
 
-interface Candidate {
-  readonly focal: number;
-  readonly rmse: number;
+interface Candidate extends FocalCandidate {
   readonly shape: Float64Array;
-  readonly poses: readonly PoseFit[];
+  readonly poses: readonly RigidPose[];
 }
 
 /**
  * Searches the focal length f that best explains the landmarks of many frames with one rigid face:
- * for each candidate f, alternates `rounds` times between fitting every used frame's pose
- * ({@linkcode fitPose}) and adapting the shared 3-D shape to the person (`refineShape`), and scores f by
- * the mean reprojection RMSE. A generic template alone cannot tell focal lengths apart (its mismatch with
- * the face dominates the error); with the shape adapted, the remaining error is the perspective effect
- * the focal length controls, seen across the head's rotations. Candidates run on a log grid over
- * `range`, each warm-started from the previous one's shape and poses (translation scaled with f), then
- * a golden-section search refines between the best candidate's neighbours.
+ * for each candidate f, the poses of all used frames and the person's 3-D shape are fitted together
+ * ({@linkcode bundleAdjust}, the shape pulled towards `model`), and f is scored by the fit's objective,
+ * i.e. the profile of the objective over f. A generic template alone cannot tell focal lengths apart
+ * (its mismatch with the face dominates the error); with the shape adapted, the remaining error is the
+ * perspective effect the focal length controls, seen across the head's rotations. The effect is small
+ * (of the order of (depth range / distance) x (rotation range) of the face's image size), so the
+ * profile is shallow and only a converged fit at every candidate gives it a reliable shape. Candidates
+ * run on a log grid over `range`, each warm-started from the previous one (depth scaled with f), then a
+ * golden-section search refines between the best candidate's neighbours.
  * @param landmarks Per frame, 68 x 2 pixel coordinates (frames without a face are left out by the caller).
  * @param camera Principal point (cx, cy) in pixels.
- * @param options Range (required), grid size, frames, rounds, model, weights.
+ * @param options Range (required), grid size, frames, iterations, model, weights, prior sigma.
  * @returns The focal length, the adapted shape and the error curve.
  */
 export function searchFocal(
@@ -86,51 +110,60 @@ export function searchFocal(
     throw new Error("focal_search.ts: landmarks is empty: expected at least one frame");
   }
   const steps = Math.max(2, options.steps ?? 12);
-  const maxFrames = Math.max(1, options.maxFrames ?? 40);
-  const rounds = Math.max(1, options.rounds ?? 6);
-  const prior = options.model ?? MEAN_FACE_68;
-  const weights = options.weights ?? RIGID_WEIGHTS_68;
-  const sigma = options.shapeSigma ?? 1;
-  const used = spread(landmarks.length, maxFrames);
+  const used = spread(landmarks.length, Math.max(1, options.maxFrames ?? 120));
   const lms = used.map((i) => landmarks[i]);
+  const settings = settingsOf(options, 10);
+  const curve: FocalCandidate[] = [];
+  const evaluate = (focal: number, start?: Candidate): Candidate => {
+    const c = adjust(lms, { focal, cx: camera.cx, cy: camera.cy }, settings, start);
+    curve.push({ focal: c.focal, rmse: c.rmse, cost: c.cost });
+    return c;
+  };
 
-  const settings = { rounds, prior, weights, sigma };
-  const evaluate = (focal: number, start?: Candidate): Candidate =>
-    alternate(lms, { focal, cx: camera.cx, cy: camera.cy }, settings, start);
-
-  const curve: { focal: number; rmse: number }[] = [];
   const grid: Candidate[] = [];
-  let prev: Candidate | undefined;
-  for (let k = 0; k < steps; k++) {
-    const f = lo * Math.pow(hi / lo, k / (steps - 1));
-    const c = evaluate(f, prev);
-    grid.push(c);
-    curve.push({ focal: f, rmse: c.rmse });
-    prev = c;
-  }
-  let best = grid.reduce((a, b) => (b.rmse < a.rmse ? b : a));
+  for (let k = 0; k < steps; k++) grid.push(evaluate(lo * Math.pow(hi / lo, k / (steps - 1)), grid.at(-1)));
+  let best = grid.reduce((a, b) => (b.cost < a.cost ? b : a));
   const k = grid.indexOf(best);
   // Golden-section search on log f between the neighbours of the best grid point.
   let a = Math.log(grid[Math.max(0, k - 1)].focal), b = Math.log(grid[Math.min(steps - 1, k + 1)].focal);
   const phi = (Math.sqrt(5) - 1) / 2;
   let x1 = b - phi * (b - a), x2 = a + phi * (b - a);
   let c1 = evaluate(Math.exp(x1), best), c2 = evaluate(Math.exp(x2), best);
-  curve.push({ focal: c1.focal, rmse: c1.rmse }, { focal: c2.focal, rmse: c2.rmse });
   for (let it = 0; it < (options.refineIterations ?? 10); it++) {
-    if (c1.rmse < c2.rmse) {
+    if (c1.cost < c2.cost) {
       b = x2, x2 = x1, c2 = c1;
       x1 = b - phi * (b - a);
       c1 = evaluate(Math.exp(x1), c2);
-      curve.push({ focal: c1.focal, rmse: c1.rmse });
     } else {
       a = x1, x1 = x2, c1 = c2;
       x2 = a + phi * (b - a);
       c2 = evaluate(Math.exp(x2), c1);
-      curve.push({ focal: c2.focal, rmse: c2.rmse });
     }
   }
-  for (const c of [c1, c2]) if (c.rmse < best.rmse) best = c;
-  return { focal: best.focal, shape: best.shape, curve, frames: used };
+  for (const c of [c1, c2]) if (c.cost < best.cost) best = c;
+  const interval = likelihoodInterval(curve, best.cost + 1.92 * best.rmse ** 2 / 2);
+  return { focal: best.focal, shape: best.shape, curve, interval, frames: used };
+}
+
+/**
+ * The span of focal lengths whose cost is at most `level`, from the sampled curve: each side is found by
+ * linear interpolation in log f between the last sample inside and the first outside.
+ */
+function likelihoodInterval(curve: readonly FocalCandidate[], level: number): [number, number] {
+  const pts = [...curve].sort((a, b) => a.focal - b.focal);
+  let k = 0;
+  for (let i = 1; i < pts.length; i++) if (pts[i].cost < pts[k].cost) k = i;
+  const cross = (inside: FocalCandidate, outside: FocalCandidate) => {
+    const s = (level - inside.cost) / (outside.cost - inside.cost);
+    return Math.exp(Math.log(inside.focal) + s * (Math.log(outside.focal) - Math.log(inside.focal)));
+  };
+  let lo = k, hi = k;
+  while (lo > 0 && pts[lo - 1].cost <= level) lo--;
+  while (hi < pts.length - 1 && pts[hi + 1].cost <= level) hi++;
+  return [
+    lo === 0 ? pts[0].focal : cross(pts[lo], pts[lo - 1]),
+    hi === pts.length - 1 ? pts[hi].focal : cross(pts[hi], pts[hi + 1]),
+  ];
 }
 
 /** Indices of at most `max` frames evenly spread over `n`. */
@@ -141,54 +174,58 @@ function spread(n: number, max: number): number[] {
 }
 
 interface Settings {
-  readonly rounds: number;
   readonly prior: ArrayLike<number>;
   readonly weights: ArrayLike<number>;
   readonly sigma: number;
+  readonly iterations: number;
 }
 
-/** Alternates pose fits and shape refinement at one focal length, optionally warm-started. */
-function alternate(
+function settingsOf(options: Partial<FocalSearchOptions>, sigma: number): Settings {
+  return {
+    prior: options.model ?? MEAN_FACE_68,
+    weights: options.weights ?? RIGID_WEIGHTS_68,
+    sigma: options.shapeSigma ?? sigma,
+    iterations: options.iterations ?? 60,
+  };
+}
+
+/** The bundle adjustment at one focal length, warm-started from a neighbouring candidate. */
+function adjust(
   lms: readonly ArrayLike<number>[],
   cam: PinholeCamera,
   o: Settings,
   start?: Candidate,
 ): Candidate {
-  let shape: Float64Array = start ? Float64Array.from(start.shape) : Float64Array.from(o.prior);
-  const scale = start ? cam.focal / start.focal : 1;
-  let poses: PoseFit[] | undefined = start?.poses.map((p) => ({
-    ...p,
-    trans: [p.trans[0] * scale, p.trans[1] * scale, p.trans[2] * scale],
-  }));
-  let rmse = Infinity;
-  for (let r = 0; r < o.rounds; r++) {
+  let poses: RigidPose[];
+  if (start) {
+    // Same image size at the new focal length: the head moves away in proportion (u ~ f X / Z).
+    const k = cam.focal / start.focal;
+    poses = start.poses.map((p) => ({
+      rotation: p.rotation,
+      trans: [p.trans[0], p.trans[1], p.trans[2] * k],
+    }));
+  } else {
     let prev: PoseFit | undefined;
-    const next: PoseFit[] = lms.map((l, k) => {
-      const fit = fitPose(l, cam, {
-        model: shape,
-        weights: o.weights,
-        init: poses?.[k] ?? prev,
-        iterations: 20,
-      });
-      prev = fit;
-      return fit;
-    });
-    poses = next;
-    rmse = next.reduce((a, p) => a + p.rmse, 0) / next.length;
-    if (r < o.rounds - 1) {
-      shape = refineShape(lms, next, cam, o.prior, { sigma: o.sigma, weights: o.weights });
-    }
+    poses = lms.map((l) => prev = fitPose(l, cam, { model: o.prior, weights: o.weights, init: prev }));
   }
-  return { focal: cam.focal, rmse, shape, poses: poses! };
+  const ba = bundleAdjust(lms, cam, {
+    prior: o.prior,
+    shape: start?.shape,
+    poses,
+    weights: o.weights,
+    sigma: o.sigma,
+    iterations: o.iterations,
+  });
+  return { focal: cam.focal, rmse: ba.rmse, cost: ba.cost, shape: ba.shape, poses: ba.poses };
 }
 
 /**
- * The person's shape at a known focal length: the alternation of {@linkcode searchFocal} for one
- * candidate (from the template, `rounds` times 2 for want of a warm start).
+ * The person's shape at a known focal length: the bundle adjustment of {@linkcode searchFocal} for one
+ * candidate, from the template and per-frame pose fits.
  * @param landmarks Per frame, 68 x 2 pixel coordinates.
  * @param camera Focal length and principal point.
- * @param options Frames, rounds, model, weights, prior sigma (as for searchFocal; range unused).
- * @returns The adapted shape and the mean reprojection RMSE.
+ * @param options Frames, iterations, model, weights, prior sigma (as for searchFocal; range unused).
+ * @returns The adapted shape and the reprojection RMSE.
  */
 export function fitShapeAtFocal(
   landmarks: readonly ArrayLike<number>[],
@@ -198,12 +235,7 @@ export function fitShapeAtFocal(
   if (landmarks.length === 0) {
     throw new Error("focal_search.ts: landmarks is empty: expected at least one frame");
   }
-  const used = spread(landmarks.length, Math.max(1, options.maxFrames ?? 40));
-  const c = alternate(used.map((i) => landmarks[i]), camera, {
-    rounds: 2 * Math.max(1, options.rounds ?? 6),
-    prior: options.model ?? MEAN_FACE_68,
-    weights: options.weights ?? RIGID_WEIGHTS_68,
-    sigma: options.shapeSigma ?? 1,
-  });
+  const used = spread(landmarks.length, Math.max(1, options.maxFrames ?? 120));
+  const c = adjust(used.map((i) => landmarks[i]), camera, settingsOf(options, 1));
   return { shape: c.shape, rmse: c.rmse };
 }

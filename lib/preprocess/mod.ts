@@ -16,6 +16,7 @@ export * from "./rotation.ts";
 export * from "./template.ts";
 export * from "./pose_fit.ts";
 export * from "./shape_fit.ts";
+export * from "./bundle_adjust.ts";
 export * from "./focal_search.ts";
 export * from "./smooth.ts";
 export * from "./align.ts";

@@ -28,7 +28,7 @@ import { createLandmarkDetector } from "../landmarks/detector.ts";
 import { createProgress, type Progress } from "../train/progress.ts";
 import { estimateBackground, personMask, personPrior } from "./background.ts";
 import { cropFromTrack, landmarkBox, trackingBox } from "./crop.ts";
-import { fitShapeAtFocal, RIGID_WEIGHTS_68, searchFocal } from "./focal_search.ts";
+import { fitShapeAtFocal, type FocalCandidate, RIGID_WEIGHTS_68, searchFocal } from "./focal_search.ts";
 import { type ExternalParsingKind, readExternalParsing } from "./parsing_dir.ts";
 import { faceOutline, parsingFromLandmarks } from "./parsing_landmarks.ts";
 import { fitPose, type PoseFit } from "./pose_fit.ts";
@@ -111,7 +111,9 @@ export interface PreprocessSummary {
   /** Focal length (output pixels), how it was chosen, and the search's error curve. */
   readonly focal: number;
   readonly focalSource: "search" | "given" | "fallback";
-  readonly focalCurve: readonly { readonly focal: number; readonly rmse: number }[];
+  readonly focalCurve: readonly FocalCandidate[];
+  /** The search's 95 % interval of focal lengths (searchFocal `interval`); null without a search result. */
+  readonly focalInterval: readonly [number, number] | null;
   /** Mean reprojection RMSE of the per-frame pose fits (pixels, rigid points). */
   readonly reprojectionRmse: number;
   /** Mean angular change of the head per frame (degrees) before and after smoothing. */
@@ -179,9 +181,11 @@ const lmsText = (l: ArrayLike<number>) =>
  *    frames; landmarks are mapped into the crop (and re-placed on the crop when it is sharper than the
  *    tracking frames), then smoothed over time (Savitzky-Golay, order 2, `landmarkSmoothWindow`).
  * 3. **audio**: 16 kHz mono `aud.wav` and MFCC windows `aud.npy` (computeAudioFeatures).
- * 4. **pose**: focal length by a search shared by all frames (searchFocal, with the mean face adapted to
- *    the person), then per-frame robust pose fits (fitPose, rigid points), then a smoothed pose path
- *    (Savitzky-Golay, `poseSmoothWindow`); c2w = [R^T | -R^T t] (lib/camera poseToC2w), principal point at
+ * 4. **pose**: focal length by a search shared by all frames (searchFocal: a bundle adjustment of all
+ *    poses and the person's shape per candidate; a warning when its 95 % interval reaches an end of the
+ *    range), the mean face adapted to the person at that focal length (fitShapeAtFocal), then per-frame
+ *    robust pose fits (fitPose, rigid points), then a smoothed pose path (Savitzky-Golay,
+ *    `poseSmoothWindow`); c2w = [R^T | -R^T t] (lib/camera poseToC2w), principal point at
  *    the crop centre, translations in decimetres (the template's unit).
  * 5. **background**: per-pixel median over sampled frames outside the (dilated) person, estimated twice
  *    (person from landmarks alone, then from the difference to the first estimate), inpainted where never
@@ -385,6 +389,7 @@ export async function preprocessVideo(
     const withFace = lms.filter((_, k) => track.landmarks[k]);
     let focal: number, shape: Float64Array, focalSource: PreprocessSummary["focalSource"];
     let focalCurve: PreprocessSummary["focalCurve"] = [];
+    let focalInterval: PreprocessSummary["focalInterval"] = null;
     const range = options.focalRange ?? [0.8 * size, 6 * size];
     progress("pose", 0, N);
     if (options.focal !== undefined) {
@@ -404,7 +409,19 @@ export async function preprocessVideo(
         );
         shape = fitShapeAtFocal(withFace, { focal, cx, cy }).shape;
       } else {
-        focal = s.focal, shape = s.shape, focalSource = "search";
+        focal = s.focal, focalSource = "search", focalInterval = s.interval;
+        // The search's shape is nearly free (so that no prior sways f) and takes up the detector's
+        // pose-dependent errors; the poses come from a shape held closer to the template.
+        shape = fitShapeAtFocal(withFace, { focal, cx, cy }).shape;
+        if (s.interval[0] <= lo * 1.0001 || s.interval[1] >= hi / 1.0001) {
+          warn(
+            `the focal length is uncertain: the landmarks fit about as well from ${
+              s.interval[0].toFixed(0)
+            } to ` +
+              `${s.interval[1].toFixed(0)} px (search range [${range.map((v) => v.toFixed(0))}] px; ` +
+              `more head rotation, or --focal, helps): using ${focal.toFixed(1)} px`,
+          );
+        }
       }
     }
     const cam = { focal, cx, cy };
@@ -523,6 +540,7 @@ export async function preprocessVideo(
       focal,
       focalSource,
       focalCurve,
+      focalInterval,
       reprojectionRmse: raw.reduce((a, p) => a + p.rmse, 0) / N,
       poseSmoothness: { rawDeg: meanAngularStep(rawPath), smoothedDeg: meanAngularStep(path) },
       parsing: {

@@ -102,7 +102,9 @@ function report(label: string, s: Scores, summary: PreprocessSummary) {
     `${label}: ${summary.frames} frames, ${summary.framesPerSecond.toFixed(1)} frames/s; rotation error ` +
       `${s.rotationDeg.toFixed(2)} deg; focal ${
         summary.focal.toFixed(1)
-      } px (${summary.focalSource}; truth ` +
+      } px (${summary.focalSource}; 95 % interval ${
+        summary.focalInterval?.map((f) => f.toFixed(0)).join("-") ?? "none"
+      }; truth ` +
       `${gt.camera.focal}, error ${s.focalErrorPct.toFixed(1)} %); background error ${
         (100 * s.backgroundError).toFixed(2)
       } % ` +
@@ -128,7 +130,7 @@ Deno.test("fixture, exact landmarks (.lms) path: poses, focal, parsing and backg
     const s = await score(out, summary);
     report("fixture (.lms landmarks)", s, summary);
     assertLess(s.rotationDeg, 2.5);
-    assertLess(s.focalErrorPct, 10);
+    assertLess(s.focalErrorPct, 2); // exact landmarks: only the smoothing and the prior stand between
     for (const c of [0, 1, 9, 10]) assert(s.iou[c]! > 0.5, `IoU of ${SSPNERF11.classNames[c]}: ${s.iou[c]}`);
     assertLess(s.backgroundError, 0.04);
     // Exact landmarks have no jitter to remove: smoothing must not add any.
@@ -138,8 +140,10 @@ Deno.test("fixture, exact landmarks (.lms) path: poses, focal, parsing and backg
   }
 });
 
-// face-api finds the procedural 128 px face on every frame, but its landmarks there are noisy (about a
-// pixel, and its jaw contour slides with the head's turn): poses stay close, the focal length drifts.
+// face-api finds the procedural 128 px face on every frame, but its landmarks there are noisy (0.3-0.5 px
+// per point, and biased with the head's turn: its jaw contour is a silhouette): poses stay close, and the
+// focal length is only loosely determined. The search's 95 % interval is about -7/+22 % here; the
+// estimate lands 5-6 % off, but 0.3 px of extra noise on the landmarks moves it by up to +26 %.
 Deno.test("fixture, face-api path: poses, parsing and background against the ground truth", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ssp-pre-fix-" });
   try {
@@ -150,7 +154,9 @@ Deno.test("fixture, face-api path: poses, parsing and background against the gro
     const s = await score(out, summary);
     report("fixture (face-api landmarks)", s, summary);
     assertLess(s.rotationDeg, 4);
-    assertLess(s.focalErrorPct, 50);
+    assertLess(s.focalErrorPct, 10);
+    const [lo, hi] = summary.focalInterval!;
+    assert(lo < gt.camera.focal && gt.camera.focal < hi, `95 % interval ${lo}-${hi} px`);
     for (const c of [0, 1, 9]) assert(s.iou[c]! > 0.5, `IoU of ${SSPNERF11.classNames[c]}: ${s.iou[c]}`);
     assertLess(s.backgroundError, 0.05);
     assertLess(summary.poseSmoothness.smoothedDeg, summary.poseSmoothness.rawDeg);

@@ -5,7 +5,7 @@
  * morphable model here; with 68 points a direct per-point update with a symmetry constraint suffices.
  * @module
  */
-import { mul3, nearestRotation, solveSpd } from "./rotation.ts";
+import { type Mat3, mul3, nearestRotation, solveSpd, transpose3 } from "./rotation.ts";
 import type { PinholeCamera } from "./pose_fit.ts";
 import { symmetrizeShape } from "./template.ts";
 
@@ -97,24 +97,36 @@ export function refineShape(
   return alignSimilarity(symmetrizeShape(out), prior);
 }
 
+/** A similarity transform x -> s Q x + c. */
+export interface Similarity {
+  /** Scale s. */
+  readonly scale: number;
+  /** Rotation Q, row-major 3x3. */
+  readonly rotation: Mat3;
+  /** Translation c. */
+  readonly shift: readonly [number, number, number];
+}
+
 /**
- * The shape `source` moved by the similarity (scale s, rotation Q, translation c) that minimises
- * sum_j |s Q source_j + c - target_j|^2 (Umeyama's solution: Q from the polar factor of the
- * cross-covariance, s = trace(Q^T Sigma) / var(source)).
+ * The similarity (scale s, rotation Q, translation c) that minimises sum_j |s Q source_j + c - target_j|^2
+ * (Umeyama, "Least-squares estimation of transformation parameters between two point patterns", 1991:
+ * Q from the polar factor of the cross-covariance Sigma, s = trace(Q^T Sigma) / var(source),
+ * c = mean(target) - s Q mean(source)).
  * @param source n x 3 points.
  * @param target n x 3 points.
- * @returns source aligned onto target, n x 3.
+ * @returns The transform.
  * @example
  * ```ts
  * import { assertAlmostEquals } from "@std/assert";
- * import { alignSimilarity } from "./shape_fit.ts";
+ * import { fitSimilarity } from "./shape_fit.ts";
  * const target = [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1];
  * const source = target.map((v, k) => 2 * v + (k % 3 === 0 ? 5 : 0)); // doubled and shifted
- * const a = alignSimilarity(source, target);
- * assertAlmostEquals(a[3], 1, 1e-9);
+ * const t = fitSimilarity(source, target);
+ * assertAlmostEquals(t.scale, 0.5, 1e-9);
+ * assertAlmostEquals(t.shift[0], -2.5, 1e-9);
  * ```
  */
-export function alignSimilarity(source: ArrayLike<number>, target: ArrayLike<number>): Float64Array {
+export function fitSimilarity(source: ArrayLike<number>, target: ArrayLike<number>): Similarity {
   const n = source.length / 3;
   const ms = [0, 0, 0], mt = [0, 0, 0];
   for (let j = 0; j < n; j++) {
@@ -130,16 +142,47 @@ export function alignSimilarity(source: ArrayLike<number>, target: ArrayLike<num
     }
   }
   const Q = nearestRotation(S);
-  let tr = 0;
-  const QtS = mul3(Float64Array.of(Q[0], Q[3], Q[6], Q[1], Q[4], Q[7], Q[2], Q[5], Q[8]), S);
-  tr = QtS[0] + QtS[4] + QtS[8];
-  const s = tr / vs;
-  const out = new Float64Array(3 * n);
-  for (let j = 0; j < n; j++) {
-    const d = [0, 1, 2].map((k) => source[3 * j + k] - ms[k]);
+  const QtS = mul3(transpose3(Q), S);
+  const s = (QtS[0] + QtS[4] + QtS[8]) / vs;
+  const c = [0, 1, 2].map((a) =>
+    mt[a] - s * (Q[a * 3] * ms[0] + Q[a * 3 + 1] * ms[1] + Q[a * 3 + 2] * ms[2])
+  );
+  return { scale: s, rotation: Q, shift: [c[0], c[1], c[2]] };
+}
+
+/**
+ * Points moved by a similarity: s Q x + c for each.
+ * @param points n x 3 points.
+ * @param t The similarity.
+ * @returns n x 3 points.
+ */
+export function applySimilarity(points: ArrayLike<number>, t: Similarity): Float64Array {
+  const out = new Float64Array(points.length);
+  const Q = t.rotation;
+  for (let j = 0; j < points.length / 3; j++) {
+    const x = points[3 * j], y = points[3 * j + 1], z = points[3 * j + 2];
     for (let a = 0; a < 3; a++) {
-      out[3 * j + a] = s * (Q[a * 3] * d[0] + Q[a * 3 + 1] * d[1] + Q[a * 3 + 2] * d[2]) + mt[a];
+      out[3 * j + a] = t.scale * (Q[a * 3] * x + Q[a * 3 + 1] * y + Q[a * 3 + 2] * z) + t.shift[a];
     }
   }
   return out;
+}
+
+/**
+ * The shape `source` moved by the similarity that best aligns it onto `target` ({@linkcode fitSimilarity}).
+ * @param source n x 3 points.
+ * @param target n x 3 points.
+ * @returns source aligned onto target, n x 3.
+ * @example
+ * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
+ * import { alignSimilarity } from "./shape_fit.ts";
+ * const target = [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1];
+ * const source = target.map((v, k) => 2 * v + (k % 3 === 0 ? 5 : 0)); // doubled and shifted
+ * const a = alignSimilarity(source, target);
+ * assertAlmostEquals(a[3], 1, 1e-9);
+ * ```
+ */
+export function alignSimilarity(source: ArrayLike<number>, target: ArrayLike<number>): Float64Array {
+  return applySimilarity(source, fitSimilarity(source, target));
 }
