@@ -13,7 +13,7 @@ import { override, type SspNerfConfig, TRIPLANE } from "../lib/config/mod.ts";
  */
 export const DEMO: SspNerfConfig = override(TRIPLANE, {
   name: "demo",
-  train: { steps: 2000, lrDecaySteps: 2000, evalEvery: 500, checkpointEvery: 500 },
+  train: { steps: 2400, lrDecaySteps: 2400, evalEvery: 600, checkpointEvery: 600 },
 });
 
 /** Seconds of training the demo allows itself (the whole demo stays within about 10 minutes). */

@@ -30,8 +30,17 @@ if (import.meta.main) {
       out: { type: "string", help: "output mp4 (default <run>/render.mp4)" },
       frames: { type: "string", help: "render at most this many frames" },
       val: { type: "boolean", default: false, help: "render the validation frames and measure them instead" },
+      workers: {
+        type: "string",
+        default: "1",
+        help: "worker threads rendering beside this one (0: one thread)",
+      },
     }, "usage: deno task render --run <run folder> (--audio <wav|npy> | --val) [options]");
     if (!a.run) throw new Error("--run is required: the folder of a training run");
+    const workers = Number(a.workers);
+    if (!Number.isInteger(workers) || workers < 0) {
+      throw new Error(`--workers must be an integer >= 0: got ${a.workers}`);
+    }
     if (!a.val && !a.audio) {
       throw new Error("give --audio <wav|npy> to render a video, or --val for the validation frames");
     }
@@ -50,7 +59,7 @@ if (import.meta.main) {
             join(a.run!, "render_val", `${m.imgId}.png`),
             floatToImage(f.rgb, f.width, f.height),
           );
-        });
+        }, { workers });
         console.log(
           `validation (${dataset.val.length} frames): PSNR ${r.mean.psnr.toFixed(2)} dB, SSIM ${
             r.mean.ssim.toFixed(4)
@@ -65,6 +74,7 @@ if (import.meta.main) {
         wav: a.audio!.endsWith(".wav") ? a.audio : undefined,
         poses: a.poses as "dataset" | "still",
         maxFrames: a.frames ? Number(a.frames) : undefined,
+        workers,
         onFrame: (i, n) => {
           if (i % 25 === 0 || i === n) console.error(`frame ${i}/${n}`);
         },

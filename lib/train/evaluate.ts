@@ -8,6 +8,7 @@ import { psnr } from "../metrics/psnr.ts";
 import { ssim } from "../metrics/ssim.ts";
 import type { Crop } from "../metrics/image.ts";
 import { ConfusionMatrix } from "../metrics/miou.ts";
+import { renderFrameSequence } from "./render_video.ts";
 import type { RenderedFrame, Trainer } from "./trainer.ts";
 
 /** Regions of the 11-class palette used for region PSNR: mouth = lips + mouth interior; torso = torso + neck. */
@@ -48,19 +49,29 @@ function faceCrop(meta: FrameMeta, width: number, height: number): Crop | undefi
 /**
  * Renders `frames` and measures them against the dataset's images.
  * @param onFrame Called with each rendered frame (e.g. to save it).
+ * @param options `workers`: worker threads rendering beside this one (frames equal bit for bit; worth it
+ *   from a handful of frames on, as each worker starts its own tfjs); default 0.
  */
 export async function evaluateFrames(
   trainer: Trainer,
   frames: readonly FrameMeta[],
   onFrame?: (meta: FrameMeta, frame: RenderedFrame) => void | Promise<void>,
+  options: { readonly workers?: number } = {},
 ): Promise<EvalResult> {
   const ds = trainer.dataset;
   const { width, height } = ds.intrinsics;
   const rows: FrameMetrics[] = [];
   const confusion = ds.has.parsing && ds.numClasses > 0 ? new ConfusionMatrix(ds.numClasses) : undefined;
   const t0 = performance.now();
-  for (const meta of frames) {
-    const frame = trainer.renderDatasetFrame(meta);
+  const sequence = renderFrameSequence(
+    trainer,
+    frames.length,
+    (i) => ({ c2w: frames[i].c2w, audio: { features: ds.audio!, index: frames[i].audId } }),
+    options.workers ?? 0,
+  );
+  let index = 0;
+  for await (const frame of sequence) {
+    const meta = frames[index++];
     const gt = { width, height, channels: 3, data: await ds.imageFloat(meta.imgId) };
     const pred = { width, height, channels: 3, data: frame.rgb };
     const crop = faceCrop(meta, width, height);

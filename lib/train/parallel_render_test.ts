@@ -8,9 +8,11 @@ import { OccupancyGrid } from "../sampling/mod.ts";
 import { scaleIntrinsics } from "../camera/mod.ts";
 import {
   densityAtFor,
+  evaluateFrames,
   frameCodes,
   ParallelRenderer,
   renderFrameChunks,
+  renderFrameSequence,
   renderFramesParallel,
   renderSetupFromTrainer,
   Trainer,
@@ -94,6 +96,29 @@ Deno.test("a failing worker rejects the render, and the renderer refuses further
       Error,
       "no thread would render",
     );
+  } finally {
+    trainer.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("evaluation and frame sequences give the same frames on one thread and with a worker", async () => {
+  const { dir, dataset, trainer } = await tinyTrainer();
+  try {
+    await trainer.trainStep();
+    const frames = dataset.val.slice(0, 2).concat(dataset.train.slice(0, 1));
+    const one = await evaluateFrames(trainer, frames, undefined, { workers: 0 });
+    const two = await evaluateFrames(trainer, frames, undefined, { workers: 1 });
+    assertEquals(two.frames.map((f) => f.psnr), one.frames.map((f) => f.psnr));
+    assertEquals(two.frames.map((f) => f.imgId), frames.map((f) => f.imgId));
+    const seq = (workers: number) =>
+      Array.fromAsync(renderFrameSequence(trainer, 10, (i) => ({
+        c2w: frames[i % frames.length].c2w,
+        audio: { features: dataset.audio!, index: i % dataset.audio!.shape[0] },
+      }), workers));
+    const a = await seq(0), b = await seq(1);
+    assertEquals(b.length, 10); // more than one parallel job of 8 frames
+    b.forEach((f, i) => assertEquals(f.rgb, a[i].rgb));
   } finally {
     trainer.dispose();
     await Deno.remove(dir, { recursive: true });

@@ -5,7 +5,9 @@
  */
 import { computeAudioFeatures, validateAudioFeatures } from "../audio/mod.ts";
 import { floatToImage, type Image, readMono16k, readNpy, writeVideo } from "../io/mod.ts";
-import type { AudioFeatures, Trainer } from "./trainer.ts";
+import { frameCodes } from "./frame_render.ts";
+import { ParallelRenderer } from "./parallel_render.ts";
+import type { AudioFeatures, RenderedFrame, Trainer } from "./trainer.ts";
 
 /** Video frame rate of the AD-NeRF family's data. */
 export const VIDEO_FPS = 25;
@@ -88,6 +90,50 @@ export interface RenderVideoOptions {
   readonly maxFrames?: number;
   /** Called after each frame. */
   readonly onFrame?: (index: number, total: number) => void;
+  /** Worker threads rendering beside this one (`ParallelRenderer`; frames equal bit for bit); 0 renders
+   * on this thread only. @default {1} */
+  readonly workers?: number;
+}
+
+/** Frames rendered per parallel job (the threads share their chunks). */
+const FRAMES_PER_JOB = 8;
+
+/**
+ * Renders frames with the trainer's model as `trainer.renderFrame` does (its empty-space skipping
+ * included), on `workers` worker threads plus this one, `FRAMES_PER_JOB` at a time, in order.
+ * @param trainer The trainer.
+ * @param count Number of frames.
+ * @param frame Pose and audio of frame i.
+ * @param workers Worker threads (0: this thread only).
+ */
+export async function* renderFrameSequence(
+  trainer: Trainer,
+  count: number,
+  frame: (i: number) => { c2w: Float32Array; audio: { features: AudioFeatures; index: number } },
+  workers: number,
+): AsyncGenerator<RenderedFrame> {
+  if (workers <= 0) {
+    for (let i = 0; i < count; i++) {
+      const f = frame(i);
+      yield trainer.renderFrame(f.c2w, f.audio);
+    }
+    return;
+  }
+  const setup = trainer.renderSetup();
+  const skip = trainer.renderSkip();
+  const renderer = await ParallelRenderer.create(trainer.model, setup, { workers });
+  try {
+    for (let s = 0; s < count; s += FRAMES_PER_JOB) {
+      const codes = [];
+      for (let i = s; i < Math.min(count, s + FRAMES_PER_JOB); i++) {
+        const f = frame(i);
+        codes.push(frameCodes(trainer, setup, f.c2w, f.audio));
+      }
+      yield* await renderer.render(codes, { skip });
+    }
+  } finally {
+    renderer.dispose();
+  }
 }
 
 /**
@@ -103,9 +149,15 @@ export async function renderAudioVideo(
   const poses = posesForAudio(trainer, options.poses ?? "dataset", n);
   const t0 = performance.now();
   async function* frames(): AsyncGenerator<Image> {
-    for (let i = 0; i < n; i++) {
-      const f = trainer.renderFrame(poses[i], { features: audio, index: i });
-      options.onFrame?.(i + 1, n);
+    let i = 0;
+    const sequence = renderFrameSequence(
+      trainer,
+      n,
+      (k) => ({ c2w: poses[k], audio: { features: audio, index: k } }),
+      options.workers ?? 1,
+    );
+    for await (const f of sequence) {
+      options.onFrame?.(++i, n);
       yield floatToImage(f.rgb, f.width, f.height);
     }
   }

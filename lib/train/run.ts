@@ -32,6 +32,8 @@ export interface RunOptions {
   readonly timeBudgetS?: number;
   /** Evaluate at the end on the first this many validation frames only. @default {all} */
   readonly finalEvalFrames?: number;
+  /** Worker threads rendering the final evaluation beside this one (0: one thread). @default {1} */
+  readonly renderWorkers?: number;
 }
 
 /** What a finished run returns. */
@@ -133,7 +135,7 @@ export async function trainRun(
           floatToImage(frame.rgb, frame.width, frame.height),
         );
       }
-    });
+    }, { workers: options.renderWorkers ?? 1 });
     evals.push({ step: trainer.step, mean: evaluation.mean as Record<string, number> });
     await writeJson(join(dir, "evals.json"), evals);
     await writeJson(join(dir, "metrics.json"), {
