@@ -152,7 +152,9 @@ export interface TrainConfig {
  * built from the trained field once per training step rendered, and each ray evaluates only the samples
  * of the plain render that fall in its occupied interval, front to back in rounds, stopping when its
  * transmittance drops below `minTransmittance`. The image equals the plain render up to the light of the
- * skipped samples (density under `threshold` per cell, light under `minTransmittance` per ray).
+ * skipped samples (density under `threshold` per cell, light under `minTransmittance` per ray). Configs
+ * with importance samples (`points.numFine` > 0) always render every sample: the fine samples are drawn
+ * from the whole ray's coarse weights.
  */
 export interface EmptySpaceConfig {
   readonly enabled: boolean;

@@ -160,12 +160,15 @@ Deno.test("the trainer renders with a grid built from its field, rebuilt once th
     assert(trainer.renderSkip()!.grid === skip.grid, "kept while the step is the same");
     await trainer.trainStep();
     assert(trainer.renderSkip()!.grid !== skip.grid, "rebuilt after a step");
-    const off = await tinyTrainer(override(TINY, { render: { emptySpace: { enabled: false } } }));
-    try {
-      assertEquals(off.trainer.renderSkip(), undefined);
-    } finally {
-      off.trainer.dispose();
-      await Deno.remove(off.dir, { recursive: true });
+    // Off by config, and off with importance samples (TINY has 4).
+    for (const config of [override(TINY, { render: { emptySpace: { enabled: false } } }), TINY]) {
+      const off = await tinyTrainer(config);
+      try {
+        assertEquals(off.trainer.renderSkip(), undefined);
+      } finally {
+        off.trainer.dispose();
+        await Deno.remove(off.dir, { recursive: true });
+      }
     }
     const withGrid = await tinyTrainer(override(TINY, { points: { occupancy: { enabled: true } } }));
     try {

@@ -24,8 +24,10 @@ async function tinyTrainer() {
   const dir = await Deno.makeTempDir({ prefix: "ssp-parallel-" });
   await writeTinyDataset(dir, { frames: 6, width: 16, height: 16, audioDim: 13 });
   const dataset = await loadDataset(dir);
-  // Chunks of 48 rays: 6 per frame, so both threads get some.
-  return { dir, dataset, trainer: Trainer.create(dataset, override(TINY, { render: { chunk: 48 } })) };
+  // Chunks of 48 rays: 6 per frame, so both threads get some. No importance samples, so that the
+  // trainer's renders skip empty space (renderSkip) and the workers run that path too.
+  const config = override(TINY, { render: { chunk: 48 }, points: { numFine: 0 } });
+  return { dir, dataset, trainer: Trainer.create(dataset, config) };
 }
 
 Deno.test("frames rendered on a worker and this thread equal the single-thread render bit for bit", async () => {

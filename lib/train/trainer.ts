@@ -390,14 +390,17 @@ export class Trainer {
   /**
    * How frames of the model as it is now are rendered: with the training occupancy grid when
    * `points.occupancy` is on (its own interval sampling, as trained); else, when
-   * `render.emptySpace.enabled`, with a grid built from the field at this step (`buildRenderGrid` over
+   * `render.emptySpace.enabled` and the config has no importance samples, with a grid built from the field at this step (`buildRenderGrid` over
    * `render.emptySpace.frames` training frames; built on first use and kept until the step or the weights
    * change) and "aligned" sampling with early ray termination; else undefined (plain sampling).
    */
   renderSkip(): SkipSpace | undefined {
     if (this.grid) return { grid: this.grid, sampling: "interval" };
     const es = this.config.render.emptySpace;
-    if (!es.enabled) return undefined;
+    // Importance samples are drawn from the whole ray's coarse weights: with the coarse samples thinned
+    // out, their bins stretch over the skipped stretches (and the fine field has its own density), which
+    // moved the paper preset's pixels by up to 0.1 in the bench. Such configs render every sample.
+    if (!es.enabled || this.config.points.numFine > 0) return undefined;
     if (this.renderGridCache?.step !== this.step) {
       const setup = this.renderSetup();
       const ds = this.dataset;
