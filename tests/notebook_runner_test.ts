@@ -88,3 +88,28 @@ Deno.test("runner: a kernel that dies fails the run at once, naming the cell", a
     await Deno.remove(r.dir, { recursive: true });
   }
 });
+
+Deno.test("runner: a kernel that sends nothing and uses no CPU counts as stalled: rerun once, then a failure", async () => {
+  // A cell waiting on a promise that never settles is what a stalled kernel looks like from outside.
+  const r = await run([{ source: "1" }, { source: "await new Promise(() => {});" }], ["--stall", "3"]);
+  try {
+    assertEquals(r.code, 1);
+    assertStringIncludes(r.stdout, "the kernel stalled; running the notebook again with a new kernel");
+    assertStringIncludes(r.stderr, "stalled on every one of 2 runs");
+    assertStringIncludes(r.stderr, 'cell 2 (id "c1")');
+  } finally {
+    await Deno.remove(r.dir, { recursive: true });
+  }
+});
+
+Deno.test("runner: a busy cell is not taken for a stall", async () => {
+  const busy =
+    "const t = Date.now(); let x = 0; while (Date.now() - t < 5000) x += Math.sqrt(x + 1); console.log('done');";
+  const r = await run([{ source: busy, expect: ["stdout"] }], ["--stall", "2"]);
+  try {
+    assertEquals(r.code, 0, r.stderr);
+    assert(!r.stdout.includes("stalled"), r.stdout);
+  } finally {
+    await Deno.remove(r.dir, { recursive: true });
+  }
+});

@@ -17,6 +17,12 @@ cell's source and the traceback), checks the outputs each cell declares in its m
 per-cell timeout in seconds), writes the executed notebook (outputs included) and an HTML export into
 the output folder, and prints the run time of each notebook.
 
+A stalled kernel is retried once: the Deno 2.9.6 kernel (its Rust ZeroMQ) now and then stops in the middle
+of a notebook, sleeping with no messages and no CPU use, under load (seen once in ~25 notebook runs of CI,
+on a cell that takes 1 s). When a cell has sent nothing and the kernel's process tree has used no CPU
+for `--stall` seconds (under half a CPU second), the notebook is run again from the start with a new kernel (`--retries`); a
+second stall fails it. A slow cell keeps using CPU, so it is not taken for a stall.
+
 Uses Debian's system Python and its packages: python3-jupyter-client, python3-nbformat,
 python3-nbconvert. Exit status: 0 all passed, 1 a notebook failed, 2 usage or environment error.
 """
@@ -71,9 +77,16 @@ class CellRun:
     clear_on_next: bool = False
     late_outputs: int = 0
     seconds: float = 0.0
+    # IOPub and shell messages routed to this cell, and the count the stall check saw last.
+    messages: int = 0
+    seen_messages: int = 0
 
 
 class NotebookFailure(Exception):
+    pass
+
+
+class KernelStalled(Exception):
     pass
 
 
@@ -102,6 +115,8 @@ class Router:
         while True:
             msg = await self.kc.get_shell_msg(timeout=None)
             run = self.cells.get(msg.get("parent_header", {}).get("msg_id", ""))
+            if run is not None:
+                run.messages += 1
             if run is not None and msg["msg_type"] == "execute_reply":
                 run.reply_content = msg["content"]
                 run.reply.set()
@@ -111,6 +126,7 @@ class Router:
             msg = await self.kc.get_iopub_msg(timeout=None)
             run = self.cells.get(msg.get("parent_header", {}).get("msg_id", ""))
             if run is not None:
+                run.messages += 1
                 self._handle(run, msg)
 
     def _handle(self, run: CellRun, msg: dict) -> None:
@@ -196,6 +212,7 @@ class Options:
     grace: float
     html: bool
     env: dict[str, str]
+    stall: float = 120.0
 
 
 async def execute_notebook(nb_path: Path, opts: Options) -> tuple[Any, list[str], dict]:
@@ -241,7 +258,12 @@ async def execute_notebook(nb_path: Path, opts: Options) -> tuple[Any, list[str]
             msg_id = kc.execute(cell.source, store_history=True, allow_stdin=False, stop_on_error=True)
             router.cells[msg_id] = run
             limit = float(ssp_meta.get("timeout", opts.cell_timeout))
-            outcome = await wait_for_cell(km, run, limit)
+            outcome = await wait_for_cell(km, run, limit, opts.stall)
+            if outcome == "stalled":
+                raise KernelStalled(
+                    f"{nb_path}: cell {cell_no} (id \"{cell.get('id')}\"): the kernel sent nothing and used no CPU "
+                    f"for {opts.stall:.0f} s"
+                )
             if outcome != "done":
                 if outcome == "timeout":
                     await km.interrupt_kernel()
@@ -298,10 +320,41 @@ async def execute_notebook(nb_path: Path, opts: Options) -> tuple[Any, list[str]
     return nb, failures, timings
 
 
-async def wait_for_cell(km: Any, run: CellRun, limit: float) -> str:
-    """Waits for a cell's idle status and execute reply: "done", "timeout" or "died" (kernel gone)."""
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) of a process and its live descendants, from /proc; None if unreadable."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        stats: dict[int, tuple[int, float]] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # fields[0] is the state (field 3); ppid is field 4, utime 14, stime 15
+            stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    except OSError:
+        return None
+    if pid not in stats:
+        return None
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += stats[p][1]
+        todo.extend(c for c, (pp, _) in stats.items() if pp == p)
+    return total
+
+
+async def wait_for_cell(km: Any, run: CellRun, limit: float, stall: float) -> str:
+    """Waits for a cell's idle status and execute reply: "done", "timeout", "died" (kernel gone) or
+    "stalled" (no message for the cell and no CPU used by the kernel's process tree for `stall` seconds)."""
     done = asyncio.ensure_future(asyncio.gather(run.idle.wait(), run.reply.wait()))
     deadline = time.monotonic() + limit
+    pid = getattr(getattr(getattr(km, "provisioner", None), "process", None), "pid", None)
+    last_cpu = tree_cpu_seconds(pid) if pid else None
+    last_change = time.monotonic()
     try:
         while True:
             remaining = deadline - time.monotonic()
@@ -312,6 +365,14 @@ async def wait_for_cell(km: Any, run: CellRun, limit: float) -> str:
                 return "done"
             if not await km.is_alive():
                 return "died"
+            cpu = tree_cpu_seconds(pid) if pid else None
+            now = time.monotonic()
+            # Activity: a message, or half a CPU second since the last activity (an idle kernel's timers and
+            # heartbeats use far less; a working cell far more).
+            if cpu is None or last_cpu is None or cpu - last_cpu > 0.5 or run.messages != run.seen_messages:
+                last_cpu, last_change, run.seen_messages = cpu, now, run.messages
+            elif stall > 0 and now - last_change > stall:
+                return "stalled"
     finally:
         if not done.done():
             done.cancel()
@@ -360,6 +421,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--grace", type=float, default=0.3, help="seconds to keep reading IOPub after a cell's idle")
     ap.add_argument("--no-html", action="store_true", help="skip the HTML export")
     ap.add_argument("--env", action="append", default=[], help="NAME=VALUE for the kernel's environment")
+    ap.add_argument("--stall", type=float, default=120.0,
+                    help="seconds without a message or kernel CPU use that count as a stalled kernel (0: never)")
+    ap.add_argument("--retries", type=int, default=1, help="reruns of a notebook whose kernel stalled")
     a = ap.parse_args(argv)
     if a.kernel_name is None:
         deno = a.deno or shutil.which("deno")
@@ -369,14 +433,22 @@ def main(argv: list[str]) -> int:
         a.deno = deno
     env = {"DENO_V8_FLAGS": "--max-old-space-size=8192", "DENO_NO_UPDATE_CHECK": "1", "NO_COLOR": "1"}
     env.update(parse_env(a.env))
-    opts = Options(a.out, a.kernel_name, a.deno, a.startup_timeout, a.cell_timeout, a.grace, not a.no_html, env)
+    opts = Options(a.out, a.kernel_name, a.deno, a.startup_timeout, a.cell_timeout, a.grace, not a.no_html, env,
+                   a.stall)
     failed = 0
     for nb_path in a.notebooks:
         if not nb_path.is_file():
             print(f"run_notebook.py: {nb_path}: no such notebook", file=sys.stderr)
             return 2
         try:
-            nb, failures, timings = asyncio.run(execute_notebook(nb_path, opts))
+            for attempt in range(a.retries + 1):
+                try:
+                    nb, failures, timings = asyncio.run(execute_notebook(nb_path, opts))
+                    break
+                except KernelStalled as e:
+                    if attempt == a.retries:
+                        raise NotebookFailure(f"{e}; stalled on every one of {a.retries + 1} runs")
+                    print(f"{e}: the kernel stalled; running the notebook again with a new kernel", flush=True)
         except NotebookFailure as e:
             print(str(e), file=sys.stderr)
             failed += 1
