@@ -478,7 +478,33 @@ function renderAligned(
  * Which of the samples 0..k-2 of each ray lie in or next to an occupied cell of the grid: sample i is kept
  * when the cell of x_{i-1}, x_i or x_{i+1} is occupied (x in the box's coordinates, scale (o + t_i d)).
  * A point outside the box counts as occupied, or, with `clampOutside`, as the cell of its nearest box point.
+ * @param grid The occupancy grid over [-1, 1]^3.
+ * @param origins Ray origins, [n, 3] flattened (scene units).
+ * @param dirs Ray directions, [n, 3] flattened.
+ * @param n Number of rays.
+ * @param k Samples per ray of the plain render.
+ * @param tOf Depth of sample i.
+ * @param options `scale` (scene units to the box: 1 / scene radius) and `clampOutside`.
  * @returns Kept sample indices, ray after ray, and each ray's start in them ([n + 1]).
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { OccupancyGrid } from "../sampling/mod.ts";
+ * import { keptSamples } from "./frame_render.ts";
+ * // A 2^3 grid with only the cell at x, y, z > 0 occupied; a ray along -z through x = y = 0.5.
+ * const grid = new OccupancyGrid({ resolution: 2 });
+ * grid.update((p) => Float32Array.from({ length: p.length / 3 }, (_, i) =>
+ *   p[3 * i] > 0 && p[3 * i + 1] > 0 && p[3 * i + 2] > 0 ? 1 : 0), { dilation: 0, threshold: 0.5 });
+ * const t = (i: number) => 0.25 + 0.5 * i; // z = 1.75, 1.25, 0.75, 0.25, -0.25, -0.75
+ * const { kept, offset } = keptSamples(grid, Float32Array.of(0.5, 0.5, 2), Float32Array.of(0, 0, -1), 1, 7, t, {
+ *   scale: 1,
+ *   clampOutside: true,
+ * });
+ * // z = 1.75 and 1.25 lie above the box and clamp into the occupied cell, as do 0.75 and 0.25; 0.25's
+ * // neighbour -0.25 is kept as the margin; -0.75 is not (the last sample, 6, is never listed).
+ * assertEquals(Array.from(kept), [0, 1, 2, 3, 4]);
+ * assertEquals(Array.from(offset), [0, 5]);
+ * ```
  */
 export function keptSamples(
   grid: OccupancyGrid,
