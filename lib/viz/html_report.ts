@@ -42,6 +42,7 @@ export function imageTag(img: Image, options: { scale?: number; alt?: string } =
 
 function formatCell(v: string | number): string {
   if (typeof v === "string") return escapeHtml(v);
+  if (Number.isNaN(v)) return "-"; // NaN marks a value that does not apply (e.g. mIoU of a row without parsing)
   if (!Number.isFinite(v)) return String(v);
   if (Number.isInteger(v)) return String(v);
   // Small magnitudes keep significant digits instead of rounding to 0.0000.
