@@ -4,7 +4,7 @@
  * Levenberg-Marquardt, with the shape kept mirror-symmetric and pulled towards a prior.
  * @module
  */
-import type { PinholeCamera } from "./pose_fit.ts";
+import { huberReprojection, type PinholeCamera } from "./pose_fit.ts";
 import { expSO3, mul3, solveSpd, transpose3 } from "./rotation.ts";
 import { applySimilarity, fitSimilarity, type RigidPose } from "./shape_fit.ts";
 import { TEMPLATE_MIRROR_PAIRS, TEMPLATE_POINTS } from "./template.ts";
@@ -184,20 +184,9 @@ export function bundleAdjust(
   ) => {
     let cost = 0, sq = 0, wsum = 0;
     for (let i = 0; i < F; i++) {
-      const Ri = Rs[i], ti = ts[i], l = landmarks[i];
-      for (let j = 0; j < n; j++) {
-        const wj = weights[j];
-        if (!(wj > 0)) continue;
-        const x = Xs[3 * j], y = Xs[3 * j + 1], z = Xs[3 * j + 2];
-        const px = Ri[0] * x + Ri[1] * y + Ri[2] * z + ti[0];
-        const py = Ri[3] * x + Ri[4] * y + Ri[5] * z + ti[1];
-        const pz = Ri[6] * x + Ri[7] * y + Ri[8] * z + ti[2];
-        if (!(pz < 0)) return { cost: Infinity, rmse: Infinity };
-        const e = Math.hypot(cx + f * px / -pz - l[2 * j], cy - f * py / -pz - l[2 * j + 1]);
-        cost += wj * (e <= delta ? e * e / 2 : delta * (e - delta / 2));
-        sq += wj * e * e;
-        wsum += wj;
-      }
+      const r = huberReprojection(Rs[i], ts[i], Xs, landmarks[i], weights, { focal: f, cx, cy }, delta);
+      if (!r) return { cost: Infinity, rmse: Infinity };
+      cost += r.cost, sq += r.sq, wsum += r.wsum;
     }
     return { cost: cost + priorCost(th), rmse: Math.sqrt(sq / Math.max(wsum, 1e-300)) };
   };

@@ -83,6 +83,57 @@ export function projectModel(
   return out;
 }
 
+/** Sums of the robust reprojection error of one view, from {@linkcode huberReprojection}. */
+export interface ReprojectionSums {
+  /** sum_i w_i huber_delta(e_i), e_i the pixel distance of point i. */
+  readonly cost: number;
+  /** sum_i w_i e_i^2. */
+  readonly sq: number;
+  /** sum_i w_i over the points with w_i > 0. */
+  readonly wsum: number;
+}
+
+/**
+ * The Huber-weighted reprojection error of 3-D points seen by a camera at [R | t] (points in front of it
+ * have z < 0, NeRF's OpenGL convention), shared by the pose fit and the bundle adjustment:
+ * e_i = |(cx + f x_i / -z_i, cy - f y_i / -z_i) - l_i|, huber(e) = e^2 / 2 for e <= delta, else
+ * delta (e - delta / 2).
+ * @param R Rotation, row-major 3x3.
+ * @param t Translation.
+ * @param points n x 3 points.
+ * @param landmarks n x 2 pixel positions.
+ * @param weights Per-point weights (points with w <= 0 are left out), or null for all 1.
+ * @param camera Focal length and principal point.
+ * @param delta Huber threshold, pixels.
+ * @returns The sums, or null when a weighted point is not in front of the camera.
+ */
+export function huberReprojection(
+  R: ArrayLike<number>,
+  t: ArrayLike<number>,
+  points: ArrayLike<number>,
+  landmarks: ArrayLike<number>,
+  weights: ArrayLike<number> | null,
+  camera: PinholeCamera,
+  delta: number,
+): ReprojectionSums | null {
+  const { focal: f, cx, cy } = camera;
+  let cost = 0, sq = 0, wsum = 0;
+  for (let i = 0; i < landmarks.length / 2; i++) {
+    const wi = weights ? weights[i] : 1;
+    if (!(wi > 0)) continue;
+    const X = points[3 * i], Y = points[3 * i + 1], Z = points[3 * i + 2];
+    const px = R[0] * X + R[1] * Y + R[2] * Z + t[0];
+    const py = R[3] * X + R[4] * Y + R[5] * Z + t[1];
+    const pz = R[6] * X + R[7] * Y + R[8] * Z + t[2];
+    if (!(pz < 0)) return null;
+    const e = Math.hypot(cx + f * px / -pz - landmarks[2 * i], cy - f * py / -pz - landmarks[2 * i + 1]);
+    cost += wi * (e <= delta ? e * e / 2 : delta * (e - delta / 2));
+    sq += wi * e * e;
+    wsum += wi;
+  }
+  return { cost, sq, wsum };
+}
+
 function checkInputs(landmarks: ArrayLike<number>, model: ArrayLike<number>, camera: PinholeCamera): number {
   const n = model.length / 3;
   if (!Number.isInteger(n) || n < 4) {
@@ -200,21 +251,8 @@ function refinePose(
   let t = [init.trans[0], init.trans[1], init.trans[2]];
 
   const evaluate = (Rm: ArrayLike<number>, tv: number[]) => {
-    let cost = 0, sq = 0, wsum = 0;
-    for (let i = 0; i < n; i++) {
-      const wi = w0 ? w0[i] : 1;
-      if (wi <= 0) continue;
-      const X = model[3 * i], Y = model[3 * i + 1], Z = model[3 * i + 2];
-      const px = Rm[0] * X + Rm[1] * Y + Rm[2] * Z + tv[0];
-      const py = Rm[3] * X + Rm[4] * Y + Rm[5] * Z + tv[1];
-      const pz = Rm[6] * X + Rm[7] * Y + Rm[8] * Z + tv[2];
-      if (!(pz < 0)) return { cost: Infinity, rmse: Infinity };
-      const e = Math.hypot(cx + f * px / -pz - landmarks[2 * i], cy - f * py / -pz - landmarks[2 * i + 1]);
-      cost += wi * (e <= delta ? e * e / 2 : delta * (e - delta / 2));
-      sq += wi * e * e;
-      wsum += wi;
-    }
-    return { cost: cost / wsum, rmse: Math.sqrt(sq / wsum) };
+    const r = huberReprojection(Rm, tv, model, landmarks, w0 ?? null, { focal: f, cx, cy }, delta);
+    return r ? { cost: r.cost / r.wsum, rmse: Math.sqrt(r.sq / r.wsum) } : { cost: Infinity, rmse: Infinity };
   };
 
   let cur = evaluate(R, t);
