@@ -18,7 +18,7 @@ import { imageToFloat } from "../io/mod.ts";
 import { encodedDim, positionalEncodingJs } from "../encoding/mod.ts";
 import { hitIndices, OccupancyGrid, stratifiedInIntervals, stratifiedSamples } from "../sampling/mod.ts";
 import { createRng } from "../nn/mod.ts";
-import type { PassOptions, RayBatch } from "../model/render_rays.ts";
+import type { PassOptions } from "../model/render_rays.ts";
 import { renderModel } from "../model/render_model.ts";
 import { type ModelDims, SspNerfModel } from "../model/ssp_model.ts";
 import type { RadianceField } from "../field/mod.ts";
@@ -228,19 +228,16 @@ export function renderPixels(
 ): ChunkResult {
   if (skip?.sampling === "aligned") return renderAligned(model, setup, codes, ids, skip);
   const grid = skip?.grid;
-  const { width, height } = setup.intrinsics;
   const config = setup.config;
   const n = ids.length;
-  const { origins, dirs } = raysForPixels(codes.c2w, ids, setup.intrinsics);
-  const background = gatherPixels(setup.background, ids);
-  const uv = pixelUv(ids, width, height);
+  const rays = chunkRays(setup, codes, ids);
   const K = config.parsing.enabled ? setup.modelDims.numClasses : 0;
   const rgb = new Float32Array(n * 3), depth = new Float32Array(n), accumulation = new Float32Array(n);
   const parsing = K > 0 ? new Uint8Array(n) : undefined;
-  let sel: Int32Array | null = null;
+  let sel: Int32Array;
   let tC: Float32Array;
   if (grid) {
-    const iv = grid.rayIntervals(origins, dirs, n, setup.near, setup.far, 1 / setup.sceneRadius);
+    const iv = grid.rayIntervals(rays.origins, rays.dirs, n, setup.near, setup.far, 1 / setup.sceneRadius);
     sel = hitIndices(iv.hit);
     tC = stratifiedInIntervals(
       pick(iv.tNear, sel, 1),
@@ -250,61 +247,94 @@ export function renderPixels(
       null,
     );
   } else {
+    sel = Int32Array.from({ length: n }, (_, r) => r);
     tC = stratifiedSamples(n, setup.near, setup.far, config.points.numCoarse, null);
   }
-  const m = sel ? sel.length : n;
-  const batch: RayBatch = sel
-    ? { n: m, origins: pick(origins, sel, 3), dirs: pick(dirs, sel, 3), background: pick(background, sel, 3) }
-    : { n, origins, dirs, background };
-  const pass = passOptionsFor(config, setup.sceneRadius);
+  const m = sel.length;
   if (m > 0) {
-    const out = tf.tidy(() => {
-      const r = renderModel(model, {
-        batch,
-        uv: sel ? pick(uv, sel, 2) : uv,
-        tCoarse: tC,
-        aud: tf.tensor2d(codes.aud, [1, codes.aud.length]),
-        pose: tf.tensor2d(codes.pose, [1, codes.pose.length]),
-        rng: null,
-        pass,
-        classes: setup.classes,
-      });
-      const main = r.fine ?? r.coarse;
-      const o: tf.Tensor[] = [main.rgb, main.depth, main.accumulation];
-      if (main.semantics) o.push(tf.argMax(main.semantics, 1));
-      return o;
+    const o = renderRows(model, setup, codes, rays, sel, tC, passOptionsFor(config, setup.sceneRadius));
+    sel.forEach((r, j) => {
+      rgb.set(o.rgb.subarray(3 * j, 3 * j + 3), 3 * r);
+      depth[r] = o.depth[j], accumulation[r] = o.acc[j];
+      if (parsing && o.sem) parsing[r] = argMaxRow(o.sem, K, j);
     });
-    const values = out.map((t) => t.dataSync());
-    tf.dispose(out);
-    if (!sel) {
-      rgb.set(values[0]), depth.set(values[1]), accumulation.set(values[2]);
-      if (parsing && values[3]) parsing.set(values[3]);
-    } else {
-      for (let j = 0; j < m; j++) {
-        const r = sel[j];
-        rgb.set(values[0].subarray(3 * j, 3 * j + 3), 3 * r);
-        depth[r] = values[1][j], accumulation[r] = values[2][j];
-        if (parsing && values[3]) parsing[r] = values[3][j];
-      }
-    }
   }
-  if (sel && m < n) fillMisses(model, setup, codes, sel, { background, uv, rgb, depth, parsing });
+  if (m < n) fillMisses(model, setup, codes, sel, { ...rays, rgb, depth, parsing });
   const layers = config.architecture === "twoNerf" ? 2 : 1;
   const samplesEvaluated = m > 0 ? layers * m * (config.points.numCoarse + config.points.numFine) : 0;
   return { start: 0, rgb, depth, accumulation, parsing, raysRendered: m, samplesEvaluated };
 }
 
-/** Rays of a batch given by their positions `rows` in the chunk's arrays. */
-function subBatch(
+/** The rays of a chunk of pixels: what every way of rendering them starts from. */
+interface ChunkRays {
+  readonly origins: Float32Array;
+  readonly dirs: Float32Array;
+  /** Background colour behind each ray, [n, 3]. */
+  readonly background: Float32Array;
+  /** Pixel centres in [-1, 1]^2, [n, 2]. */
+  readonly uv: Float32Array;
+}
+
+function chunkRays(setup: FrameRenderSetup, codes: FrameCodes, ids: Int32Array): ChunkRays {
+  const { width, height } = setup.intrinsics;
+  const { origins, dirs } = raysForPixels(codes.c2w, ids, setup.intrinsics);
+  return { origins, dirs, background: gatherPixels(setup.background, ids), uv: pixelUv(ids, width, height) };
+}
+
+/** Plain outputs of {@linkcode renderRows}: per row rgb [3], depth, accumulation, class distribution [K]. */
+interface RowValues {
+  readonly rgb: Float32Array;
+  readonly depth: Float32Array;
+  readonly acc: Float32Array;
+  readonly sem?: Float32Array;
+}
+
+/**
+ * Renders the rays `rows` of a chunk at depths t ([rows, t.length / rows]) with the whole model
+ * (`renderModel`, deterministic), returning plain arrays; tensors are freed.
+ */
+function renderRows(
+  model: SspNerfModel,
+  setup: FrameRenderSetup,
+  codes: FrameCodes,
+  rays: ChunkRays,
   rows: Int32Array,
-  rays: { origins: Float32Array; dirs: Float32Array; background: Float32Array },
-): RayBatch {
-  return {
-    n: rows.length,
-    origins: pick(rays.origins, rows, 3),
-    dirs: pick(rays.dirs, rows, 3),
-    background: pick(rays.background, rows, 3),
-  };
+  t: Float32Array,
+  pass: PassOptions,
+  front = false,
+): RowValues {
+  const out = tf.tidy(() => {
+    const r = renderModel(model, {
+      batch: {
+        n: rows.length,
+        origins: pick(rays.origins, rows, 3),
+        dirs: pick(rays.dirs, rows, 3),
+        background: pick(rays.background, rows, 3),
+      },
+      uv: pick(rays.uv, rows, 2),
+      tCoarse: t,
+      aud: tf.tensor2d(codes.aud, [1, codes.aud.length]),
+      pose: tf.tensor2d(codes.pose, [1, codes.pose.length]),
+      rng: null,
+      pass,
+      classes: setup.classes,
+      front,
+    });
+    const main = r.fine ?? r.coarse;
+    const o: tf.Tensor[] = [main.rgb, main.depth, main.accumulation];
+    if (main.semantics) o.push(main.semantics);
+    return o;
+  });
+  const values = out.map((x) => x.dataSync() as Float32Array);
+  tf.dispose(out);
+  return { rgb: values[0], depth: values[1], acc: values[2], sem: values[3] };
+}
+
+/** The most likely class of row `row` of a [rows, K] class distribution (the first on ties, as tf.argMax). */
+function argMaxRow(sem: Float32Array, K: number, row: number): number {
+  let best = 0;
+  for (let c = 1; c < K; c++) if (sem[K * row + c] > sem[K * row + best]) best = c;
+  return best;
 }
 
 /**
@@ -338,7 +368,6 @@ function renderAligned(
   ids: Int32Array,
   skip: SkipSpace,
 ): ChunkResult {
-  const { width, height } = setup.intrinsics;
   const config = setup.config;
   const { near, far } = setup;
   const n = ids.length;
@@ -347,9 +376,7 @@ function renderAligned(
   const minT = skip.minTransmittance ?? 1e-3;
   if (!Number.isInteger(R) || R < 1) throw new Error(`roundSamples must be an integer >= 1: got ${R}`);
   if (!(minT >= 0 && minT < 1)) throw new Error(`minTransmittance must be in [0, 1): got ${minT}`);
-  const { origins, dirs } = raysForPixels(codes.c2w, ids, setup.intrinsics);
-  const background = gatherPixels(setup.background, ids);
-  const uv = pixelUv(ids, width, height);
+  const rays = chunkRays(setup, codes, ids);
   const K = config.parsing.enabled ? setup.modelDims.numClasses : 0;
   const rgb = new Float32Array(n * 3), depth = new Float32Array(n), accumulation = new Float32Array(n);
   const parsing = K > 0 ? new Uint8Array(n) : undefined;
@@ -358,40 +385,19 @@ function renderAligned(
   const h = (far - near) / k;
   const tOf = (i: number) => Math.fround(near + (i + 0.5) * h);
   // Kept samples < k - 1 of each ray: kept[offset[r] .. offset[r + 1]).
-  const { kept, offset } = keptSamples(skip.grid, origins, dirs, n, k, tOf, {
+  const { kept, offset } = keptSamples(skip.grid, rays.origins, rays.dirs, n, k, tOf, {
     scale: 1 / setup.sceneRadius,
     clampOutside: config.field.kind === "triplane",
   });
   const sel = Int32Array.from({ length: n }, (_, r) => r).filter((r) => offset[r + 1] > offset[r]);
-  const rays = { origins, dirs, background };
   const pass = { ...passOptionsFor(config, setup.sceneRadius), maxDelta: h };
-  const aud = codes.aud, pose = codes.pose;
   let samplesEvaluated = 0;
   const layers = config.architecture === "twoNerf" ? 2 : 1;
-  /** Renders rays `rows` at depths [rows, cols]; returns rgb, depth, accumulation, class distribution. */
+  /** Renders rays `rows` at depths [rows, cols], counting the samples. */
   const call = (rows: Int32Array, t: Float32Array, front: boolean) => {
     const m = rows.length;
     samplesEvaluated += layers * m * (t.length / m + (front ? 0 : config.points.numFine));
-    const out = tf.tidy(() => {
-      const r = renderModel(model, {
-        batch: subBatch(rows, rays),
-        uv: pick(uv, rows, 2),
-        tCoarse: t,
-        aud: tf.tensor2d(aud, [1, aud.length]),
-        pose: tf.tensor2d(pose, [1, pose.length]),
-        rng: null,
-        pass,
-        classes: setup.classes,
-        front,
-      });
-      const main = r.fine ?? r.coarse;
-      const o: tf.Tensor[] = [main.rgb, main.depth, main.accumulation];
-      if (K > 0 && main.semantics) o.push(main.semantics);
-      return o;
-    });
-    const values = out.map((x) => x.dataSync() as Float32Array);
-    tf.dispose(out);
-    return { rgb: values[0], depth: values[1], acc: values[2], sem: values[3] };
+    return renderRows(model, setup, codes, rays, rows, t, pass, front);
   };
   /** Writes kept samples [from, to) of ray r (plus sample k - 1 if `withLast`) into row `row`, padded in
    * front with copies of the first depth to `cols` columns. */
@@ -417,7 +423,7 @@ function renderAligned(
     const T = new Float32Array(n).fill(1);
     const cursor = new Int32Array(n);
     /** Adds T times a call's outputs to the rays' sums and updates T. */
-    const compose = (rows: Int32Array, o: ReturnType<typeof call>) => {
+    const compose = (rows: Int32Array, o: RowValues) => {
       rows.forEach((r, j) => {
         const w = T[r];
         for (let c = 0; c < 3; c++) rgb[3 * r + c] += w * o.rgb[3 * j + c];
@@ -463,14 +469,8 @@ function renderAligned(
       });
     }
   }
-  if (parsing) {
-    for (const r of sel) {
-      let best = 0;
-      for (let c = 1; c < K; c++) if (sem[K * r + c] > sem[K * r + best]) best = c;
-      parsing[r] = best;
-    }
-  }
-  if (sel.length < n) fillMisses(model, setup, codes, sel, { background, uv, rgb, depth, parsing });
+  if (parsing) { for (const r of sel) parsing[r] = argMaxRow(sem, K, r); }
+  if (sel.length < n) fillMisses(model, setup, codes, sel, { ...rays, rgb, depth, parsing });
   return { start: 0, rgb, depth, accumulation, parsing, raysRendered: sel.length, samplesEvaluated };
 }
 
