@@ -106,3 +106,26 @@ export async function moveIntoPlace(
     throw new Error(`atomic.ts: writing ${path} failed: ${e instanceof Error ? e.message : e}`, { cause: e });
   }
 }
+
+/**
+ * Whether something exists at `path` (a file, folder or link; links are not followed). Other errors than
+ * "not found" (e.g. permission) are thrown.
+ * @param path A path.
+ * @returns true when `Deno.lstat` finds it.
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { pathExists } from "./atomic.ts";
+ * assert(await pathExists("."));
+ * assert(!(await pathExists("./no/such/path")));
+ * ```
+ */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}

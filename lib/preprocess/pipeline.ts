@@ -22,6 +22,7 @@ import {
   readVideoFrames,
   type VideoInfo,
 } from "../io/mod.ts";
+import { pathExists } from "../io/atomic.ts";
 import type { CropRect } from "../io/ffmpeg.ts";
 import type { Image } from "../io/types.ts";
 import { createLandmarkDetector } from "../landmarks/detector.ts";
@@ -141,16 +142,6 @@ function positive(v: number, name: string, integer = false): number {
   return v;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 async function* limit<T>(src: AsyncIterable<T>, n: number): AsyncGenerator<T> {
   if (n <= 0) return;
   let k = 0;
@@ -217,7 +208,7 @@ export async function preprocessVideo(
   const quality = options.jpegQuality ?? 95;
   if (options.focal !== undefined) positive(options.focal, "focal");
   const out = resolve(outDir);
-  if (!options.overwrite && await exists(out)) {
+  if (!options.overwrite && await pathExists(out)) {
     throw new Error(`preprocess: ${out} already exists: expected a new folder (or pass overwrite)`);
   }
   const warnings: string[] = [];
@@ -566,7 +557,7 @@ export async function preprocessVideo(
 
 /** Renames the finished folder onto `out`; with overwrite, an existing `out` is moved aside first. */
 async function moveFolderIntoPlace(tmp: string, out: string, overwrite: boolean): Promise<void> {
-  if (!(await exists(out))) {
+  if (!(await pathExists(out))) {
     await Deno.rename(tmp, out);
     return;
   }

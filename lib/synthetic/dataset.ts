@@ -8,6 +8,7 @@ import { formatTransforms } from "../data/write_transforms.ts";
 import { frameSplit } from "../data/split.ts";
 import { parsingToImage, SSPNERF11 } from "../data/palette.ts";
 import type { FrameMeta } from "../data/types.ts";
+import { pathExists } from "../io/atomic.ts";
 import { encodeJpeg, encodePng } from "../io/image.ts";
 import { encodeNpy } from "../io/npy.ts";
 import { encodeWav, readMono16k } from "../io/wav.ts";
@@ -123,16 +124,6 @@ function jsonText(value: unknown): string {
   ) + "\n";
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 function siblingTemp(path: string, tag: string): string {
   const trimmed = path.replace(/[\\/]+$/, "");
   const i = Math.max(trimmed.lastIndexOf("/"), trimmed.lastIndexOf("\\"));
@@ -200,7 +191,7 @@ export async function generatePortraitDataset(
           : ""),
     );
   }
-  if (!options.overwrite && await exists(outDir)) {
+  if (!options.overwrite && await pathExists(outDir)) {
     throw new Error(`dataset.ts: ${outDir} exists: remove it or pass overwrite: true`);
   }
   const audio = new Float32Array(Math.round((N / fps) * SPEECH_RATE));
@@ -335,7 +326,7 @@ export async function generatePortraitDataset(
 
 /** Renames a finished folder onto `outDir`, moving an old `outDir` aside first (and removing it after). */
 async function moveDirIntoPlace(tmp: string, outDir: string, overwrite: boolean): Promise<void> {
-  if (await exists(outDir)) {
+  if (await pathExists(outDir)) {
     if (!overwrite) throw new Error(`dataset.ts: ${outDir} appeared while generating: not replacing it`);
     const old = siblingTemp(outDir, "old");
     await Deno.rename(outDir, old);
