@@ -46,9 +46,12 @@ function maxAbsDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>):
   return m;
 }
 
+const LINUX = Deno.build.os === "linux";
+
 /** Names of this process's worker threads (Deno names them "worker-<n>"; Linux lists them in /proc). */
 function workerThreads(): Set<string> {
   const names = new Set<string>();
+  if (!LINUX) return names;
   for (const t of Deno.readDirSync("/proc/self/task")) {
     try {
       const name = Deno.readTextFileSync(`/proc/self/task/${t.name}/comm`).trim();
@@ -60,16 +63,26 @@ function workerThreads(): Set<string> {
   return names;
 }
 
-/** Waits (up to 10 s) until none of `names` is a live thread; returns those still alive. */
-async function threadsGone(names: Set<string>): Promise<string[]> {
-  for (let i = 0; i < 200; i++) {
-    const live = workerThreads();
-    const left = [...names].filter((n) => live.has(n));
-    if (left.length === 0) return [];
+/** The worker thread that computed share 1 of a step (from the test module's extras). */
+function shareThread(r: StepResult): string {
+  const n = r.extras[1].thread as number;
+  assert(!LINUX || n >= 0, "the worker reports its thread");
+  assert(r.extras[0].thread === -1, "share 0 runs on this thread");
+  const name = `worker-${n}`;
+  assert(!LINUX || workerThreads().has(name), `${name} is alive`);
+  return name;
+}
+
+/** Asserts that every thread of `names` ends within 10 s. */
+async function assertThreadsEnd(names: Iterable<string>): Promise<void> {
+  const wanted = [...names];
+  let left = wanted;
+  for (let i = 0; i < 200 && left.length > 0; i++) {
     await new Promise((r) => setTimeout(r, 50));
+    const live = workerThreads();
+    left = wanted.filter((n) => live.has(n));
   }
-  const live = workerThreads();
-  return [...names].filter((n) => live.has(n));
+  assertEquals(left, [], "worker threads still alive");
 }
 
 /** Trains STEPS steps with an engine of `threads` threads; `apply` "adam" or "sgd". */
@@ -112,9 +125,8 @@ async function train(threads: number, update: "adam" | "sgd"): Promise<{
 }
 
 Deno.test("data-parallel, one thread: bit-identical to Adam.minimize on the whole batch, no worker", async () => {
-  const threadsBefore = workerThreads();
   const got = await train(1, "adam");
-  assertEquals([...workerThreads()].filter((n) => !threadsBefore.has(n)), []);
+  assert(got.results.every((r) => r.timing.workers.length === 0 && r.extras[0].thread === -1));
   const ref = createReplica(INIT);
   const adam = new Adam(ref.params);
   try {
@@ -197,18 +209,15 @@ Deno.test("data-parallel: one share on a two-thread engine is the one-thread pat
   }
 });
 
+function start(threads = 2): Promise<DataParallel<RegressionShare>> {
+  return DataParallel.create<RegressionInit, RegressionShare>({ module: MODULE, init: INIT, threads });
+}
+
 Deno.test("data-parallel: a loss that throws in a worker rejects with its stack, leaves no thread and no tensor", async () => {
   const tensors = tf.memory().numTensors;
-  const before = workerThreads();
-  const engine = await DataParallel.create<RegressionInit, RegressionShare>({
-    module: MODULE,
-    init: INIT,
-    threads: 2,
-  });
-  const mine = [...workerThreads()].filter((n) => !before.has(n));
-  assert(mine.length >= 1, "the engine's worker thread is listed");
+  const engine = await start();
   const { shares, weights } = sharesOf(batchOf(0), 2);
-  await engine.step(shares, weights, () => {});
+  const thread = shareThread(await engine.step(shares, weights, () => {}));
   const e = await assertRejects(() =>
     engine.step([shares[0], { ...shares[1], fail: true }], weights, () => {})
   );
@@ -217,35 +226,24 @@ Deno.test("data-parallel: a loss that throws in a worker rejects with its stack,
   assertStringIncludes(e.message, "data_parallel_test_module.ts");
   await assertRejects(() => engine.step(shares, weights, () => {}), Error, "failed earlier");
   assertEquals(tf.memory().numTensors, tensors);
-  assertEquals(await threadsGone(new Set(mine)), []);
+  await assertThreadsEnd([thread]);
   engine.dispose(); // a second dispose does nothing
 });
 
-Deno.test("data-parallel: a loss that throws in this thread terminates the workers too", async () => {
+Deno.test("data-parallel: a failure in this thread's share or in apply terminates the workers too", async () => {
   const tensors = tf.memory().numTensors;
-  const before = workerThreads();
-  const engine = await DataParallel.create<RegressionInit, RegressionShare>({
-    module: MODULE,
-    init: INIT,
-    threads: 2,
-  });
-  const mine = new Set([...workerThreads()].filter((n) => !before.has(n)));
   const { shares, weights } = sharesOf(batchOf(0), 2);
+  const engine = await start();
+  const thread = shareThread(await engine.step(shares, weights, () => {}));
   await assertRejects(
     () => engine.step([{ ...shares[0], fail: true }, shares[1]], weights, () => {}),
     Error,
     "share 0 (this thread) failed: deliberate failure in shareLoss",
   );
   assertEquals(tf.memory().numTensors, tensors);
-  assertEquals(await threadsGone(mine), []);
-  // An error in `apply` as well.
-  const before2 = workerThreads();
-  const e2 = await DataParallel.create<RegressionInit, RegressionShare>({
-    module: MODULE,
-    init: INIT,
-    threads: 2,
-  });
-  const mine2 = new Set([...workerThreads()].filter((n) => !before2.has(n)));
+  await assertThreadsEnd([thread]);
+  const e2 = await start();
+  const thread2 = shareThread(await e2.step(shares, weights, () => {}));
   await assertRejects(
     () =>
       e2.step(shares, weights, () => {
@@ -256,19 +254,14 @@ Deno.test("data-parallel: a loss that throws in this thread terminates the worke
   );
   assertEquals(tf.memory().numTensors, tensors);
   await assertRejects(() => e2.step(shares, weights, () => {}), Error, "failed earlier");
-  assertEquals(await threadsGone(mine2), []);
+  await assertThreadsEnd([thread2]);
 });
 
 Deno.test("data-parallel: a worker that crashes (uncaught error) fails the next step instead of hanging it", async () => {
   const tensors = tf.memory().numTensors;
-  const before = workerThreads();
-  const engine = await DataParallel.create<RegressionInit, RegressionShare>({
-    module: MODULE,
-    init: INIT,
-    threads: 2,
-  });
-  const mine = new Set([...workerThreads()].filter((n) => !before.has(n)));
+  const engine = await start();
   const { shares, weights } = sharesOf(batchOf(0), 2);
+  const thread = shareThread(await engine.step(shares, weights, () => {}));
   let failure: Error | undefined;
   try {
     // The crash comes right after the worker's share: this step or the next one must fail.
@@ -278,20 +271,21 @@ Deno.test("data-parallel: a worker that crashes (uncaught error) fails the next 
     failure = e as Error;
   }
   assert(failure, "a step failed");
-  assertStringIncludes(failure.message, "deliberate crash of the test module");
   assertStringIncludes(failure.message, "crashed");
+  assertStringIncludes(failure.message, "deliberate crash of the test module");
   assertEquals(tf.memory().numTensors, tensors);
-  assertEquals(await threadsGone(mine), []);
+  await assertThreadsEnd([thread]);
 });
 
 Deno.test("data-parallel: failures while starting name the cause and leave nothing behind", async () => {
   const tensors = tf.memory().numTensors;
-  const before = workerThreads();
-  await assertRejects(
-    () => DataParallel.create({ module: MODULE, init: { ...INIT, failInWorker: true }, threads: 3 }),
-    Error,
-    "failed to start: deliberate failure of createReplica in a worker",
+  const e1 = await assertRejects(() =>
+    DataParallel.create({ module: MODULE, init: { ...INIT, failInWorker: true }, threads: 3 })
   );
+  assertStringIncludes(e1.message, "failed to start: deliberate failure of createReplica in a worker");
+  const n = Number(/\(thread (-?\d+)\)/.exec(e1.message)![1]);
+  assert(!LINUX || n >= 0);
+  await assertThreadsEnd(LINUX ? [`worker-${n}`] : []);
   // A caller replica whose shape differs from the workers'.
   const other = createReplica({ ...INIT, hidden: [16, 8] });
   const e = await assertRejects(() =>
@@ -311,12 +305,9 @@ Deno.test("data-parallel: failures while starting name the cause and leave nothi
     "threads",
   );
   assertEquals(tf.memory().numTensors, tensors);
-  const started = [...workerThreads()].filter((n) => !before.has(n));
-  assertEquals(await threadsGone(new Set(started)), []);
 });
 
 Deno.test("data-parallel: dispose terminates the workers and frees the engine's replica, not a given one", async () => {
-  const before = workerThreads();
   const mine = createReplica(INIT);
   const tensors = tf.memory().numTensors;
   const engine = await DataParallel.create<RegressionInit, RegressionShare>({
@@ -325,10 +316,11 @@ Deno.test("data-parallel: dispose terminates the workers and frees the engine's 
     threads: 2,
     replica: mine,
   });
-  const started = new Set([...workerThreads()].filter((n) => !before.has(n)));
   assertEquals(engine.threads, 2);
+  const { shares, weights } = sharesOf(batchOf(0), 2);
+  const thread = shareThread(await engine.step(shares, weights, () => {}));
   engine.dispose();
-  assertEquals(await threadsGone(started), []);
+  await assertThreadsEnd([thread]);
   assertEquals(tf.memory().numTensors, tensors); // the given replica is still alive
   mine.dispose();
   await assertRejects(() => engine.step([batchOf(0)], [1], () => {}), Error, "disposed");

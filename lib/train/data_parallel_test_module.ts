@@ -51,17 +51,35 @@ function inWorker(): boolean {
 
 /** Builds the MLP (weights from `init.seed`). */
 export function createReplica(init: RegressionInit): RegressionReplica {
-  if (init.failInWorker && inWorker()) throw new Error("deliberate failure of createReplica in a worker");
+  if (init.failInWorker && inWorker()) {
+    throw new Error(`deliberate failure of createReplica in a worker (thread ${workerThreadNumber()})`);
+  }
   const inDim = init.posFreqs > 0 ? encodedDim(init.inputDim, init.posFreqs) : init.inputDim;
   const mlp = new Mlp("reg", [inDim, ...init.hidden, init.outDim], { skips: init.skips, seed: init.seed });
   return { mlp, init, params: mlp.params, dispose: () => mlp.dispose() };
+}
+
+/**
+ * The number N of the thread running this code when it is a Deno worker thread (named "worker-N" by Deno,
+ * listed in /proc on Linux), else -1: tests use it to check that the engine's workers end.
+ */
+export function workerThreadNumber(): number {
+  try {
+    const m = /^worker-(\d+)$/.exec(Deno.readTextFileSync("/proc/thread-self/comm").trim());
+    return m ? Number(m[1]) : -1;
+  } catch {
+    return -1;
+  }
 }
 
 function deliberateShareFailure(): never {
   throw new Error("deliberate failure in shareLoss");
 }
 
-/** Mean squared error of the share; extras: per-row squared error (summed over outputs) and the mean. */
+/**
+ * Mean squared error of the share; extras: per-row squared error (summed over outputs), the mean, and
+ * {@linkcode workerThreadNumber}.
+ */
 export function shareLoss(replica: RegressionReplica, share: RegressionShare): ShareLoss {
   if (share.fail) deliberateShareFailure();
   if (share.crash) setTimeout(() => deliberateCrash(), 0);
@@ -73,7 +91,11 @@ export function shareLoss(replica: RegressionReplica, share: RegressionShare): S
   const loss = tf.mean(sq) as tf.Scalar;
   return {
     loss,
-    extras: { rowErrors: tf.sum(sq, 1).dataSync() as Float32Array, mse: loss.dataSync()[0] },
+    extras: {
+      rowErrors: tf.sum(sq, 1).dataSync() as Float32Array,
+      mse: loss.dataSync()[0],
+      thread: workerThreadNumber(),
+    },
   };
 }
 
