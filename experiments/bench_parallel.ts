@@ -41,6 +41,35 @@ function loadAverage(): number[] {
   }
 }
 
+/**
+ * CPU milliseconds (user + system) of one thread, from its /proc stat file (Linux; NaN elsewhere). Clock
+ * ticks are 10 ms: sums over many steps are meaningful, single steps are not.
+ */
+function threadCpuMs(statPath: string | undefined): number {
+  if (!statPath) return NaN;
+  try {
+    const stat = Deno.readTextFileSync(statPath);
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // utime, stime (fields 14, 15) in ticks of 1/100 s
+  } catch {
+    return NaN;
+  }
+}
+
+/** The stat file of the Deno worker thread "worker-<n>" (as the test module reports n), if listed. */
+function workerStatPath(n: number): string | undefined {
+  try {
+    for (const t of Deno.readDirSync("/proc/self/task")) {
+      if (Deno.readTextFileSync(`/proc/self/task/${t.name}/comm`).trim() === `worker-${n}`) {
+        return `/proc/self/task/${t.name}/stat`;
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return undefined;
+}
+
 interface Engine {
   readonly engine: DataParallel<RegressionShare>;
   readonly adam: Adam;
@@ -108,15 +137,23 @@ await runMain(async () => {
   const engines = [await startEngine(small, 1), await startEngine(small, 2)];
   const times = new Map<number, number[]>([[1, []], [2, []]]);
   const results2: StepResult[] = [];
+  const cpu = new Map([[1, { main: 0, worker: 0 }], [2, { main: 0, worker: 0 }]]);
   let batchSeed = 0;
   const params = countParams(engines[0].engine.params);
   try {
     for (let round = 0; round < rounds; round++) {
       for (const e of engines) {
-        await timedStep(e, small, regressionBatch(rows, small, batchSeed++), rows); // warm-up
+        const warm = await timedStep(e, small, regressionBatch(rows, small, batchSeed++), rows);
+        const workerStat = e.threads === 2
+          ? workerStatPath(warm.result.extras[1].thread as number)
+          : undefined;
         for (let s = 0; s < steps; s++) {
           const batch = regressionBatch(rows, small, batchSeed++);
+          const m0 = threadCpuMs("/proc/thread-self/stat"), w0 = threadCpuMs(workerStat);
           const { ms, result } = await timedStep(e, small, batch, rows);
+          const c = cpu.get(e.threads)!;
+          c.main += threadCpuMs("/proc/thread-self/stat") - m0;
+          if (workerStat) c.worker += threadCpuMs(workerStat) - w0;
           times.get(e.threads)!.push(ms);
           if (e.threads === 2) results2.push(result);
         }
@@ -131,6 +168,12 @@ await runMain(async () => {
     for (const e of engines) e.adam.dispose(), e.engine.dispose();
   }
   const ms1 = median(times.get(1)!), ms2 = median(times.get(2)!);
+  // Per step CPU time of each thread: with a free core per thread, the 2-thread step would take about
+  // the larger of the two, so cpu1 / max(main2, worker2) estimates the unloaded ratio.
+  const timed = steps * rounds;
+  const cpu1 = cpu.get(1)!.main / timed,
+    main2 = cpu.get(2)!.main / timed,
+    worker2 = cpu.get(2)!.worker / timed;
 
   // 2. Cost of keeping replicas in step, per model size.
   const sync = [];
@@ -161,6 +204,8 @@ await runMain(async () => {
       stepsPerSecond1: +(1000 / ms1).toFixed(3),
       stepsPerSecond2: +(1000 / ms2).toFixed(3),
       ratio: +(ms1 / ms2).toFixed(3),
+      cpuMsPerStep: { oneThread: cpu1, twoThreadsCaller: main2, twoThreadsWorker: worker2 },
+      ratioFromCpuTime: +(cpu1 / Math.max(main2, worker2)).toFixed(3),
       twoThreadBreakdown: timingMedians(results2),
     },
     sync,
@@ -172,6 +217,11 @@ await runMain(async () => {
     `| 1 | ${ms1.toFixed(0)} | ${(1000 / ms1).toFixed(2)} |\n| 2 | ${ms2.toFixed(0)} | ${
       (1000 / ms2).toFixed(2)
     } |`,
+  );
+  console.log(
+    `CPU ms per step: 1 thread ${cpu1.toFixed(0)}; 2 threads: caller ${main2.toFixed(0)}, worker ${
+      worker2.toFixed(0)
+    }; ratio estimated from CPU time ${(cpu1 / Math.max(main2, worker2)).toFixed(2)}x`,
   );
   console.log(
     `ratio 2/1: ${(ms1 / ms2).toFixed(2)}x (load average ${loadBefore.join(" ")} -> ${

@@ -27,6 +27,14 @@
  * - A share is any structured-cloneable value (objects of typed arrays and numbers); shares of the workers
  *   are copied to them with `postMessage`.
  *
+ * Loss terms must be means over the share's rays (or points) and each share's weight its ray count over
+ * the step's, so that sum_i w_i loss_i is the whole batch's loss; a term that is a sum, or a mean over
+ * something else, needs its own weighting inside `shareLoss`. For a NeRF trainer a share holds the rays'
+ * origins, directions, background, target colours and labels, pixel uv, the coarse sample depths, the
+ * frame's audio windows and pose, the step's flags (e.g. audio smoothing on) and a seed for the fine
+ * samples' jitter; its extras hold per-ray errors (for the semantic sampler, concatenated in share order
+ * by {@linkcode mergeExtras}) and the loss terms by name (weighted sums).
+ *
  * With one share (always so with one thread) nothing is spawned or copied and the gradients are those of
  * `tf.variableGrads` on the whole batch, so `step` + `applyAdamGradients` equals `Adam.minimize` bit for
  * bit (tested).
@@ -86,6 +94,13 @@ export interface DataParallelOptions<Init> {
   /** This thread's replica (e.g. the trainer's model); the engine does not dispose it.
    * @default {a replica from `createReplica(init)`, disposed with the engine} */
   readonly replica?: Replica;
+  /** How long to wait for the workers once this thread's share is done before failing the step (and
+   * disposing the engine). A worker that throws or crashes fails the step at once without it; this is for
+   * a worker stuck in its loss. Deno's `terminate()` (2.9.6, measured) takes effect only when the worker's
+   * JavaScript returns, so a worker in an endless loop keeps its thread busy until the process exits:
+   * the caller is freed, the core is not. Leave generous room for load from other processes.
+   * @default {no limit} */
+  readonly stepTimeoutMs?: number;
 }
 
 /** Milliseconds spent in the parts of one step (this thread's clock). */
@@ -327,6 +342,7 @@ export class DataParallel<Share = unknown> {
     private readonly total: number,
     private readonly shared: SharedBuffers | null,
     private readonly workers: WorkerHandle[],
+    private readonly stepTimeoutMs: number | undefined,
   ) {}
 
   /**
@@ -343,6 +359,10 @@ export class DataParallel<Share = unknown> {
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1) {
       throw new Error(`data-parallel: threads must be an integer >= 1: got ${threads}`);
+    }
+    const timeout = options.stepTimeoutMs;
+    if (timeout !== undefined && !(timeout > 0)) {
+      throw new Error(`data-parallel: stepTimeoutMs must be > 0 (or left out for no limit): got ${timeout}`);
     }
     let url: string;
     try {
@@ -408,7 +428,7 @@ export class DataParallel<Share = unknown> {
         ));
         for (const h of handles) h.onMessage = undefined;
       }
-      return new DataParallel<Share>(mod, replica, owns, slots, total, shared, handles);
+      return new DataParallel<Share>(mod, replica, owns, slots, total, shared, handles, timeout);
     } catch (e) {
       for (const h of handles) h.worker.terminate();
       if (owns) replica.dispose();
@@ -560,7 +580,28 @@ export class DataParallel<Share = unknown> {
       tf.dispose([...own.grads.values()]);
     }
     const t2 = performance.now();
-    await all;
+    if (this.stepTimeoutMs === undefined) {
+      await all;
+    } else {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const limit = this.stepTimeoutMs;
+      try {
+        await Promise.race([
+          all,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () =>
+                reject(
+                  new Error(`data-parallel: the workers did not finish within stepTimeoutMs = ${limit}`),
+                ),
+              limit,
+            );
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
     const t3 = performance.now();
     // Shares 1..n-1 in order: the same sum whichever worker finished first.
     for (let i = 1; i < n; i++) {

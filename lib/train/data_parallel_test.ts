@@ -157,6 +157,12 @@ Deno.test("data-parallel, two threads: identical across runs, equal to one threa
   const merged = mergeExtras(a.results[0].extras, sharesOf(batchOf(0), 2).weights);
   assertEquals((merged.rowErrors as Float32Array).length, ROWS);
 
+  const adamOne = await train(1, "adam");
+  console.log(
+    `2 vs 1 thread, Adam: max |param diff| after ${STEPS} steps ${
+      maxAbsDiff(adamOne.params, a.params).toExponential(2)
+    } (lr ${LR})`,
+  );
   // Against one thread: the combined gradient of the first step, then plain SGD over STEPS steps (Adam
   // would turn rounding noise in near-zero gradients into full-size steps, sign(g) at its first step).
   const one = await train(1, "sgd");
@@ -274,6 +280,26 @@ Deno.test("data-parallel: a worker that crashes (uncaught error) fails the next 
   assertStringIncludes(failure.message, "crashed");
   assertStringIncludes(failure.message, "deliberate crash of the test module");
   assertEquals(tf.memory().numTensors, tensors);
+  await assertThreadsEnd([thread]);
+});
+
+Deno.test("data-parallel: a worker slower than stepTimeoutMs fails the step, and its thread ends", async () => {
+  const tensors = tf.memory().numTensors;
+  const engine = await DataParallel.create<RegressionInit, RegressionShare>({
+    module: MODULE,
+    init: INIT,
+    threads: 2,
+    stepTimeoutMs: 500,
+  });
+  const { shares, weights } = sharesOf(batchOf(0), 2);
+  const thread = shareThread(await engine.step(shares, weights, () => {}));
+  await assertRejects(
+    () => engine.step([shares[0], { ...shares[1], stallMs: 3000 }], weights, () => {}),
+    Error,
+    "did not finish within stepTimeoutMs = 500",
+  );
+  assertEquals(tf.memory().numTensors, tensors);
+  // Deno's terminate() takes effect when the worker's JavaScript returns (after its stall).
   await assertThreadsEnd([thread]);
 });
 

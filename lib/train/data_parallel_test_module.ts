@@ -36,6 +36,8 @@ export interface RegressionShare {
   readonly fail?: boolean;
   /** Makes the thread crash with an uncaught error right after the share (tests). */
   readonly crash?: boolean;
+  /** Makes `shareLoss` busy-wait this many milliseconds first (tests). */
+  readonly stallMs?: number;
 }
 
 /** The replica: the MLP and its configuration. */
@@ -83,6 +85,7 @@ function deliberateShareFailure(): never {
 export function shareLoss(replica: RegressionReplica, share: RegressionShare): ShareLoss {
   if (share.fail) deliberateShareFailure();
   if (share.crash) setTimeout(() => deliberateCrash(), 0);
+  if (share.stallMs) stall(share.stallMs);
   const { inputDim, posFreqs, outDim } = replica.init;
   const n = share.x.length / inputDim;
   const x = posFreqs > 0 ? positionalEncodingJs(share.x, inputDim, posFreqs) : share.x;
@@ -97,6 +100,11 @@ export function shareLoss(replica: RegressionReplica, share: RegressionShare): S
       thread: workerThreadNumber(),
     },
   };
+}
+
+function stall(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
 }
 
 function deliberateCrash(): never {
