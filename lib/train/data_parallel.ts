@@ -115,8 +115,13 @@ export interface StepTiming {
   readonly reduceMs: number;
   /** The caller's `apply`. */
   readonly applyMs: number;
-  /** Per worker: loading the parameters, and its share (forward, backward, gradients written). */
-  readonly workers: readonly { readonly loadMs: number; readonly computeMs: number }[];
+  /** Per worker: loading the parameters, its share (forward, backward, gradients written), and its
+   * tensor count after the step (flat across steps unless the loss module leaks). */
+  readonly workers: readonly {
+    readonly loadMs: number;
+    readonly computeMs: number;
+    readonly tensors: number;
+  }[];
 }
 
 /** What {@linkcode DataParallel.step} returns. */
@@ -639,7 +644,7 @@ export class DataParallel<Share = unknown> {
           waitMs: t3 - t2,
           reduceMs: t4 - t3,
           applyMs: t5 - t4,
-          workers: results.map((r) => ({ loadMs: r.loadMs, computeMs: r.computeMs })),
+          workers: results.map((r) => ({ loadMs: r.loadMs, computeMs: r.computeMs, tensors: r.tensors })),
         },
       };
     } finally {

@@ -154,6 +154,8 @@ Deno.test("data-parallel, two threads: identical across runs, equal to one threa
   // The worker took part: two shares per step, the second one's extras came back.
   assertEquals(a.results[0].extras.length, 2);
   assertEquals(a.results[0].timing.workers.length, 1);
+  const workerTensors = a.results.map((r) => r.timing.workers[0].tensors);
+  assertEquals(workerTensors, workerTensors.map(() => workerTensors[0]), "the worker's tensor count is flat");
   const merged = mergeExtras(a.results[0].extras, sharesOf(batchOf(0), 2).weights);
   assertEquals((merged.rowErrors as Float32Array).length, ROWS);
 

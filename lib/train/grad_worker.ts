@@ -45,6 +45,8 @@ export type FromGradWorker =
     readonly extras: Readonly<Record<string, ShareExtra>>;
     readonly loadMs: number;
     readonly computeMs: number;
+    /** `tf.memory().numTensors` of the worker after the step (flat across steps unless the loss leaks). */
+    readonly tensors: number;
   }
   | { readonly type: "error"; readonly message: string };
 
@@ -114,6 +116,7 @@ async function handle(msg: ToGradWorker): Promise<void> {
         extras,
         loadMs: t1 - t0,
         computeMs: performance.now() - t1,
+        tensors: tf.memory().numTensors,
       });
       return;
     }
