@@ -336,6 +336,7 @@ export class DataParallel<Share = unknown> {
   private failure: Error | undefined;
   private disposed = false;
   private stepId = 0;
+  private running = false;
   private version = 0;
 
   private constructor(
@@ -470,6 +471,7 @@ export class DataParallel<Share = unknown> {
     apply: (grads: ReadonlyMap<string, tf.Tensor>) => void,
   ): Promise<StepResult> {
     this.check();
+    if (this.running) throw new Error("data-parallel: a step is already running (await each step)");
     if (shares.length < 1 || shares.length > this.threads) {
       throw new Error(`data-parallel: a step takes 1 to ${this.threads} shares: got ${shares.length}`);
     }
@@ -478,6 +480,7 @@ export class DataParallel<Share = unknown> {
         `data-parallel: weights must be ${shares.length} finite numbers (one per share): got [${weights}]`,
       );
     }
+    this.running = true;
     try {
       return shares.length === 1 ? this.stepAlone(shares[0], weights[0], apply) : await this.stepShared(
         shares,
@@ -488,6 +491,8 @@ export class DataParallel<Share = unknown> {
       this.failure = e instanceof Error ? e : new Error(String(e));
       this.dispose();
       throw this.failure;
+    } finally {
+      this.running = false;
     }
   }
 

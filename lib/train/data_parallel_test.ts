@@ -211,6 +211,15 @@ Deno.test("data-parallel: one share on a two-thread engine is the one-thread pat
       Error,
       "a step takes 1 to 2 shares",
     );
+    await assertRejects(
+      () => engine.step(shares, [0.5], () => {}),
+      Error,
+      "weights must be 2 finite numbers",
+    );
+    // A step started before the last one ended is refused; the running one is unaffected.
+    const first = engine.step(shares, weights, () => {});
+    await assertRejects(() => engine.step(shares, weights, () => {}), Error, "already running");
+    assertEquals((await first).shareLosses.length, 2);
   } finally {
     adamA.dispose(), adamB.dispose(), ref.dispose();
     engine.dispose();
