@@ -331,6 +331,32 @@ export function checkLayout(
  * A data-parallel gradient engine: this thread plus `threads - 1` workers, each with a replica of the
  * model. Create with {@linkcode DataParallel.create}; `dispose()` terminates the workers (also done on
  * any error in a step, after which the engine refuses further work).
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { initBackend } from "../backend/mod.ts";
+ * import { Adam } from "./adam.ts";
+ * import { applyAdamGradients, DataParallel, mergeExtras, shareRanges } from "./data_parallel.ts";
+ * import { regressionBatch, regressionRows } from "./data_parallel_test_module.ts";
+ * await initBackend({ log: null });
+ * // The tests' loss module: an MLP regression; a share is { x, y } rows.
+ * const module = new URL("./data_parallel_test_module.ts", import.meta.url);
+ * const init = { inputDim: 3, posFreqs: 0, hidden: [8], outDim: 1, seed: 1 };
+ * const engine = await DataParallel.create({ module, init, threads: 2 });
+ * const adam = new Adam(engine.params);
+ * try {
+ *   const batch = regressionBatch(10, init, 0);
+ *   const ranges = shareRanges(10, engine.threads); // rows [0, 5) here, [5, 10) on the worker
+ *   const shares = ranges.map(([start, count]) => regressionRows(batch, init, start, count));
+ *   const weights = ranges.map(([, , w]) => w);
+ *   const r = await engine.step(shares, weights, (g) => applyAdamGradients(adam, g, 1e-3));
+ *   assertEquals(r.shareLosses.length, 2);
+ *   assertEquals((mergeExtras(r.extras, weights).rowErrors as Float32Array).length, 10);
+ * } finally {
+ *   adam.dispose();
+ *   engine.dispose();
+ * }
+ * ```
  */
 export class DataParallel<Share = unknown> {
   private failure: Error | undefined;
