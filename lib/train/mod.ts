@@ -9,3 +9,4 @@ export * from "./progress.ts";
 export * from "./render_video.ts";
 export * from "./frame_render.ts";
 export * from "./parallel_render.ts";
+export * from "./data_parallel.ts";
