@@ -9,3 +9,5 @@ export * from "./progress.ts";
 export * from "./render_video.ts";
 export * from "./frame_render.ts";
 export * from "./parallel_render.ts";
+export * from "./run_lock.ts";
+export * from "./run_folder.ts";
