@@ -176,9 +176,11 @@ export async function trainRun(
             : ""),
       );
     }
+    let savedAt: number | undefined;
     const checkpoint = async (): Promise<string> => {
       await writeJson(join(dir, "config.json"), config);
       const path = await saveCheckpoint(tr, dir);
+      savedAt = tr.step;
       await writeJson(join(dir, "history.json"), history);
       if (staging) {
         await replaceRun(staging, runDir);
@@ -235,7 +237,8 @@ export async function trainRun(
     }
     progress?.finish();
     const trainSeconds = (performance.now() - t0) / 1000;
-    lastCkpt = await checkpoint();
+    // The loop's last checkpoint may be at this very step: saving again would only drop the previous .bin.
+    if (savedAt !== tr.step) lastCkpt = await checkpoint();
     log(`trained ${stepsDone} steps in ${formatDuration(trainSeconds)}; checkpoint ${lastCkpt}`);
     const saveFrames = options.saveFrames ?? true;
     const evalSet = dataset.val.slice(0, options.finalEvalFrames ?? dataset.val.length);
