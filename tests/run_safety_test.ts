@@ -224,6 +224,31 @@ Deno.test("case 5: each unclear message is clear and comes before any work", asy
       'error: --audio must be a .wav file or an aud.npy of features: got "x.mp3"',
     );
 
+    // eval and preprocess: numbers checked with the flag named, before any video is read.
+    const checks: [string[], string][] = [
+      [
+        ["experiments/eval.ts", "--pred", "a.mp4", "--gt", "b.mp4", "--max-frames", "0"],
+        "--max-frames must be an integer >= 1",
+      ],
+      [
+        ["experiments/eval.ts", "--pred", "a.mp4", "--gt", "b.mp4", "--fps", "fast"],
+        '--fps must be a number > 0: got "fast"',
+      ],
+      [
+        ["experiments/preprocess.ts", "--video", "a.mp4", "--out", join(dir, "d"), "--max-missing", "2"],
+        "--max-missing must be a number >= 0 and <= 1",
+      ],
+      [
+        ["experiments/preprocess.ts", "--video", "a.mp4", "--out", join(dir, "d"), "--size", "abc"],
+        '--size must be an integer >= 16: got "abc"',
+      ],
+    ];
+    for (const [args, message] of checks) {
+      const r = await spawn(args);
+      assertEquals(r.code, 1, args.join(" "));
+      assertStringIncludes(r.err, message);
+    }
+
     // An upper-case .WAV is a WAV.
     const wav = join(dir, "HELDOUT.WAV");
     await Deno.copyFile(join(root, "fixtures/speech/heldout.wav"), wav);

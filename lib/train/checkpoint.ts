@@ -188,7 +188,7 @@ function firstDifference(a: unknown, b: unknown, path: string): string | undefin
 /**
  * Reads checkpoint.json and the .bin it names as one unit: the .bin must have the size and SHA-256 the
  * .json records. A training run may replace both while this reads; when the .bin is missing or does not
- * match, the pair is read once more (the .json then names the new .bin).
+ * match, or the folder is missing for a moment (a run replacing another), the pair is read once more.
  * @param path checkpoint.json, or the folder holding it.
  * @returns The metadata, the .json's path and the .bin's values.
  * @throws When the pair is still inconsistent on the second read, naming both files.
@@ -198,7 +198,17 @@ export async function readCheckpoint(
 ): Promise<{ meta: CheckpointMeta; jsonPath: string; binPath: string; data: Float32Array }> {
   let problem = "";
   for (let attempt = 0; attempt < 2; attempt++) {
-    const { meta, jsonPath } = await readCheckpointMeta(path);
+    let read: { meta: CheckpointMeta; jsonPath: string };
+    try {
+      read = await readCheckpointMeta(path);
+    } catch (e) {
+      // A run replacing the folder's old run renames two folders: for a moment there is none.
+      if (attempt > 0 || !(e instanceof Error && e.message.endsWith("no such file or folder"))) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+      problem = e.message;
+      continue;
+    }
+    const { meta, jsonPath } = read;
     const binPath = join(jsonPath, "..", meta.bin);
     let bytes: Uint8Array;
     try {
