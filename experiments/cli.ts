@@ -92,3 +92,73 @@ export async function runMain(main: () => Promise<void>): Promise<void> {
     Deno.exit(1);
   }
 }
+
+/**
+ * An integer flag, checked before any work starts.
+ * @param value The flag's text (undefined when absent).
+ * @param flag Its name without dashes, for the message.
+ * @param min Smallest allowed value. @default 1
+ * @returns The number, or undefined when the flag is absent.
+ * @throws Naming the flag and what it must be.
+ */
+export function intFlag(value: string | undefined, flag: string, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (value.trim() === "" || !Number.isInteger(x) || x < min) {
+    throw new Error(`--${flag} must be an integer >= ${min}: got ${JSON.stringify(value)}`);
+  }
+  return x;
+}
+
+/**
+ * A number flag, checked before any work starts.
+ * @param value The flag's text (undefined when absent).
+ * @param flag Its name without dashes, for the message.
+ * @param range `gt` (exclusive) or `min` (inclusive) lower bound, `max` inclusive upper bound.
+ * @returns The number, or undefined when the flag is absent.
+ * @throws Naming the flag and what it must be.
+ */
+export function numberFlag(
+  value: string | undefined,
+  flag: string,
+  range: { readonly gt?: number; readonly min?: number; readonly max?: number } = {},
+): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  const bounds = [
+    ...(range.gt !== undefined ? [`> ${range.gt}`] : []),
+    ...(range.min !== undefined ? [`>= ${range.min}`] : []),
+    ...(range.max !== undefined ? [`<= ${range.max}`] : []),
+  ];
+  if (
+    value.trim() === "" || !Number.isFinite(x) || (range.gt !== undefined && !(x > range.gt)) ||
+    (range.min !== undefined && x < range.min) || (range.max !== undefined && x > range.max)
+  ) {
+    throw new Error(
+      `--${flag} must be a number${bounds.length ? " " + bounds.join(" and ") : ""}: got ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  return x;
+}
+
+/**
+ * A flag that takes one of a few words, checked before any work starts.
+ * @param value The flag's text (undefined when absent).
+ * @param flag Its name without dashes, for the message.
+ * @param choices The accepted words.
+ * @returns The word, or undefined when the flag is absent.
+ * @throws Naming the flag and the accepted words.
+ */
+export function choiceFlag<T extends string>(
+  value: string | undefined,
+  flag: string,
+  choices: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!choices.includes(value as T)) {
+    throw new Error(`--${flag} must be ${choices.join(" or ")}: got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}

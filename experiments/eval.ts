@@ -14,7 +14,7 @@ import { evaluateClips, writeEvalReport } from "../lib/metrics/eval.ts";
 import { loadEvalClip } from "../lib/metrics/eval_frames.ts";
 import { loadLpips } from "../lib/metrics/lpips.ts";
 import { loadSsSync, saveSsSync } from "../lib/metrics/sync_net.ts";
-import { parseCli, runMain } from "./cli.ts";
+import { intFlag, numberFlag, parseCli, runMain } from "./cli.ts";
 
 const USAGE = "deno task eval --pred <video | frames folder> --gt <video | frames folder> [options]";
 
@@ -44,12 +44,11 @@ await runMain(async () => {
     out: { type: "string", help: "folder for metrics.txt/.md/.json" },
   }, USAGE);
   if (!args.pred || !args.gt) throw new Error(`--pred and --gt are required\n${USAGE}`);
-  const maxFrames = args["max-frames"] === undefined ? undefined : Number(args["max-frames"]);
-  if (maxFrames !== undefined && !(Number.isInteger(maxFrames) && maxFrames >= 1)) {
-    throw new Error(`--max-frames must be a positive integer: got ${args["max-frames"]}`);
+  const maxFrames = intFlag(args["max-frames"], "max-frames");
+  const fps = numberFlag(args.fps, "fps", { gt: 0 })!;
+  if (args["sync-model"] && args["train-sync"]) {
+    throw new Error("--sync-model and --train-sync exclude each other: score with a model, or train one");
   }
-  const fps = Number(args.fps);
-  if (!(fps > 0)) throw new Error(`--fps must be a positive number: got ${args.fps}`);
   const t0 = performance.now();
   await initBackend({ log: null });
   const [pred, gt] = await Promise.all([

@@ -6,14 +6,9 @@
  * @module
  */
 import { type PreprocessSummary, preprocessVideo } from "../lib/preprocess/mod.ts";
-import { parseCli } from "./cli.ts";
-
-function num(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new Error(`--${name} must be a number: got ${JSON.stringify(v)}`);
-  return x;
-}
+import { basename, dirname, resolve } from "node:path";
+import { cleanTempLeftovers } from "../lib/train/run_folder.ts";
+import { intFlag, numberFlag, parseCli } from "./cli.ts";
 
 function printSummary(s: PreprocessSummary): void {
   const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
@@ -74,20 +69,35 @@ if (import.meta.main) {
     let focalRange: [number, number] | undefined;
     if (a["focal-range"]) {
       const parts = a["focal-range"].split(",").map(Number);
-      if (parts.length !== 2 || !parts.every(Number.isFinite)) {
-        throw new Error(`--focal-range must be LOW,HIGH in pixels: got ${JSON.stringify(a["focal-range"])}`);
+      if (parts.length !== 2 || !parts.every((p) => Number.isFinite(p) && p > 0) || !(parts[0] < parts[1])) {
+        throw new Error(
+          `--focal-range must be LOW,HIGH in pixels with 0 < LOW < HIGH: got ${
+            JSON.stringify(a["focal-range"])
+          }`,
+        );
       }
       focalRange = [parts[0], parts[1]];
     }
+    // Every number checked here, naming its flag, before the video is read.
+    const options = {
+      size: intFlag(a.size, "size", 16),
+      fps: numberFlag(a.fps, "fps", { gt: 0 }),
+      maxFrames: intFlag(a["max-frames"], "max-frames"),
+      focal: numberFlag(a.focal, "focal", { gt: 0 }),
+      cropScale: numberFlag(a["crop-scale"], "crop-scale", { gt: 0 }),
+      maxMissingFraction: numberFlag(a["max-missing"], "max-missing", { min: 0, max: 1 }),
+    };
+    // Temporary dataset folders of killed runs (`.<name>.tmp-<pid>-*` beside --out) are removed.
+    const out = resolve(a.out);
+    await cleanTempLeftovers(
+      dirname(out),
+      (l) => console.error(`preprocess: ${l}`),
+      `.${basename(out)}.tmp-`,
+    );
     const summary = await preprocessVideo(a.video, a.out, {
-      size: num(a.size, "size"),
-      fps: num(a.fps, "fps"),
-      maxFrames: num(a["max-frames"], "max-frames"),
+      ...options,
       parsingDir: a["parsing-dir"],
       focalRange,
-      focal: num(a.focal, "focal"),
-      cropScale: num(a["crop-scale"], "crop-scale"),
-      maxMissingFraction: num(a["max-missing"], "max-missing"),
       overwrite: a.overwrite,
     });
     printSummary(summary);

@@ -18,7 +18,7 @@ import {
   renderAudioVideo,
   Trainer,
 } from "../lib/train/mod.ts";
-import { parseCli, runMain } from "./cli.ts";
+import { intFlag, parseCli, runMain } from "./cli.ts";
 
 if (import.meta.main) {
   await runMain(async () => {
@@ -47,6 +47,12 @@ if (import.meta.main) {
     if (a.poses !== "dataset" && a.poses !== "still") {
       throw new Error(`--poses must be dataset or still: got ${a.poses}`);
     }
+    const maxFrames = intFlag(a.frames, "frames");
+    if (a.audio && !/\.(wav|npy)$/i.test(a.audio)) {
+      throw new Error(
+        `--audio must be a .wav file or an aud.npy of features: got ${JSON.stringify(a.audio)}`,
+      );
+    }
     await initBackend();
     const { meta } = await readCheckpointMeta(a.run);
     const dataset = await loadDataset(a.data ?? meta.dataset.root);
@@ -71,9 +77,9 @@ if (import.meta.main) {
       const out = a.out ?? join(a.run, "render.mp4");
       const r = await renderAudioVideo(trainer, audio, {
         out,
-        wav: a.audio!.endsWith(".wav") ? a.audio : undefined,
+        wav: /\.wav$/i.test(a.audio!) ? a.audio : undefined,
         poses: a.poses as "dataset" | "still",
-        maxFrames: a.frames ? Number(a.frames) : undefined,
+        maxFrames,
         workers,
         onFrame: (i, n) => {
           if (i % 25 === 0 || i === n) console.error(`frame ${i}/${n}`);

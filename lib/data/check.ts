@@ -63,6 +63,11 @@ export interface LoadDatasetOptions {
    * @default "files" for loadDataset, "full" for validateDataset
    */
   readonly check?: "files" | "full";
+  /**
+   * Called as frames and parsing maps are decoded in full mode (`check: "full"`), for a progress line:
+   * `what` is `"frames"` or `"parsing maps"`, `done` of `total` decoded so far.
+   */
+  readonly onProgress?: (what: string, done: number, total: number) => void;
 }
 
 /** One frame of either split with the place it came from, for messages. */
@@ -255,9 +260,15 @@ async function checkFrames(s: DatasetScan): Promise<void> {
     return;
   }
   const rest = files.slice(1);
+  let done = 1;
+  if (s.full) s.options.onProgress?.("frames", done, files.length);
   const sizes = await mapLimit(rest, async (file): Promise<ImageSize | string> => {
     try {
-      if (s.full) return await readImage(join(s.root, file));
+      if (s.full) {
+        const img = await readImage(join(s.root, file));
+        s.options.onProgress?.("frames", ++done, files.length);
+        return img;
+      }
       return (await readImageSize(join(s.root, file))) ?? "not a PNG or JPEG file (no readable header)";
     } catch (e) {
       return `cannot ${s.full ? "decode" : "read"}: ${errorMessage(e)}`;
@@ -386,11 +397,13 @@ async function checkParsing(s: DatasetScan): Promise<void> {
   const { palette, size } = s;
   if (!palette || !size) return;
   // Every map's size from its header, and the first map's colours (every map's in full mode).
+  let done = 0;
   const checked = await mapLimit(maps, async (file, i): Promise<ImageSize | string> => {
     try {
       if (s.full || i === 0) {
         const img = await decode(file);
         decoded.delete(file);
+        if (s.full) s.options.onProgress?.("parsing maps", ++done, maps.length);
         imageToParsing(img, palette, file);
         return img;
       }

@@ -152,10 +152,22 @@ export function decodeNpy(bytes: Uint8Array, source = "npy bytes"): NpyArray {
   const item = ITEM_SIZE[dtype];
   const dataStart = start + headerLen;
   const need = count * item;
-  if (bytes.length - dataStart < need) {
+  const found = bytes.length - dataStart;
+  if (found < need) {
+    // A header whose dtype does not match the data (e.g. float64 written over float32 values) reads as
+    // a short file: name the dtype, and the one the data's size fits, if any.
+    const fits = count > 0 && found % count === 0 && found > 0
+      ? (Object.keys(ITEM_SIZE) as NpyDtype[]).filter((d) => ITEM_SIZE[d] === found / count)
+      : [];
+    const hint = fits.length > 0
+      ? `: the data's size fits ${
+        fits.join(" or ")
+      } values of that shape, so the header's dtype is likely wrong ` +
+        `(save the array with its real dtype, e.g. np.save(path, a.astype(np.float32)))`
+      : ": the file is truncated";
     throw new Error(
-      `npy.ts: ${source}: data is truncated: shape (${header.shape.join(", ")}) of ${header.descr} needs ` +
-        `${need} bytes, found ${bytes.length - dataStart}`,
+      `npy.ts: ${source}: header says dtype ${dtype} (${header.descr}, ${item} bytes per value) and shape ` +
+        `(${header.shape.join(", ")}), which needs ${need} bytes of data; the file holds ${found}${hint}`,
     );
   }
   // A copy gives an aligned buffer owned by the result, whatever the header length was.

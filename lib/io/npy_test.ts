@@ -141,7 +141,20 @@ Deno.test("npy: bad input gives errors naming the file and the field", () => {
   assertThrows(
     () => decodeNpy(short, "s.npy"),
     Error,
-    "s.npy: data is truncated: shape (4) of <f4 needs 16 bytes, found 8",
+    "s.npy: header says dtype float32 (<f4, 4 bytes per value) and shape (4), which needs 16 bytes of data; " +
+      "the file holds 8: the file is truncated",
+  );
+  // float32 values under a float64 header: the message names both dtypes, not a truncation.
+  const wrongDtype = concat(
+    v1Header("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 80),
+    new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer),
+  );
+  assertThrows(
+    () => decodeNpy(wrongDtype, "aud.npy"),
+    Error,
+    "aud.npy: header says dtype float64 (<f8, 8 bytes per value) and shape (2, 3), which needs 48 bytes of " +
+      "data; the file holds 24: the data's size fits float32 or int32 values of that shape, so the header's " +
+      "dtype is likely wrong",
   );
   const v9 = new Uint8Array([0x93, ...ascii("NUMPY"), 9, 0, 0, 0]);
   assertThrows(() => decodeNpy(v9, "v.npy"), Error, "format version 9.0");

@@ -36,6 +36,7 @@ import { fitPose, type PoseFit } from "./pose_fit.ts";
 import { dilate, fillPolygon } from "./raster.ts";
 import { type EulerPose, meanAngularStep, smoothPoses, smoothSeries } from "./smooth.ts";
 import { type FaceDetector, fillMissing, trackFace } from "./track.ts";
+import { describeImplausible, implausibleFaces } from "./plausible_face.ts";
 
 /** Steps of {@linkcode preprocessVideo}, in order. */
 export const PREPROCESS_STEPS = ["track", "crop", "audio", "pose", "background", "parsing"] as const;
@@ -294,18 +295,30 @@ export async function preprocessVideo(
         } frames)`,
       );
     }
+    // Detections that cannot be a face (the landmark network places points in any box) count as frames
+    // without a face, named with the reason (plausible_face.ts).
+    const implausible = implausibleFaces(track.landmarks, track.width, track.height);
+    for (const f of implausible) track.landmarks[f.frame] = null;
+    const notFaces = implausible.length
+      ? `; ${implausible.length} detection(s) are not faces (${describeImplausible(implausible)})`
+      : "";
     const found = track.landmarks.filter((l) => l).length;
     if (found === 0) {
       throw new Error(
-        `preprocess: ${videoPath}: no face found in any of its ${N} frames: expected one person talking`,
+        `preprocess: ${videoPath}: no face found in any of its ${N} frames${notFaces}: expected one person ` +
+          `talking, facing the camera`,
       );
     }
     const { filled, missing } = fillMissing(track.landmarks);
     if (missing.length > 0) {
       const ids = missing.length > 20 ? `${missing.slice(0, 20).join(", ")}, ...` : missing.join(", ");
-      const msg = `${missing.length} of ${N} frames have no face (frames ${ids})`;
+      const msg = `${missing.length} of ${N} frames have no face (frames ${ids})${notFaces}`;
       if (missing.length > maxMissing * N) {
-        throw new Error(`preprocess: ${videoPath}: ${msg}: more than maxMissingFraction = ${maxMissing}`);
+        throw new Error(
+          `preprocess: ${videoPath}: ${msg}: more than maxMissingFraction = ${maxMissing} (--max-missing); ` +
+            `if the video does show one face throughout, raise --max-missing to interpolate these frames, ` +
+            `or cut the video to the part where the face is seen`,
+        );
       }
       warn(`${msg}: their landmarks are interpolated`);
     }

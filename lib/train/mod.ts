@@ -10,3 +10,5 @@ export * from "./render_video.ts";
 export * from "./frame_render.ts";
 export * from "./parallel_render.ts";
 export * from "./data_parallel.ts";
+export * from "./run_lock.ts";
+export * from "./run_folder.ts";

@@ -22,7 +22,7 @@ export const VIDEO_FPS = 25;
  * @param trainedDim D of the model's training features.
  */
 export async function loadAudioFeatures(path: string, trainedDim: number): Promise<AudioFeatures> {
-  if (path.endsWith(".npy")) {
+  if (/\.npy$/i.test(path)) {
     const arr = await readNpy(path);
     validateAudioFeatures(arr.shape, 1, path);
     if (arr.shape[2] !== trainedDim) {
@@ -35,7 +35,7 @@ export async function loadAudioFeatures(path: string, trainedDim: number): Promi
       shape: arr.shape as [number, number, number],
     };
   }
-  if (!path.endsWith(".wav")) throw new Error(`${path}: audio must be a .wav file or an aud.npy of features`);
+  if (!/\.wav$/i.test(path)) throw new Error(`${path}: audio must be a .wav file or an aud.npy of features`);
   const samples = await readMono16k(path);
   const numFrames = Math.floor((samples.length / 16000) * VIDEO_FPS);
   if (numFrames < 1) {
