@@ -27,3 +27,4 @@ export * from "./parsing_landmarks.ts";
 export * from "./parsing_dir.ts";
 export * from "./background.ts";
 export * from "./pipeline.ts";
+export * from "./source_record.ts";

@@ -28,6 +28,7 @@ import type { Image } from "../io/types.ts";
 import { createLandmarkDetector } from "../landmarks/detector.ts";
 import { createProgress, type Progress } from "../train/progress.ts";
 import { estimateBackground, personMask, personPrior } from "./background.ts";
+import { writeSourceRecord } from "./source_record.ts";
 import { cropFromTrack, landmarkBox, trackingBox } from "./crop.ts";
 import { fitShapeAtFocal, type FocalCandidate, RIGID_WEIGHTS_68, searchFocal } from "./focal_search.ts";
 import { type ExternalParsingKind, readExternalParsing } from "./parsing_dir.ts";
@@ -160,8 +161,8 @@ const lmsText = (l: ArrayLike<number>) =>
  * Turns a video of one person talking (static camera and background) into a dataset folder that
  * `loadDataset` reads:
  * `ori_imgs/<i>.jpg` + `<i>.lms`, `parsing/<i>.png` (11 classes), `bc.jpg`, `aud.wav` (16 kHz mono),
- * `aud.npy` ([N, 16, 13] MFCC windows), `transforms_{train,val}.json` (first 10/11 train) and
- * `preprocess_summary.json`.
+ * `aud.npy` ([N, 16, 13] MFCC windows), `transforms_{train,val}.json` (first 10/11 train; the crop's
+ * place in the source video under `"source"`, see source_record.ts) and `preprocess_summary.json`.
  *
  * Steps (each with a progress bar):
  * 1. **track**: decode at `fps` (reduced to `trackSide`), detect the face on the first frame, follow it
@@ -450,6 +451,18 @@ export async function preprocessVideo(
       cx,
       cy,
       frames: split.val.map((k) => metas[k]),
+    });
+    // Where the crop sits in the source, for pasting rendered frames back (source_record.ts).
+    await writeSourceRecord(tmp, {
+      video: basename(videoPath),
+      width: info.width,
+      height: info.height,
+      nativeFps: info.fps,
+      fps,
+      sourceFrames: Math.max(1, Math.round(info.durationS * fps)),
+      frames: N,
+      crop,
+      scale: size / crop.w,
     });
     endStep("pose");
 
