@@ -17,5 +17,7 @@ export {
   poseJitterDeg,
   type PosePathSpec,
   readPoseFile,
+  type ResolvedPosePath,
+  resolvePosePath,
   smoothPosePath,
 } from "./pose_path.ts";

@@ -228,3 +228,65 @@ export function parsePosePathSpec(text: string): PosePathSpec {
   if (text.endsWith(".json")) return { kind: "file", path: text };
   throw new Error(`--poses must be dataset, still, smooth:<odd window> or a FILE.json: got ${text}`);
 }
+
+/** What {@linkcode resolvePosePath} gives: one c2w per frame, and the jitter of the path and of the path
+ * it was smoothed from. */
+export interface ResolvedPosePath {
+  readonly poses: Float32Array[];
+  /** {@linkcode poseJitterDeg} of `poses`. */
+  readonly jitterDeg: number;
+  /** For `smooth`: the jitter before smoothing. */
+  readonly unsmoothedJitterDeg?: number;
+}
+
+/**
+ * One pose per rendered frame for a `--poses` choice: `dataset` runs through `recorded` back and forth,
+ * `still` holds its first pose, `smooth:<w>` smooths the `dataset` path ({@linkcode smoothPosePath}),
+ * a file gives exactly `n` poses.
+ * @param spec The choice (parsePosePathSpec).
+ * @param recorded The dataset's pose path (c2w), in the order to play it.
+ * @param n Frames to render.
+ * @returns The poses and their jitter.
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { poseToC2w } from "./pose.ts";
+ * import { resolvePosePath } from "./pose_path.ts";
+ * const recorded = [0, 1, 2].map((d) => poseToC2w([0, d / 57.3, 0], [0, 0, -1]));
+ * const r = await resolvePosePath({ kind: "still" }, recorded, 4);
+ * assertEquals([r.poses.length, r.jitterDeg], [4, 0]);
+ * ```
+ */
+export async function resolvePosePath(
+  spec: PosePathSpec,
+  recorded: readonly Float32Array[],
+  n: number,
+): Promise<ResolvedPosePath> {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`resolvePosePath: n must be a positive integer: got ${n}`);
+  }
+  let poses: Float32Array[];
+  let unsmoothedJitterDeg: number | undefined;
+  switch (spec.kind) {
+    case "dataset":
+      poses = pingPong(recorded, n);
+      break;
+    case "still":
+      poses = pingPong(recorded.slice(0, 1), n);
+      break;
+    case "smooth": {
+      const base = pingPong(recorded, n);
+      unsmoothedJitterDeg = poseJitterDeg(base);
+      poses = smoothPosePath(base, spec.window);
+      break;
+    }
+    case "file":
+      poses = await readPoseFile(spec.path, n);
+      break;
+  }
+  return {
+    poses,
+    jitterDeg: poseJitterDeg(poses),
+    ...(unsmoothedJitterDeg !== undefined && { unsmoothedJitterDeg }),
+  };
+}

@@ -7,7 +7,7 @@
  */
 import type { CropRect } from "../io/ffmpeg.ts";
 import { probeVideo, readVideoFrames, writeVideo } from "../io/ffmpeg.ts";
-import { resizeImage, toRgb } from "../io/image.ts";
+import { floatToImage, resizeImage, toRgb } from "../io/image.ts";
 import type { Image, Wav } from "../io/types.ts";
 import { dilate } from "../preprocess/raster.ts";
 import type { SourceRecord } from "../preprocess/source_record.ts";
@@ -332,4 +332,38 @@ export async function renderPasteBack(
     { fps: record.fps, audio: options.audio, crf: options.crf },
   );
   return { frames: n };
+}
+
+/** A rendered frame as the trainer gives it (RGB floats in [0, 1], HWC; parsing when the model parses). */
+export interface RenderedFloatFrame {
+  readonly width: number;
+  readonly height: number;
+  readonly rgb: Float32Array;
+  readonly parsing?: Uint8Array;
+}
+
+/**
+ * Rendered frames -> crops to paste back, each with its person mask: every class but 0 (background) of
+ * the rendered parsing, else of `fallbackParsing(i)` (e.g. the dataset's parsing of the source frame),
+ * else the whole crop.
+ * @param frames Rendered frames in order.
+ * @param fallbackParsing Parsing of frame i when the render has none (class 0 = background).
+ * @returns The crops.
+ */
+export async function* renderedCrops(
+  frames: AsyncIterable<RenderedFloatFrame> | Iterable<RenderedFloatFrame>,
+  fallbackParsing?: (index: number) => Promise<Uint8Array | undefined>,
+): AsyncGenerator<RenderedCrop> {
+  let i = 0;
+  for await (const f of frames) {
+    const ids = f.parsing ?? await fallbackParsing?.(i);
+    if (ids && ids.length !== f.width * f.height) {
+      throw new Error(
+        `paste-back: the parsing of frame ${i} has ${ids.length} pixels: expected ${f.width}x${f.height}`,
+      );
+    }
+    const image = floatToImage(f.rgb, f.width, f.height);
+    yield ids ? { image, mask: ids.map((c) => (c !== 0 ? 1 : 0)) } : { image };
+    i++;
+  }
 }
