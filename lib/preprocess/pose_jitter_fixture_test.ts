@@ -18,14 +18,15 @@ import { preprocessVideo } from "./pipeline.ts";
 const FIXTURE = new URL("../../fixtures/synthetic_portrait/", import.meta.url).pathname;
 const FRAMES = 100;
 
+async function* images(): AsyncGenerator<Image> {
+  for (let i = 0; i < FRAMES; i++) yield toRgb(await readImage(join(FIXTURE, "ori_imgs", `${i}.jpg`)));
+}
+
 Deno.test("fixture video, face-api landmarks: jitter of the raw pose path before and after smoothing", async () => {
   const gt = JSON.parse(await Deno.readTextFile(join(FIXTURE, "synthetic_gt.json")));
   const dir = await Deno.makeTempDir({ prefix: "ssp-jitter-" });
   try {
     const video = join(dir, "fixture.mp4");
-    async function* images(): AsyncGenerator<Image> {
-      for (let i = 0; i < FRAMES; i++) yield toRgb(await readImage(join(FIXTURE, "ori_imgs", `${i}.jpg`)));
-    }
     await writeVideo(video, images(), { fps: 25, audio: join(FIXTURE, "aud.wav"), crf: 12 });
     const out = join(dir, "data");
     // Whole 128 px frame as the crop, the true focal length (no search: the jitter is the subject here),
