@@ -68,6 +68,11 @@ if (import.meta.main) {
       help: "fail when more than this fraction of frames has no face",
     },
     overwrite: { type: "boolean", default: false, help: "replace --out if it exists" },
+    person: {
+      type: "string",
+      default: "difference",
+      help: "person/background split: difference (to the estimated background) | selfie (MediaPipe model)",
+    },
   }, "usage: deno task preprocess --video talk.mp4 --out data/name [options]");
   try {
     if (!a.video || !a.out) throw new Error("--video and --out are required (see --help)");
@@ -79,6 +84,10 @@ if (import.meta.main) {
       }
       focalRange = [parts[0], parts[1]];
     }
+    const person = a.person;
+    if (person !== "difference" && person !== "selfie") {
+      throw new Error(`--person must be difference or selfie: got ${person}`);
+    }
     const summary = await preprocessVideo(a.video, a.out, {
       size: num(a.size, "size"),
       fps: num(a.fps, "fps"),
@@ -89,6 +98,7 @@ if (import.meta.main) {
       cropScale: num(a["crop-scale"], "crop-scale"),
       maxMissingFraction: num(a["max-missing"], "max-missing"),
       overwrite: a.overwrite,
+      personSegmentation: person,
     });
     printSummary(summary);
   } catch (e) {

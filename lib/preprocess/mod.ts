@@ -28,3 +28,5 @@ export * from "./parsing_dir.ts";
 export * from "./background.ts";
 export * from "./pipeline.ts";
 export * from "./source_record.ts";
+export * from "./tflite.ts";
+export * from "./selfie_segmentation.ts";

@@ -1,0 +1,162 @@
+/**
+ * MediaPipe's selfie segmentation model run by the toolkit's tflite interpreter, against the
+ * background-difference person masks of preprocessing: on the fixture rendered as a video (ground-truth
+ * parsing: person = every class but background) and on real photos (face-api's demo photos; no ground
+ * truth there, so: the face outline must be person, and the two methods' agreement).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals, assertGreater, assertThrows } from "@std/assert";
+import { join } from "node:path";
+import { imageToParsing, SSPNERF11 } from "../data/palette.ts";
+import { readImage, resizeImage, toRgb, writeVideo } from "../io/mod.ts";
+import { createLandmarkDetector } from "../landmarks/detector.ts";
+import type { Image } from "../io/types.ts";
+import { landmarkBox } from "./crop.ts";
+import { faceOutline } from "./parsing_landmarks.ts";
+import { preprocessVideo } from "./pipeline.ts";
+import { fillPolygon } from "./raster.ts";
+import { SelfieSegmenter } from "./selfie_segmentation.ts";
+import { parseTflite } from "./tflite.ts";
+import type { FaceDetector } from "./track.ts";
+
+const FIXTURE = new URL("../../fixtures/synthetic_portrait/", import.meta.url).pathname;
+const FRAMES = 50;
+
+async function* images(): AsyncGenerator<Image> {
+  for (let i = 0; i < FRAMES; i++) yield toRgb(await readImage(join(FIXTURE, "ori_imgs", `${i}.jpg`)));
+}
+
+async function fixtureLandmarks(i: number): Promise<Float32Array> {
+  return Float32Array.from(
+    (await Deno.readTextFile(join(FIXTURE, "ori_imgs", `${i}.lms`))).trim().split(/\s+/).map(Number),
+  );
+}
+
+/** The fixture's exact landmarks for the frame being looked at (a new image object is the next frame). */
+function groundTruthDetector(): FaceDetector {
+  let last: Image | undefined;
+  let index = -1;
+  const next = (img: Image) => {
+    if (img !== last) last = img, index++;
+    return fixtureLandmarks(index);
+  };
+  return {
+    async detect(img) {
+      const landmarks = await next(img);
+      return { box: landmarkBox(landmarks), score: 1, landmarks };
+    },
+    landmarksInBox: (img) => next(img),
+  };
+}
+
+/** IoU of person (set) and of background (unset) between two masks. */
+function ious(a: ArrayLike<number>, b: ArrayLike<number>): { person: number; background: number } {
+  let pi = 0, pu = 0, bi = 0, bu = 0;
+  for (let p = 0; p < a.length; p++) {
+    const x = a[p] !== 0, y = b[p] !== 0;
+    if (x && y) pi++;
+    if (x || y) pu++;
+    if (!x && !y) bi++;
+    if (!x || !y) bu++;
+  }
+  return { person: pi / Math.max(1, pu), background: bi / Math.max(1, bu) };
+}
+
+Deno.test("selfie segmentation vs background difference on the fixture video: IoU against the ground truth", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ssp-selfie-" });
+  try {
+    const video = join(dir, "fixture.mp4");
+    await writeVideo(video, images(), { fps: 25, audio: join(FIXTURE, "aud.wav"), crf: 12 });
+    const scores: Record<string, { person: number; background: number }> = {};
+    for (const method of ["difference", "selfie"] as const) {
+      const out = join(dir, method);
+      const s = await preprocessVideo(video, out, {
+        size: 128,
+        cropScale: 4, // the whole frame: compared with the ground truth pixel for pixel
+        focal: 307.2,
+        detector: groundTruthDetector(),
+        personSegmentation: method,
+        quiet: true,
+      });
+      assertEquals(s.parsing.person, method);
+      let person = 0, background = 0;
+      for (let i = 0; i < FRAMES; i++) {
+        const pred = imageToParsing(await readImage(join(out, "parsing", `${i}.png`)), SSPNERF11);
+        const truth = imageToParsing(await readImage(join(FIXTURE, "parsing", `${i}.png`)), SSPNERF11);
+        const r = ious(pred, truth);
+        person += r.person / FRAMES, background += r.background / FRAMES;
+      }
+      scores[method] = { person, background };
+      console.log(
+        `fixture, ${method}: IoU person ${person.toFixed(3)}, background ${
+          background.toFixed(3)
+        } (${FRAMES} frames)`,
+      );
+    }
+    assertGreater(scores.difference.person, 0.8);
+    assertGreater(scores.selfie.person, 0.95);
+    assertGreater(scores.selfie.person, scores.difference.person);
+    assertGreater(scores.selfie.background, scores.difference.background);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const PHOTOS = new URL("../demo/", import.meta.resolve("@vladmandic/face-api")).pathname;
+
+Deno.test("selfie segmentation on real photos: the detected face is person; no tensor leak", async () => {
+  const segmenter = await SelfieSegmenter.create();
+  const detector = await createLandmarkDetector();
+  const recalls: number[] = [];
+  try {
+    for (let k = 1; k <= 6; k++) {
+      const full = toRgb(await readImage(join(PHOTOS, `sample${k}.jpg`)));
+      const s = Math.min(1, 640 / Math.max(full.width, full.height));
+      const img = resizeImage(full, Math.round(full.width * s), Math.round(full.height * s));
+      const face = await detector.detect(img);
+      const before = tf.memory().numTensors;
+      const mask = segmenter.personMask(img);
+      assertEquals(tf.memory().numTensors, before, "tensors leaked");
+      const personShare = mask.reduce((a, v) => a + v, 0) / mask.length;
+      if (!face) {
+        console.log(
+          `sample${k}.jpg ${img.width}x${img.height}: person ${
+            (100 * personShare).toFixed(1)
+          } %, no face found`,
+        );
+        continue;
+      }
+      const outline = new Uint8Array(img.width * img.height);
+      fillPolygon(outline, img, faceOutline(face.landmarks));
+      let inFace = 0, faceArea = 0;
+      for (let p = 0; p < outline.length; p++) if (outline[p]) faceArea++, inFace += mask[p];
+      console.log(
+        `sample${k}.jpg ${img.width}x${img.height}: person ${
+          (100 * personShare).toFixed(1)
+        } % of the image; ` +
+          `face outline labelled person ${(100 * inFace / faceArea).toFixed(1)} %`,
+      );
+      recalls.push(inFace / faceArea);
+      assert(personShare < 0.98, "not everything is person");
+    }
+    console.log(
+      `face outline labelled person: mean ${
+        (100 * recalls.reduce((a, b) => a + b) / recalls.length).toFixed(1)
+      } %`,
+    );
+    // The model is made for one person near the camera: in sample5 (five people on a staircase) it
+    // takes the nearest one and leaves most of the others, the detected face among them, as background.
+    assertGreater(recalls.filter((r) => r > 0.85).length, 4);
+  } finally {
+    detector.dispose();
+    segmenter.dispose();
+  }
+});
+
+Deno.test("tflite reader: a file that is not a model is refused with a clear error", () => {
+  assertThrows(
+    () => parseTflite(new Uint8Array(64), "x.tflite"),
+    Error,
+    "x.tflite: not a TensorFlow Lite model",
+  );
+});
