@@ -160,3 +160,39 @@ Deno.test("tflite reader: a file that is not a model is refused with a clear err
     "x.tflite: not a TensorFlow Lite model",
   );
 });
+
+Deno.test("tflite reader on the packaged models: graph shapes, operator counts, the custom op's options", async () => {
+  const { selfieModelPath } = await import("./selfie_segmentation.ts");
+  const g = parseTflite(await Deno.readFile(selfieModelPath("general")));
+  assertEquals(g.tensors[g.inputs[0]].shape, [1, 256, 256, 3]);
+  assertEquals(g.tensors[g.outputs[0]].shape, [1, 256, 256, 1]);
+  const count = (op: string) => g.operators.filter((o) => o.op === op).length;
+  assertEquals([g.operators.length, count("CONV_2D"), count("DEPTHWISE_CONV_2D"), count("DEQUANTIZE")], [
+    246,
+    43,
+    11,
+    110,
+  ]);
+  const up = g.operators.find((o) => o.op === "Convolution2DTransposeBias")!;
+  assertEquals(up.options, { padding: 0, strideW: 2, strideH: 2 }); // SAME, stride 2: 128 -> 256
+  const land = parseTflite(await Deno.readFile(selfieModelPath("landscape")));
+  assertEquals(land.tensors[land.inputs[0]].shape, [1, 144, 256, 3]);
+  // The two models were trained separately and differ in layers (the landscape one uses MEAN where the
+  // general one pools): on the same photos their masks agree closely only if both graphs run right.
+  const seg = await SelfieSegmenter.create("landscape"), general = await SelfieSegmenter.create("general");
+  try {
+    const img = { width: 64, height: 36, channels: 3 as const, data: new Uint8Array(64 * 36 * 3).fill(128) };
+    const p = seg.personProbability(img);
+    assertEquals(p.length, 64 * 36);
+    assert(p.every((v) => v >= 0 && v <= 1));
+    for (const k of [1, 4]) {
+      const photo = toRgb(await readImage(join(PHOTOS, `sample${k}.jpg`)));
+      const r = ious(seg.personMask(photo), general.personMask(photo));
+      console.log(`sample${k}.jpg: person IoU landscape vs general model ${r.person.toFixed(3)}`);
+      assertGreater(r.person, 0.85);
+    }
+  } finally {
+    seg.dispose();
+    general.dispose();
+  }
+});

@@ -1,8 +1,9 @@
 /**
  * A small TensorFlow Lite interpreter on tfjs: the `.tflite` flatbuffer read directly (schema v3:
  * Model -> SubGraph -> Tensor / Operator / Buffer), float32 and float16 weights, and the operators of
- * MediaPipe's selfie segmentation models (CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, ADD, MUL, RELU,
- * HARD_SWISH, LOGISTIC, RESIZE_BILINEAR, DEQUANTIZE and MediaPipe's custom Convolution2DTransposeBias).
+ * MediaPipe's selfie segmentation models (CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MEAN, ADD, MUL,
+ * RELU, HARD_SWISH, LOGISTIC, RESIZE_BILINEAR, DEQUANTIZE and MediaPipe's custom
+ * Convolution2DTransposeBias).
  *
  * Why not a tflite runtime: `@tensorflow/tfjs-tflite`'s wasm runs under Deno (its Emscripten factory
  * loaded by hand), but refuses these models with "Encountered unresolved custom op:
@@ -28,6 +29,7 @@ const BUILTIN: Record<number, string> = {
   19: "RELU",
   23: "RESIZE_BILINEAR",
   32: "CUSTOM",
+  40: "MEAN",
   117: "HARD_SWISH",
 };
 
@@ -82,6 +84,7 @@ const OPTION_FIELDS: Record<string, readonly (readonly [string, number, 1 | 4, n
   ADD: [["activation", 0, 1, 0]],
   MUL: [["activation", 0, 1, 0]],
   RESIZE_BILINEAR: [["alignCorners", 2, 1, 0], ["halfPixelCenters", 3, 1, 0]],
+  MEAN: [["keepDims", 0, 1, 0]],
 };
 
 /**
@@ -350,6 +353,9 @@ export class TfliteModel {
             break;
           case "MUL":
             y = activate(tf.mul(x, get(o.inputs[1])), opt.activation, o.op);
+            break;
+          case "MEAN":
+            y = tf.mean(x, Array.from(get(o.inputs[1]).dataSync()), opt.keepDims !== 0);
             break;
           case "RELU":
             y = tf.relu(x);
