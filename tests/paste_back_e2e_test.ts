@@ -8,7 +8,7 @@
  * written with the dataset's audio to `runs/tests/paste_back_e2e.mp4` (kept for looking at) and read
  * back. Bad inputs: a source of another size or length, a dataset without the record.
  */
-import { assert, assertEquals, assertLess, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertLess, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import { imageToParsing, SSPNERF11 } from "../lib/data/palette.ts";
 import { pathExists } from "../lib/io/atomic.ts";
@@ -74,6 +74,22 @@ function shiftedGroundTruth(): FaceDetector {
   };
 }
 
+/** The source video (`frames` frames) and its dataset (side 96) in `dir`. size 96 < the crop's side:
+ * the crop pass never re-places landmarks (the detector above counts frames by image object and must
+ * only see the tracking pass). A given focal skips the search. */
+async function sourceAndDataset(dir: string, frames: number) {
+  const video = join(dir, "source.mp4");
+  await sourceVideo(video, frames);
+  const data = join(dir, "data");
+  const summary = await preprocessVideo(video, data, {
+    size: 96,
+    focal: 250,
+    detector: shiftedGroundTruth(),
+    quiet: true,
+  });
+  return { video, data, summary };
+}
+
 /** Mean absolute difference of two frames over the pixels where `where` holds. */
 function meanAbsDiff(a: Image, b: Image, where: (x: number, y: number) => boolean): number {
   let s = 0, n = 0;
@@ -92,17 +108,7 @@ function meanAbsDiff(a: Image, b: Image, where: (x: number, y: number) => boolea
 Deno.test("paste-back end to end: fixture in a larger canvas -> preprocessing -> paste-back video", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ssp-paste-" });
   try {
-    const video = join(dir, "source.mp4");
-    await sourceVideo(video, FRAMES);
-    const data = join(dir, "data");
-    // size 96 < the crop's side: the crop pass never re-places landmarks (the detector above counts
-    // frames by image object and must only see the tracking pass). A given focal skips the search.
-    const summary = await preprocessVideo(video, data, {
-      size: 96,
-      focal: 250,
-      detector: shiftedGroundTruth(),
-      quiet: true,
-    });
+    const { video, data, summary } = await sourceAndDataset(dir, FRAMES);
     const record = await readSourceRecord(data);
     assertEquals([record.width, record.height, record.fps, record.frames], [W, H, 25, FRAMES]);
     assertEquals(record.crop, summary.crop);
@@ -216,6 +222,58 @@ Deno.test("paste-back end to end: fixture in a larger canvas -> preprocessing ->
       Error,
       `paste-back: ${video} ended after`,
     );
+    assert(!(await pathExists(bad)), "nothing written on bad input");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const root = new URL("..", import.meta.url).pathname;
+
+async function deno(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const p = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", ...args],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: p.code, out: dec.decode(p.stdout), err: dec.decode(p.stderr) };
+}
+
+Deno.test("deno task render --paste-back --poses smooth:3: a full-size video; a pose file of the wrong length is refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ssp-paste-cli-" });
+  try {
+    const { video, data } = await sourceAndDataset(dir, 30);
+    const run = join(dir, "run");
+    const t = await deno([
+      "experiments/train.ts",
+      "--config",
+      "tiny",
+      "--steps",
+      "2",
+      "--data",
+      data,
+      "--out",
+      run,
+    ]);
+    assertEquals(t.code, 0, t.err);
+    const out = join(dir, "pasted.mp4");
+    const audio = join(data, "aud.wav");
+    const args = ["experiments/render.ts", "--run", run, "--audio", audio, "--frames", "3", "--workers", "0"];
+    const r = await deno([...args, "--poses", "smooth:3", "--paste-back", video, "--out", out]);
+    assertEquals(r.code, 0, r.err);
+    assertStringIncludes(r.out, "pose path smooth:3: jitter ");
+    assertStringIncludes(r.out, `3 frames pasted back into ${video}`);
+    const info = await probeVideo(out);
+    assertEquals([info.width, info.height, info.hasAudio], [W, H, true]);
+    const poses = join(dir, "poses.json");
+    await Deno.writeTextFile(poses, JSON.stringify({ poses: [{ euler: [0, 0, 0], trans: [0, 0, -12] }] }));
+    const bad = join(dir, "bad.mp4");
+    const b = await deno([...args, "--poses", poses, "--out", bad]);
+    assert(b.code !== 0);
+    assertStringIncludes(b.err, `${poses}: has 1 poses: expected 3, one per rendered frame`);
     assert(!(await pathExists(bad)), "nothing written on bad input");
   } finally {
     await Deno.remove(dir, { recursive: true });
