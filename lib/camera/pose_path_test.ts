@@ -19,6 +19,7 @@ import {
   pingPong,
   poseJitterDeg,
   readPoseFile,
+  resolvePosePath,
   smoothPosePath,
 } from "./pose_path.ts";
 
@@ -197,4 +198,27 @@ Deno.test("parsePosePathSpec: the four kinds, and bad values", () => {
     Error,
     "dataset, still, smooth:<odd window> or a FILE.json",
   );
+});
+
+Deno.test("resolvePosePath: dataset back and forth, smooth with its jitter before, a file of the right length", async () => {
+  const recorded = path(6, 1).map((q) => poseToC2w(q.euler, q.trans));
+  const d = await resolvePosePath({ kind: "dataset" }, recorded, 12);
+  assertEquals(d.poses.map((p) => recorded.indexOf(p)), [0, 1, 2, 3, 4, 5, 4, 3, 2, 1, 0, 1]);
+  assertEquals(d.unsmoothedJitterDeg, undefined);
+  const s = await resolvePosePath({ kind: "smooth", window: 3 }, recorded, 12);
+  assertAlmostEquals(s.unsmoothedJitterDeg!, d.jitterDeg, 1e-9);
+  assertLess(s.jitterDeg, d.jitterDeg);
+  const dir = await Deno.makeTempDir({ prefix: "ssp-poses-" });
+  try {
+    const file = join(dir, "p.json");
+    await Deno.writeTextFile(file, JSON.stringify({ poses: path(12, 0) }));
+    assertEquals((await resolvePosePath({ kind: "file", path: file }, recorded, 12)).poses.length, 12);
+    await assertRejects(
+      () => resolvePosePath({ kind: "file", path: file }, recorded, 10),
+      Error,
+      "expected 10",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -37,6 +37,15 @@ export class SelfieSegmenter {
    * Loads a model (starting the tfjs backend if needed).
    * @param kind "general" (square input) or "landscape". @default {"general"}
    * @returns The segmenter.
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { SelfieSegmenter } from "./selfie_segmentation.ts";
+   * const seg = await SelfieSegmenter.create();
+   * const grey = { width: 32, height: 24, channels: 3 as const, data: new Uint8Array(32 * 24 * 3).fill(90) };
+   * assertEquals(seg.personMask(grey).length, 32 * 24); // 1 on the person, 0 elsewhere
+   * seg.dispose();
+   * ```
    */
   static async create(kind: SelfieModelKind = "general"): Promise<SelfieSegmenter> {
     await initBackend({ log: null });

@@ -93,6 +93,14 @@ const OPTION_FIELDS: Record<string, readonly (readonly [string, number, 1 | 4, n
  * @param source Names the file in errors.
  * @returns Tensors (constants with their bytes), operators with their options, graph inputs and outputs.
  * @throws When the file is not a tflite model, or uses a tensor type or operator outside this reader's set.
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { parseTflite } from "./tflite.ts";
+ * import { selfieModelPath } from "./selfie_segmentation.ts";
+ * const g = parseTflite(await Deno.readFile(selfieModelPath()));
+ * assertEquals(g.tensors[g.inputs[0]].shape, [1, 256, 256, 3]); // NHWC, RGB in [0, 1]
+ * ```
  */
 export function parseTflite(bytes: Uint8Array, source = "tflite model"): TfliteGraph {
   if (bytes.length < 8 || new TextDecoder().decode(bytes.subarray(4, 8)) !== "TFL3") {

@@ -1,6 +1,6 @@
 import { assert, assertAlmostEquals, assertEquals, assertLess } from "@std/assert";
 import type { Image } from "../io/types.ts";
-import { pasteAlpha, pasteBack, seamGradients } from "./paste_back.ts";
+import { pasteAlpha, pasteBack, renderedCrops, seamGradients } from "./paste_back.ts";
 
 /** A smooth colour ramp, `w` x `h`. */
 function ramp(w: number, h: number): Image {
@@ -84,4 +84,21 @@ Deno.test("seamGradients: a colour step pasted hard shows at the border; feather
   assert(hard.band > 5 * base.band, `hard seam ${hard.band} vs source ${base.band}`);
   assertLess(soft.band, hard.band / 2);
   assertLess(soft.band, base.band + 24 / 8); // a 24-level rise spread over about 2 x 4 pixels
+});
+
+Deno.test("renderedCrops: the person of the rendered parsing, else of the fallback, else the whole crop", async () => {
+  const rgb = new Float32Array(2 * 2 * 3).fill(0.5);
+  const frames = [
+    { width: 2, height: 2, rgb, parsing: Uint8Array.of(0, 1, 9, 0) },
+    { width: 2, height: 2, rgb },
+    { width: 2, height: 2, rgb },
+  ];
+  const got = [];
+  for await (
+    const c of renderedCrops(frames, (i) => Promise.resolve(i === 1 ? Uint8Array.of(3, 0, 0, 0) : undefined))
+  ) {
+    got.push(c);
+  }
+  assertEquals(got.map((c) => c.mask && [...c.mask]), [[0, 1, 1, 0], [1, 0, 0, 0], undefined]);
+  assertEquals(got[0].image.data[0], 128);
 });
