@@ -25,6 +25,7 @@ export * as train from "./lib/train/mod.ts";
 export * as metrics from "./lib/metrics/mod.ts";
 export * as landmarks from "./lib/landmarks/mod.ts";
 export * as preprocess from "./lib/preprocess/mod.ts";
+export * as video from "./lib/video/mod.ts";
 export * as viz from "./lib/viz/mod.ts";
 export * as config from "./lib/config/mod.ts";
 export * as testing from "./lib/testing/mod.ts";

@@ -63,6 +63,11 @@ if (import.meta.main) {
       help: "fail when more than this fraction of frames has no face",
     },
     overwrite: { type: "boolean", default: false, help: "replace --out if it exists" },
+    person: {
+      type: "string",
+      default: "difference",
+      help: "person/background split: difference (to the estimated background) | selfie (MediaPipe model)",
+    },
   }, "usage: deno task preprocess --video talk.mp4 --out data/name [options]");
   try {
     if (!a.video || !a.out) throw new Error("--video and --out are required (see --help)");
@@ -94,11 +99,16 @@ if (import.meta.main) {
       (l) => console.error(`preprocess: ${l}`),
       `.${basename(out)}.tmp-`,
     );
+    const person = a.person;
+    if (person !== "difference" && person !== "selfie") {
+      throw new Error(`--person must be difference or selfie: got ${person}`);
+    }
     const summary = await preprocessVideo(a.video, a.out, {
       ...options,
       parsingDir: a["parsing-dir"],
       focalRange,
       overwrite: a.overwrite,
+      personSegmentation: person,
     });
     printSummary(summary);
   } catch (e) {

@@ -4,6 +4,7 @@
  *   deno task render --run runs/small --audio fixtures/speech/heldout.wav --out runs/small/heldout.mp4
  *   deno task render --run runs/small --audio aud.npy --poses still
  *   deno task render --run runs/small --val          # validation frames as PNG + metrics
+ *   deno task render --run runs/small --audio new.wav --poses smooth:9 --paste-back talk.mp4
  * @module
  */
 import { join } from "node:path";
@@ -19,6 +20,10 @@ import {
   Trainer,
 } from "../lib/train/mod.ts";
 import { intFlag, parseCli, runMain } from "./cli.ts";
+import { parsePosePathSpec, resolvePosePath } from "../lib/camera/pose_path.ts";
+import { readSourceRecord } from "../lib/preprocess/source_record.ts";
+import { renderedCrops, renderPasteBack } from "../lib/video/paste_back.ts";
+import { renderFrameSequence } from "../lib/train/render_video.ts";
 
 if (import.meta.main) {
   await runMain(async () => {
@@ -26,7 +31,16 @@ if (import.meta.main) {
       run: { type: "string", help: "run folder holding checkpoint.json (required)" },
       data: { type: "string", help: "dataset folder (default: the one the run was trained on)" },
       audio: { type: "string", help: "new audio: a .wav, or an aud.npy of the training features' kind" },
-      poses: { type: "string", default: "dataset", help: "pose path: dataset | still" },
+      poses: {
+        type: "string",
+        default: "dataset",
+        help:
+          'pose path: dataset | still | smooth:<odd window> | FILE.json ({"poses": [{euler, trans}, ...]})',
+      },
+      "paste-back": {
+        type: "string",
+        help: "source video the dataset was preprocessed from: write the render pasted back into it",
+      },
       out: { type: "string", help: "output mp4 (default <run>/render.mp4)" },
       frames: { type: "string", help: "render at most this many frames" },
       val: { type: "boolean", default: false, help: "render the validation frames and measure them instead" },
@@ -44,9 +58,7 @@ if (import.meta.main) {
     if (!a.val && !a.audio) {
       throw new Error("give --audio <wav|npy> to render a video, or --val for the validation frames");
     }
-    if (a.poses !== "dataset" && a.poses !== "still") {
-      throw new Error(`--poses must be dataset or still: got ${a.poses}`);
-    }
+    const poseSpec = parsePosePathSpec(a.poses!);
     const maxFrames = intFlag(a.frames, "frames");
     if (a.audio && !/\.(wav|npy)$/i.test(a.audio)) {
       throw new Error(
@@ -75,10 +87,49 @@ if (import.meta.main) {
       }
       const audio = await loadAudioFeatures(a.audio!, dataset.audio!.shape[2]);
       const out = a.out ?? join(a.run, "render.mp4");
+      // Pose path and paste-back (lib/camera/pose_path.ts, lib/video/paste_back.ts): with --paste-back,
+      // rendered frame k goes onto source frame k, so the recorded path is the dataset's in source order.
+      let n = Math.min(audio.shape[0], maxFrames ?? Infinity);
+      const record = a["paste-back"] ? await readSourceRecord(dataset.root) : undefined;
+      if (record && n > record.frames) {
+        console.error(
+          `--paste-back: the source has ${record.frames} frames: rendering ${record.frames} of ${n}`,
+        );
+        n = record.frames;
+      }
+      const recorded = record
+        ? [...dataset.train, ...dataset.val].sort((p, q) => p.imgId - q.imgId).map((f) => f.c2w)
+        : dataset.train.map((f) => f.c2w);
+      const path = await resolvePosePath(poseSpec, recorded, n);
+      console.log(
+        `pose path ${a.poses}: jitter ${
+          path.unsmoothedJitterDeg !== undefined ? `${path.unsmoothedJitterDeg.toFixed(3)} -> ` : ""
+        }${path.jitterDeg.toFixed(3)} deg/frame (mean rotation change between frames)`,
+      );
+      if (record) {
+        const frames = renderFrameSequence(trainer, n, (k) => ({
+          c2w: path.poses[k],
+          audio: { features: audio, index: k },
+        }), workers);
+        const crops = renderedCrops(
+          frames,
+          (k) => dataset.has.parsing ? dataset.parsing(k) : Promise.resolve(undefined),
+        );
+        const p = await renderPasteBack(crops, a["paste-back"]!, record, {
+          out,
+          audio: /\.wav$/i.test(a.audio!) ? a.audio : undefined,
+          recordFile: join(dataset.root, "transforms_train.json"),
+          onFrame: (i) => {
+            if ((i + 1) % 25 === 0 || i + 1 === n) console.error(`frame ${i + 1}/${n}`);
+          },
+        });
+        console.log(`wrote ${out}: ${p.frames} frames pasted back into ${a["paste-back"]}`);
+        return;
+      }
       const r = await renderAudioVideo(trainer, audio, {
         out,
         wav: /\.wav$/i.test(a.audio!) ? a.audio : undefined,
-        poses: a.poses as "dataset" | "still",
+        poses: path.poses,
         maxFrames,
         workers,
         onFrame: (i, n) => {

@@ -9,3 +9,15 @@ export { checkIntrinsics, type RayOptions, type Rays, raysForImage, raysForPixel
 export { projectPoints } from "./project.ts";
 export { nearFarFromPoses, type NearFarOptions } from "./bounds.ts";
 export { fovFromIntrinsics, intrinsicsFromFov, scaleIntrinsics } from "./intrinsics.ts";
+export {
+  parsePoseFile,
+  parsePosePathSpec,
+  pingPong,
+  type PoseEntry,
+  poseJitterDeg,
+  type PosePathSpec,
+  readPoseFile,
+  type ResolvedPosePath,
+  resolvePosePath,
+  smoothPosePath,
+} from "./pose_path.ts";

@@ -27,3 +27,6 @@ export * from "./parsing_landmarks.ts";
 export * from "./parsing_dir.ts";
 export * from "./background.ts";
 export * from "./pipeline.ts";
+export * from "./source_record.ts";
+export * from "./tflite.ts";
+export * from "./selfie_segmentation.ts";

@@ -28,6 +28,8 @@ import type { Image } from "../io/types.ts";
 import { createLandmarkDetector } from "../landmarks/detector.ts";
 import { createProgress, type Progress } from "../train/progress.ts";
 import { estimateBackground, personMask, personPrior } from "./background.ts";
+import { writeSourceRecord } from "./source_record.ts";
+import { SelfieSegmenter } from "./selfie_segmentation.ts";
 import { cropFromTrack, landmarkBox, trackingBox } from "./crop.ts";
 import { fitShapeAtFocal, type FocalCandidate, RIGID_WEIGHTS_68, searchFocal } from "./focal_search.ts";
 import { type ExternalParsingKind, readExternalParsing } from "./parsing_dir.ts";
@@ -85,6 +87,10 @@ export interface PreprocessOptions {
   readonly jpegQuality?: number;
   /** Replace `outDir` if it exists (else that is an error). @default {false} */
   readonly overwrite?: boolean;
+  /** How the person is told from the background (background estimate and parsing): "difference" (colour
+   * difference to the estimated background, personMask) or "selfie" (MediaPipe's selfie segmentation
+   * model, selfie_segmentation.ts); the face outline counts as person either way. @default {"difference"} */
+  readonly personSegmentation?: "difference" | "selfie";
 }
 
 /** What {@linkcode preprocessVideo} did, also written as `preprocess_summary.json`. */
@@ -123,6 +129,8 @@ export interface PreprocessSummary {
   readonly parsing: {
     readonly source: "landmarks" | ExternalParsingKind;
     readonly palette: string;
+    /** How the person was told from the background (options.personSegmentation). */
+    readonly person: "difference" | "selfie";
     /** Mean fraction of the image per class. */
     readonly classAreas: Readonly<Record<string, number>>;
   };
@@ -161,8 +169,8 @@ const lmsText = (l: ArrayLike<number>) =>
  * Turns a video of one person talking (static camera and background) into a dataset folder that
  * `loadDataset` reads:
  * `ori_imgs/<i>.jpg` + `<i>.lms`, `parsing/<i>.png` (11 classes), `bc.jpg`, `aud.wav` (16 kHz mono),
- * `aud.npy` ([N, 16, 13] MFCC windows), `transforms_{train,val}.json` (first 10/11 train) and
- * `preprocess_summary.json`.
+ * `aud.npy` ([N, 16, 13] MFCC windows), `transforms_{train,val}.json` (first 10/11 train; the crop's
+ * place in the source video under `"source"`, see source_record.ts) and `preprocess_summary.json`.
  *
  * Steps (each with a progress bar):
  * 1. **track**: decode at `fps` (reduced to `trackSide`), detect the face on the first frame, follow it
@@ -274,7 +282,9 @@ export async function preprocessVideo(
   await Deno.mkdir(tmp);
   const ownDetector = options.detector ? undefined : await createLandmarkDetector();
   const detector: FaceDetector = options.detector ?? ownDetector!;
+  let segmenter: SelfieSegmenter | undefined;
   try {
+    if (options.personSegmentation === "selfie") segmenter = await SelfieSegmenter.create();
     // 1. Track the face on reduced frames.
     const trackScale = Math.min(1, trackSide / Math.max(info.width, info.height));
     const tw = Math.max(1, Math.round(info.width * trackScale)),
@@ -464,6 +474,18 @@ export async function preprocessVideo(
       cy,
       frames: split.val.map((k) => metas[k]),
     });
+    // Where the crop sits in the source, for pasting rendered frames back (source_record.ts).
+    await writeSourceRecord(tmp, {
+      video: basename(videoPath),
+      width: info.width,
+      height: info.height,
+      nativeFps: info.fps,
+      fps,
+      sourceFrames: Math.max(1, Math.round(info.durationS * fps)),
+      frames: N,
+      crop,
+      scale: size / crop.w,
+    });
     endStep("pose");
 
     // 5. Background.
@@ -474,6 +496,13 @@ export async function preprocessVideo(
       return m;
     };
     const grow = Math.max(2, Math.round(size / 64));
+    const personOf = (img: Image, background: Image, l: ArrayLike<number>) => {
+      const face = faceMaskOf(l);
+      if (!segmenter) return personMask(img, background, { include: face });
+      const m = segmenter.personMask(img);
+      for (let p = 0; p < m.length; p++) m[p] |= face[p];
+      return m;
+    };
     const sampleList = [...samples.keys()];
     progress("background", 0, 2);
     const first = estimateBackground(
@@ -486,7 +515,7 @@ export async function preprocessVideo(
     const bg = estimateBackground(
       sampleList.map((k) => samples.get(k)!),
       sampleList.map((k) => {
-        const m = dilate(personMask(samples.get(k)!, first.image, { include: faceMaskOf(lms[k]) }), sz, grow);
+        const m = dilate(personOf(samples.get(k)!, first.image, lms[k]), sz, grow);
         for (let p = 0; p < m.length; p++) if (first.seen[p] === 0) m[p] = 1;
         return m;
       }),
@@ -508,7 +537,7 @@ export async function preprocessVideo(
         kind = ext.kind, palette = ext.palette, ids = ext.ids;
       } else {
         const frame = decodeJpeg(await Deno.readFile(join(tmp, "ori_imgs", `${k}.jpg`)));
-        const person = personMask(frame, bg.image, { include: faceMaskOf(lms[k]) });
+        const person = personOf(frame, bg.image, lms[k]);
         ids = parsingFromLandmarks(lms[k], person, sz);
       }
       if (areas.length !== palette.classNames.length) areas = new Float64Array(palette.classNames.length);
@@ -550,6 +579,7 @@ export async function preprocessVideo(
       parsing: {
         source: kind ?? "landmarks",
         palette: palette.name,
+        person: options.personSegmentation ?? "difference",
         classAreas: Object.fromEntries(palette.classNames.map((n, c) => [n, areas[c]])),
       },
       backgroundInpainted: bg.inpaintedFraction,
@@ -565,6 +595,7 @@ export async function preprocessVideo(
     throw e;
   } finally {
     ownDetector?.dispose();
+    segmenter?.dispose();
   }
 }
 
