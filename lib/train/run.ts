@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { SspNerfConfig } from "../config/config.ts";
 import type { Dataset } from "../data/mod.ts";
 import { floatToImage, writeFileAtomic, writeImage } from "../io/mod.ts";
+import { meanByProtocol } from "../metrics/protocols.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { type EvalResult, evaluateFrames } from "./evaluate.ts";
 import { createProgress, formatDuration, type ProgressOptions } from "./progress.ts";
@@ -144,6 +145,7 @@ export async function trainRun(
       trainSeconds,
       secondsPerFrame: evaluation.secondsPerFrame,
       mean: evaluation.mean,
+      byProtocol: meanByProtocol(evaluation.mean),
       frames: evaluation.frames,
     });
     return { trainer, evaluation, history, trainSeconds, stepsDone };
