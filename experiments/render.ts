@@ -18,6 +18,7 @@ import {
   renderAudioVideo,
   Trainer,
 } from "../lib/train/mod.ts";
+import { PROTOCOL_NAMES } from "../lib/metrics/mod.ts";
 import { parseCli, runMain } from "./cli.ts";
 
 if (import.meta.main) {
@@ -63,8 +64,14 @@ if (import.meta.main) {
         console.log(
           `validation (${dataset.val.length} frames): PSNR ${r.mean.psnr.toFixed(2)} dB, SSIM ${
             r.mean.ssim.toFixed(4)
-          }`,
+          } (${PROTOCOL_NAMES.fullFrame})`,
         );
+        if (r.mean.headOnly_psnr !== undefined) {
+          console.log(
+            `  PSNR ${r.mean.headOnly_psnr.toFixed(2)} dB, SSIM ${r.mean.headOnly_ssim.toFixed(4)} ` +
+              `(${PROTOCOL_NAMES.headOnly})`,
+          );
+        }
         return;
       }
       const audio = await loadAudioFeatures(a.audio!, dataset.audio!.shape[2]);
