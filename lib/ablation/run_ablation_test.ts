@@ -5,6 +5,7 @@ import { initBackend } from "../backend/mod.ts";
 import { override, TINY } from "../config/mod.ts";
 import { loadDataset } from "../data/mod.ts";
 import { writeTinyDataset } from "../data/tiny_dataset.ts";
+import { readAblationTable } from "../metrics/ablation_results.ts";
 import { PROTOCOL_NAMES } from "../metrics/protocols.ts";
 import { collectRunRecords, readRunRecord, RUN_RECORD_FILE } from "./collect.ts";
 import { runAblation } from "./run_ablation.ts";
@@ -69,6 +70,8 @@ Deno.test("runAblation: resumes from finished run folders, refuses a folder of a
     assertEquals(back?.rows.map((r) => r.row), ["full", "w/o parsing branch"]);
     assertEquals(back?.rows[1].differences?.PSNR.mean, second.table.rows[1].differences?.PSNR.mean);
     assert(Number.isNaN(back!.rows[1].metrics["parsing mIoU"].mean), "null in JSON reads back as NaN");
+    const plain = await readAblationTable(out); // the one-seed reader still reads the means
+    assertEquals(plain?.rows[0].PSNR, second.table.rows[0].metrics.PSNR.mean);
     assertStringIncludes(await Deno.readTextFile(join(out, "table.md")), "head-only PSNR");
     assertStringIncludes(await Deno.readTextFile(join(out, "report.html")), "Difference to &quot;full&quot;");
     await assertRejects(
