@@ -61,15 +61,12 @@ if (import.meta.main) {
             floatToImage(f.rgb, f.width, f.height),
           );
         }, { workers });
-        console.log(
-          `validation (${dataset.val.length} frames): PSNR ${r.mean.psnr.toFixed(2)} dB, SSIM ${
-            r.mean.ssim.toFixed(4)
-          } (${PROTOCOL_NAMES.fullFrame})`,
-        );
-        if (r.mean.headOnly_psnr !== undefined) {
+        for (const [prefix, protocol] of [["", "fullFrame"], ["headOnly_", "headOnly"]] as const) {
+          if (r.mean[`${prefix}psnr`] === undefined) continue;
           console.log(
-            `  PSNR ${r.mean.headOnly_psnr.toFixed(2)} dB, SSIM ${r.mean.headOnly_ssim.toFixed(4)} ` +
-              `(${PROTOCOL_NAMES.headOnly})`,
+            `validation (${dataset.val.length} frames): PSNR ${r.mean[`${prefix}psnr`].toFixed(2)} dB, SSIM ${
+              r.mean[`${prefix}ssim`].toFixed(4)
+            } [${PROTOCOL_NAMES[protocol]}]`,
           );
         }
         return;
