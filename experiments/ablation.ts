@@ -95,6 +95,7 @@ if (import.meta.main) {
     }, "usage: deno task ablation [options] | --emit-commands [options] | --collect DIR... [--out DIR]");
 
     const base: SspNerfConfig = a.base ? await loadConfig(a.base) : ABLATION_BASE;
+    const baseName = a.base ?? "ABLATION_BASE of experiments/configs.ts";
     const all = ablations(base);
     const known = Object.keys(all);
     const check = (label: string, flag: string) => {
@@ -135,7 +136,7 @@ if (import.meta.main) {
         throw new Error(`--collect: no finished run (ablation_run.json) under ${dirs.join(", ")}`);
       }
       const out = a.out ?? dirs[0];
-      const table = summarizeAblation(runs, { rowOrder: known, data: runs[0].data, base: base.name });
+      const table = summarizeAblation(runs, { rowOrder: known, data: runs[0].data, base: baseName });
       await writeAblationResults(out, table, runs);
       console.log(studyMarkdown(table));
       console.log(`${runs.length} runs collected; results: ${out}/table.md, table.json, report.html`);
@@ -153,7 +154,7 @@ if (import.meta.main) {
       seconds,
       evalFrames,
       renderWorkers: workers,
-      base: base.name,
+      base: baseName,
       writeTable: !a.row,
     });
     if (a.row) {

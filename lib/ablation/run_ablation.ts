@@ -159,7 +159,9 @@ export async function runAblation(
       const runDir = ablationRunDir(options.outDir, config.name, seed);
       const budget = { steps, ...(options.seconds !== undefined && { seconds: options.seconds }) };
       const stored = await readJson(join(runDir, "config.json"));
-      if (stored !== undefined && JSON.stringify(stored) !== JSON.stringify(config)) {
+      if (
+        stored !== undefined && JSON.stringify(stored) !== JSON.stringify(JSON.parse(JSON.stringify(config)))
+      ) {
         throw new Error(
           `runAblation: ${runDir} holds a run of another config (config.json differs, e.g. its steps or ` +
             `sizes): remove the folder or choose another outDir`,
@@ -261,11 +263,8 @@ export async function writeAblationResults(
       ));
     }
   }
-  const budget = table.budget.steps !== undefined
-    ? `${table.budget.steps} steps${
-      table.budget.seconds !== undefined ? ` (at most ${table.budget.seconds} s)` : ""
-    }`
-    : "mixed budgets";
+  const budget = `${table.budget.steps} steps` +
+    (table.budget.seconds !== undefined ? ` (at most ${table.budget.seconds} s)` : "");
   const blocks: ReportBlock[] = [
     {
       kind: "text",

@@ -73,8 +73,8 @@ export interface AblationStudyTable {
   readonly reference: string;
   /** Confidence level of every interval. */
   readonly level: number;
-  /** The budget of each run. */
-  readonly budget: { readonly steps?: number; readonly seconds?: number };
+  /** The budget of every run (one budget per table). */
+  readonly budget: { readonly steps: number; readonly seconds?: number };
   /** Metric columns, in order. */
   readonly columns: readonly string[];
   /** The evaluation protocol of each column (by name). */
@@ -105,7 +105,8 @@ export interface SummarizeOptions {
  * @param runs One record per (row, seed).
  * @param options Reference row, columns, level, row order, provenance.
  * @returns The table.
- * @throws When a (row, seed) occurs twice, or a column is not one of `ABLATION_COLUMNS`.
+ * @throws When there are no runs, a (row, seed) occurs twice, the runs have different budgets, or a
+ *   column is not one of `ABLATION_COLUMNS`.
  * @example
  * ```ts
  * import { assert, assertAlmostEquals } from "@std/assert";
@@ -125,6 +126,7 @@ export function summarizeAblation(
   runs: readonly AblationRunRecord[],
   options: SummarizeOptions = {},
 ): AblationStudyTable {
+  if (!runs.length) throw new Error("ablation table: no runs: expected at least one finished (row, seed)");
   const reference = options.reference ?? "full";
   const columns = options.columns ?? STUDY_COLUMNS;
   const level = options.level ?? 0.95;
@@ -174,8 +176,14 @@ export function summarizeAblation(
       ...(differences && { differences }),
     };
   });
-  const budgets = new Set(runs.map((r) => JSON.stringify(r.budget)));
-  const budget = budgets.size === 1 ? runs[0].budget : {};
+  const budgets = [...new Set(runs.map((r) => JSON.stringify(r.budget)))];
+  if (budgets.length > 1) {
+    throw new Error(
+      `ablation table: the runs have different budgets (${budgets.join(", ")}): a table compares runs of ` +
+        `one budget; collect each budget's run folders separately`,
+    );
+  }
+  const budget = runs[0].budget;
   return {
     ...(options.data !== undefined && { data: options.data }),
     ...(options.base !== undefined && { base: options.base }),

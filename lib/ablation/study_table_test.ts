@@ -61,9 +61,12 @@ Deno.test("study table: hand-computed means, intervals and marks in the paper's 
   assert(!("differences" in json.rows[0]), "the reference row has no difference to itself");
 });
 
-Deno.test("study table: no reference row means no differences; a (row, seed) twice is an error", () => {
+Deno.test("study table: no reference row means no differences; a (row, seed) twice or mixed budgets are errors", () => {
   const t = summarizeAblation(RUNS.filter((r) => r.row !== "full"), { columns: ["PSNR"] });
   assertEquals(studyMetricTables(t).differences, undefined);
   assertThrows(() => summarizeAblation([...RUNS, RUNS[0]]), Error, `row "w/o sampler" seed 2 twice`);
   assertThrows(() => summarizeAblation(RUNS, { columns: ["LPIPS"] }), Error, `unknown column "LPIPS"`);
+  const longer = { ...run("full", 4, { psnr: 30 }), budget: { steps: 200 } };
+  assertThrows(() => summarizeAblation([...RUNS, longer]), Error, "different budgets");
+  assertThrows(() => summarizeAblation([]), Error, "no runs");
 });
