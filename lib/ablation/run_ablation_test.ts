@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import { initBackend } from "../backend/mod.ts";
-import { override, TINY } from "../config/mod.ts";
+import { override, TINY, TRIPLANE } from "../config/mod.ts";
 import { loadDataset } from "../data/mod.ts";
 import { writeTinyDataset } from "../data/tiny_dataset.ts";
 import { readAblationTable } from "../metrics/ablation_results.ts";
@@ -42,6 +42,34 @@ Deno.test("runAblation: same config, seed and steps give identical metrics twice
     const metrics = JSON.parse(await Deno.readTextFile(join(dir, "a", "full", "seed-1", "metrics.json")));
     assertEquals(metrics.byProtocol[PROTOCOL_NAMES.headOnly].psnr, a.runs[0].mean.headOnly_psnr);
     assertEquals(metrics.byProtocol[PROTOCOL_NAMES.fullFrame].psnr, a.runs[0].mean.psnr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runAblation: the demo's tri-plane backbone with every SSP-NeRF part gives identical metrics twice", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const dataset = await tinyStudyData(dir);
+    const full = override(TRIPLANE, {
+      name: "full",
+      train: { raysPerStep: 128, evalEvery: 0, checkpointEvery: 0 },
+    });
+    assertEquals([full.parsing.enabled, full.pixelSampler.kind, full.torso.kind], [
+      true,
+      "semanticDynamic",
+      "deform3d",
+    ]);
+    const study = (out: string) =>
+      runAblation(dataset, { full }, {
+        outDir: join(dir, out),
+        seeds: [7],
+        steps: 3,
+        saveFrames: false,
+        ...quiet,
+      });
+    const [a, b] = [await study("a"), await study("b")];
+    assertEquals(a.runs[0].mean, b.runs[0].mean);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
