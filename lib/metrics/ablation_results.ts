@@ -1,5 +1,5 @@
 /**
- * Ablation results on disk, in the layout `experiments/ablation.ts` writes and notebooks read:
+ * One-seed ablation tables on disk, as notebooks write and read them:
  *
  * ```
  * <dir>/table.json        { data, base, budget?, rows: [{ row, steps, "train s", PSNR, SSIM, ... }] }
@@ -7,6 +7,10 @@
  * <dir>/<run name>/       one training run per row (lib/train/run.ts): history.json, metrics.json,
  *                         val/<imgId>.png, config.json, checkpoint
  * ```
+ *
+ * A study over seeds (lib/ablation `runAblation`, `deno task ablation`) writes a `table.json` whose rows
+ * also hold each column's mean under the column name, so {@linkcode readAblationTable} reads its means;
+ * its run folders are `<dir>/<config name>/seed-<seed>/`.
  *
  * Row values are the means of `evaluateFrames` (lib/train) on the validation frames: PSNR and SSIM
  * (Wang 2004) over the full frame and the face box, PSNR over the mouth and torso pixels of the
@@ -116,7 +120,7 @@ export async function readAblationTable(dir: string): Promise<AblationTable | nu
     !json || !Array.isArray(json.rows) || json.rows.some((r: { row?: unknown }) => typeof r?.row !== "string")
   ) {
     throw new Error(
-      `${path}: expected { rows: [{ row: "<label>", ... }] } as experiments/ablation.ts writes`,
+      `${path}: expected { rows: [{ row: "<label>", ... }] } as writeAblationTable or runAblation writes`,
     );
   }
   const rows = json.rows.map((r: Record<string, string | number | null>) =>
