@@ -29,3 +29,4 @@ export * as video from "./lib/video/mod.ts";
 export * as viz from "./lib/viz/mod.ts";
 export * as config from "./lib/config/mod.ts";
 export * as testing from "./lib/testing/mod.ts";
+export * as ablation from "./lib/ablation/mod.ts";

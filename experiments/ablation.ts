@@ -1,127 +1,167 @@
 /**
- * Trains every ablation row with the same seed and budget and writes a results folder: a table
- * (markdown + JSON) with PSNR/SSIM over the full frame and the face crop, PSNR over the mouth and torso
- * regions (from the ground-truth parsing), parsing mIoU; plots of the loss curves and of the semantic
- * sampler's class allocation over training; a report.html.
+ * The ablation study (lib/ablation `runAblation`): every row of `experiments/ablations.ts` trained with
+ * several seeds at a step budget, evaluated on the held-out frames under the full-frame and head-only
+ * protocols; a table of means with 95 % intervals over seeds and of paired differences to "full"
+ * (Markdown, JSON, report.html). Finished run folders are kept: running it again continues a study.
  *
- *   deno task ablation [--steps 400] [--seconds 300] [--rows "full,w/o torso deformation"] [--out runs/ablation]
+ *   deno task ablation [--steps 2400] [--seeds 1,2,3] [--rows "full,w/o torso deformation"] [--out runs/ablation]
+ *
+ * On a cluster, one command per (row, seed), then one table:
+ *
+ *   deno task ablation --emit-commands --steps 2400 --out runs/ablation > commands.txt
+ *   parallel -j 4 < commands.txt            # or a Slurm array / Kubernetes Jobs, one line each
+ *   deno task ablation --collect runs/ablation
  * @module
  */
-import { join } from "node:path";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  ablationCommands,
+  collectRunRecords,
+  DEFAULT_SEEDS,
+  runAblation,
+  studyMarkdown,
+  summarizeAblation,
+  writeAblationResults,
+} from "../lib/ablation/mod.ts";
 import { initBackend } from "../lib/backend/mod.ts";
+import type { SspNerfConfig } from "../lib/config/mod.ts";
 import { loadDataset } from "../lib/data/mod.ts";
-import { override } from "../lib/config/mod.ts";
-import { writeFileAtomic } from "../lib/io/mod.ts";
-import { trainRun } from "../lib/train/mod.ts";
-import { markdownTable, movingAverage, type Series, svgLineChart, writeReport } from "../lib/viz/mod.ts";
 import { ablations } from "./ablations.ts";
 import { ABLATION_BASE } from "./configs.ts";
-import { parseCli, runMain } from "./cli.ts";
+import { loadConfig, parseCli, runMain } from "./cli.ts";
+
+const DEFAULT_OUT = "runs/ablation";
+
+/** `--collect DIR...`: the folders after the flag, and the other arguments. */
+function splitCollectDirs(args: readonly string[]): { dirs: string[]; rest: string[] } {
+  const i = args.indexOf("--collect");
+  if (i < 0) return { dirs: [], rest: [...args] };
+  let j = i + 1;
+  while (j < args.length && !args[j].startsWith("--")) j++;
+  return { dirs: args.slice(i + 1, j), rest: [...args.slice(0, i + 1), ...args.slice(j)] };
+}
+
+function positiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${flag} must be a positive integer: got ${v}`);
+  return n;
+}
+
+function seedList(flag: string, v: string): number[] {
+  const seeds = v.split(",").map((s) => Number(s.trim()));
+  if (!seeds.length || seeds.some((s) => !Number.isInteger(s))) {
+    throw new Error(`--${flag} must be integers separated by commas: got ${v}`);
+  }
+  return seeds;
+}
 
 if (import.meta.main) {
   await runMain(async () => {
-    const a = parseCli(Deno.args, {
+    const { dirs, rest } = splitCollectDirs(Deno.args);
+    const a = parseCli(rest, {
       data: { type: "string", default: "fixtures/synthetic_portrait", help: "dataset folder" },
-      out: { type: "string", default: "runs/ablation", help: "results folder" },
-      steps: { type: "string", help: "training steps per row (default: the base config's)" },
-      seconds: { type: "string", help: "training time budget per row in seconds" },
-      rows: { type: "string", help: "comma-separated row labels to run (default: all)" },
-      seed: { type: "string", help: "seed shared by every row" },
-    }, "usage: deno task ablation [options]");
+      out: {
+        type: "string",
+        help: `results folder (default: ${DEFAULT_OUT}; with --collect, the first folder collected)`,
+      },
+      base: {
+        type: "string",
+        help: "base config the rows override: a preset (tiny, small, triplane, ...) or a .json file " +
+          "(default: experiments/configs.ts ABLATION_BASE)",
+      },
+      steps: { type: "string", help: "training steps of every run (default: the base config's train.steps)" },
+      seconds: {
+        type: "string",
+        help: "also stop each run after this many seconds (the numbers then depend on the machine)",
+      },
+      seeds: { type: "string", default: DEFAULT_SEEDS.join(","), help: "seeds, comma-separated" },
+      seed: { type: "string", help: "one seed (same as --seeds N)" },
+      rows: { type: "string", help: "comma-separated row labels (default: all)" },
+      row: { type: "string", help: "one row label: train its run folder(s) only, no table (cluster use)" },
+      "eval-frames": { type: "string", help: "evaluate on the first N validation frames (default: all)" },
+      workers: { type: "string", help: "worker threads rendering the evaluation (default: 1)" },
+      "emit-commands": {
+        type: "boolean",
+        default: false,
+        help: "print one self-contained command per (row, seed) instead of training",
+      },
+      collect: {
+        type: "boolean",
+        default: false,
+        help: "--collect DIR...: merge finished run folders under DIR... into the table",
+      },
+    }, "usage: deno task ablation [options] | --emit-commands [options] | --collect DIR... [--out DIR]");
+
+    const base: SspNerfConfig = a.base ? await loadConfig(a.base) : ABLATION_BASE;
+    const baseName = a.base ?? "ABLATION_BASE of experiments/configs.ts";
+    const all = ablations(base);
+    const known = Object.keys(all);
+    const check = (label: string, flag: string) => {
+      if (!(label in all)) throw new Error(`--${flag}: unknown row "${label}" (known: ${known.join("; ")})`);
+    };
+    const wanted = a.row ? [a.row] : a.rows ? a.rows.split(",").map((s) => s.trim()) : known;
+    for (const w of wanted) check(w, a.row ? "row" : "rows");
+    const seeds = a.seed !== undefined ? seedList("seed", a.seed) : seedList("seeds", a.seeds!);
+    const steps = positiveInt("steps", a.steps) ?? base.train.steps;
+    const seconds = a.seconds !== undefined ? Number(a.seconds) : undefined;
+    if (seconds !== undefined && !(seconds > 0)) throw new Error(`--seconds must be > 0: got ${a.seconds}`);
+    const evalFrames = positiveInt("eval-frames", a["eval-frames"]);
+    const workers = a.workers !== undefined ? Number(a.workers) : undefined;
+    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
+      throw new Error(`--workers must be an integer >= 0: got ${a.workers}`);
+    }
+
+    if (a["emit-commands"]) {
+      // Absolute paths, so a command runs the same from any folder or node that shares the file system.
+      const script = fileURLToPath(import.meta.url);
+      const lines = ablationCommands(["deno", "run", "-A", script], wanted, seeds, {
+        data: resolve(a.data!),
+        out: resolve(a.out ?? DEFAULT_OUT),
+        ...(a.base && { base: a.base.endsWith(".json") ? resolve(a.base) : a.base }),
+        steps,
+        seconds,
+        "eval-frames": evalFrames,
+        workers,
+      });
+      console.log(lines.join("\n"));
+      return;
+    }
+
+    if (a.collect) {
+      if (!dirs.length) throw new Error("--collect needs at least one folder: --collect DIR...");
+      const runs = await collectRunRecords(dirs);
+      if (!runs.length) {
+        throw new Error(`--collect: no finished run (ablation_run.json) under ${dirs.join(", ")}`);
+      }
+      const out = a.out ?? dirs[0];
+      const table = summarizeAblation(runs, { rowOrder: known, data: runs[0].data, base: baseName });
+      await writeAblationResults(out, table, runs);
+      console.log(studyMarkdown(table));
+      console.log(`${runs.length} runs collected; results: ${out}/table.md, table.json, report.html`);
+      return;
+    }
+
     await initBackend();
     const dataset = await loadDataset(a.data!);
-    let base = ABLATION_BASE;
-    if (a.steps) base = override(base, { train: { steps: Number(a.steps) } });
-    if (a.seed) base = override(base, { train: { seed: Number(a.seed) } });
-    const all = ablations(base);
-    const wanted = a.rows ? a.rows.split(",").map((s) => s.trim()) : Object.keys(all);
-    for (const w of wanted) {
-      if (!(w in all)) {
-        throw new Error(`--rows: unknown row "${w}" (known: ${Object.keys(all).join("; ")})`);
-      }
+    const rows = Object.fromEntries(wanted.map((w) => [w, all[w]]));
+    const out = a.out ?? DEFAULT_OUT;
+    const study = await runAblation(dataset, rows, {
+      outDir: out,
+      seeds,
+      steps,
+      seconds,
+      evalFrames,
+      renderWorkers: workers,
+      base: baseName,
+      writeTable: !a.row,
+    });
+    if (a.row) {
+      console.log(`finished: ${study.runs.map((r) => r.runDir).join(", ")}`);
+      return;
     }
-    const rows: Record<string, string | number>[] = [];
-    const lossSeries: Series[] = [];
-    const allocations: Record<string, { step: number; allocation: readonly number[] }[]> = {};
-    for (const label of wanted) {
-      const config = all[label];
-      console.error(`\n=== ${label} (${config.name})`);
-      const run = await trainRun(dataset, config, {
-        runDir: join(a.out!, config.name),
-        timeBudgetS: a.seconds ? Number(a.seconds) : undefined,
-        saveFrames: true,
-      });
-      const m = run.evaluation.mean;
-      rows.push({
-        row: label,
-        steps: run.trainer.step,
-        "train s": Math.round(run.trainSeconds),
-        "PSNR": m.psnr,
-        "SSIM": m.ssim,
-        "face PSNR": m.psnrFace ?? NaN,
-        "face SSIM": m.ssimFace ?? NaN,
-        "mouth PSNR": m.psnr_mouth ?? NaN,
-        "torso PSNR": m.psnr_torso ?? NaN,
-        "parsing mIoU": m.parsingMIoU ?? NaN,
-      });
-      const h = run.history;
-      lossSeries.push({
-        name: label,
-        x: h.map((s) => s.step),
-        y: movingAverage(h.map((s) => s.losses.total), 25),
-      });
-      const alloc = h.filter((s) => s.allocation && s.allocation.length).map((s) => ({
-        step: s.step,
-        allocation: s.allocation!,
-      }));
-      if (alloc.length) allocations[label] = alloc;
-      run.trainer.dispose();
-    }
-    const table = markdownTable(rows);
-    console.log(`\n${table}`);
-    await Deno.mkdir(a.out!, { recursive: true });
-    await writeFileAtomic(join(a.out!, "table.md"), table);
-    await writeFileAtomic(
-      join(a.out!, "table.json"),
-      JSON.stringify({ data: a.data, base: base.name, rows }, null, 1),
-    );
-    await writeFileAtomic(join(a.out!, "allocations.json"), JSON.stringify(allocations));
-    const names = dataset.palette?.classNames ?? [];
-    const allocCharts = Object.entries(allocations).map(([label, al]) =>
-      svgLineChart(
-        names.map((name, k) => ({
-          name,
-          x: al.map((s) => s.step),
-          y: movingAverage(al.map((s) => s.allocation[k] ?? 0), 25),
-        })),
-        {
-          title: `Ray allocation per class: ${label}`,
-          xLabel: "step",
-          yLabel: "fraction of rays",
-          height: 360,
-        },
-      )
-    );
-    await writeReport(join(a.out!, "report.html"), "SSP-NeRF ablation", [
-      {
-        kind: "text",
-        text: `Dataset ${a.data}; base config ${base.name}; same seed and budget for every row.`,
-      },
-      {
-        kind: "table",
-        rows,
-        caption: "Held-out frames (PSNR in dB; SSIM Wang 2004; regions from ground-truth parsing)",
-      },
-      {
-        kind: "html",
-        html: svgLineChart(lossSeries, {
-          title: "Training loss (moving average of 25)",
-          xLabel: "step",
-          logY: true,
-        }),
-      },
-      ...allocCharts.map((html) => ({ kind: "html" as const, html })),
-    ]);
-    console.log(`results: ${a.out}/table.md, table.json, report.html`);
+    console.log(`\n${studyMarkdown(study.table)}`);
+    console.log(`results: ${out}/table.md, table.json, report.html`);
   });
 }

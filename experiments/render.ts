@@ -24,6 +24,7 @@ import { parsePosePathSpec, resolvePosePath } from "../lib/camera/pose_path.ts";
 import { readSourceRecord } from "../lib/preprocess/source_record.ts";
 import { renderedCrops, renderPasteBack } from "../lib/video/paste_back.ts";
 import { renderFrameSequence } from "../lib/train/render_video.ts";
+import { PROTOCOL_NAMES } from "../lib/metrics/mod.ts";
 
 if (import.meta.main) {
   await runMain(async () => {
@@ -78,11 +79,14 @@ if (import.meta.main) {
             floatToImage(f.rgb, f.width, f.height),
           );
         }, { workers });
-        console.log(
-          `validation (${dataset.val.length} frames): PSNR ${r.mean.psnr.toFixed(2)} dB, SSIM ${
-            r.mean.ssim.toFixed(4)
-          }`,
-        );
+        for (const [prefix, protocol] of [["", "fullFrame"], ["headOnly_", "headOnly"]] as const) {
+          if (r.mean[`${prefix}psnr`] === undefined) continue;
+          console.log(
+            `validation (${dataset.val.length} frames): PSNR ${r.mean[`${prefix}psnr`].toFixed(2)} dB, SSIM ${
+              r.mean[`${prefix}ssim`].toFixed(4)
+            } [${PROTOCOL_NAMES[protocol]}]`,
+          );
+        }
         return;
       }
       const audio = await loadAudioFeatures(a.audio!, dataset.audio!.shape[2]);

@@ -1,12 +1,15 @@
 /**
  * Every ablation row (and every torso / sampler / architecture kind it covers) trains two steps on the
  * bundled fixture and renders a frame, with no tensor leak across steps. No row is excluded.
+ * The study split into one command per (row, seed) and collected gives the sequential runner's table.
  */
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertEquals } from "@std/assert";
+import { join } from "node:path";
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { readStudyTable, runAblation, type StudyRow } from "../lib/ablation/mod.ts";
 import { initBackend } from "../lib/backend/mod.ts";
 import { override, TINY } from "../lib/config/mod.ts";
-import { loadDataset } from "../lib/data/mod.ts";
+import { loadDataset, writeTinyDataset } from "../lib/data/mod.ts";
 import { Trainer } from "../lib/train/mod.ts";
 import { ablations } from "../experiments/ablations.ts";
 
@@ -39,3 +42,68 @@ for (const [label, config] of Object.entries(rows)) {
     }
   });
 }
+
+Deno.test("deno task ablation: --emit-commands | xargs -P 2, then --collect, equals the sequential runner", async () => {
+  const root = new URL("..", import.meta.url).pathname;
+  const script = new URL("../experiments/ablation.ts", import.meta.url).pathname;
+  const dir = await Deno.makeTempDir();
+  try {
+    await writeTinyDataset(join(dir, "data"), { frames: 12, width: 16, height: 16, audioDim: 13 });
+    const wanted = ["full", "w/o parsing branch"];
+    const flags = ["--base", "tiny", "--steps", "3", "--seeds", "1,2", "--rows", wanted.join(",")];
+    const deno = (args: string[], cwd: string) =>
+      new Deno.Command(Deno.execPath(), { args, cwd, stdout: "piped", stderr: "piped" }).output();
+    const emitted = await deno(
+      [
+        "run",
+        "-A",
+        script,
+        "--emit-commands",
+        ...flags,
+        "--data",
+        join(dir, "data"),
+        "--out",
+        join(dir, "cluster"),
+      ],
+      root,
+    );
+    assert(emitted.success, new TextDecoder().decode(emitted.stderr));
+    const commands = new TextDecoder().decode(emitted.stdout).trim().split("\n");
+    assertEquals(commands.length, 4);
+    assert(commands.some((c) => c.includes("--row 'w/o parsing branch' --seed 2")), commands.join("\n"));
+    // Each line runs on its own, from another folder: absolute paths, nothing shared but the files.
+    const xargs = new Deno.Command("xargs", {
+      args: ["-d", "\\n", "-P", "2", "-I{}", "sh", "-c", "{}"],
+      cwd: dir,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = xargs.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(commands.join("\n") + "\n"));
+    await writer.close();
+    const ran = await xargs.output();
+    assert(ran.success, new TextDecoder().decode(ran.stderr));
+    const collected = await deno(
+      ["run", "-A", script, "--collect", join(dir, "cluster"), "--base", "tiny"],
+      root,
+    );
+    assert(collected.success, new TextDecoder().decode(collected.stderr));
+    assertStringIncludes(new TextDecoder().decode(collected.stdout), "4 runs collected");
+
+    const dataset = await loadDataset(join(dir, "data"));
+    const all = ablations(TINY);
+    const sequential = await runAblation(
+      dataset,
+      Object.fromEntries(wanted.map((w) => [w, all[w]])),
+      { outDir: join(dir, "sequential"), seeds: [1, 2], steps: 3, log: () => {}, progress: false },
+    );
+    const fromCluster = await readStudyTable(join(dir, "cluster"));
+    const strip = (rows: readonly StudyRow[]) => rows.map(({ trainSeconds: _, ...r }) => r);
+    assertEquals(strip(fromCluster!.rows), strip(sequential.table.rows));
+    assertEquals(fromCluster!.rows.map((r) => r.seeds), [[1, 2], [1, 2]]);
+    assert(Number.isFinite(fromCluster!.rows[1].differences!.PSNR.halfWidth));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,5 +1,5 @@
 /**
- * Ablation results on disk, in the layout `experiments/ablation.ts` writes and notebooks read:
+ * One-seed ablation tables on disk, as notebooks write and read them:
  *
  * ```
  * <dir>/table.json        { data, base, budget?, rows: [{ row, steps, "train s", PSNR, SSIM, ... }] }
@@ -8,15 +8,21 @@
  *                         val/<imgId>.png, config.json, checkpoint
  * ```
  *
+ * A study over seeds (lib/ablation `runAblation`, `deno task ablation`) writes a `table.json` whose rows
+ * also hold each column's mean under the column name, so {@linkcode readAblationTable} reads its means;
+ * its run folders are `<dir>/<config name>/seed-<seed>/`.
+ *
  * Row values are the means of `evaluateFrames` (lib/train) on the validation frames: PSNR and SSIM
  * (Wang 2004) over the full frame and the face box, PSNR over the mouth and torso pixels of the
- * ground-truth parsing, and parsing mIoU. A metric a row cannot have (mIoU without a parsing branch) is
+ * ground-truth parsing, parsing mIoU, and PSNR / SSIM under the head-only protocol (the rendered head
+ * over the real frame; lib/metrics/protocols.ts). A metric a row cannot have (mIoU without a parsing branch) is
  * NaN in memory and `null` in JSON.
  * @module
  */
 import { join } from "node:path";
 import { readImage, writeFileAtomic } from "../io/mod.ts";
 import type { Image } from "../io/types.ts";
+import { PROTOCOL_NAMES, protocolOfKey } from "./protocols.ts";
 import { type MetricResult, type MetricTable, metricTable } from "./report.ts";
 
 /** Table columns and the `evaluateFrames` mean each one reads. */
@@ -28,7 +34,17 @@ export const ABLATION_COLUMNS: Readonly<Record<string, string>> = {
   "mouth PSNR": "psnr_mouth",
   "torso PSNR": "psnr_torso",
   "parsing mIoU": "parsingMIoU",
+  "head-only PSNR": "headOnly_psnr",
+  "head-only SSIM": "headOnly_ssim",
 };
+
+/**
+ * The evaluation protocol of each column (lib/metrics/protocols.ts): the head-only columns measure the
+ * rendered head over the real torso and background, every other column the full rendered frame.
+ */
+export const ABLATION_COLUMN_PROTOCOLS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(ABLATION_COLUMNS).map(([column, key]) => [column, PROTOCOL_NAMES[protocolOfKey(key)]]),
+);
 
 /** The columns of the paper's ablation table (rows = ablations). */
 export const PAPER_ABLATION_COLUMNS: readonly string[] = [
@@ -104,7 +120,7 @@ export async function readAblationTable(dir: string): Promise<AblationTable | nu
     !json || !Array.isArray(json.rows) || json.rows.some((r: { row?: unknown }) => typeof r?.row !== "string")
   ) {
     throw new Error(
-      `${path}: expected { rows: [{ row: "<label>", ... }] } as experiments/ablation.ts writes`,
+      `${path}: expected { rows: [{ row: "<label>", ... }] } as writeAblationTable or runAblation writes`,
     );
   }
   const rows = json.rows.map((r: Record<string, string | number | null>) =>

@@ -23,3 +23,4 @@ export * from "./eval_frames.ts";
 export * from "./eval.ts";
 export * from "./distortions.ts";
 export * from "./ablation_results.ts";
+export * from "./protocols.ts";

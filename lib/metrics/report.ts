@@ -1,8 +1,10 @@
 /**
- * Tables of metric results, as terminal text, Markdown and a JSON object, with column names that say
- * what was computed (which SSIM, which landmark detector, whether PSNR was capped).
+ * Tables of metric results, as terminal text, Markdown, HTML and a JSON object, with column names that say
+ * what was computed (which SSIM, which landmark detector, whether PSNR was capped), and optionally a
+ * confidence interval and a mark per value (ablations over seeds).
  * @module
  */
+import { escapeHtml } from "../viz/html_text.ts";
 import type { PsnrSummary } from "./psnr.ts";
 import type { SsimVariant } from "./ssim.ts";
 
@@ -32,6 +34,10 @@ export interface MetricResult {
   readonly note?: string;
   /** Decimals to print. @default {2 for dB and pixel distances, 4 otherwise} */
   readonly digits?: number;
+  /** Half-width of a confidence interval, printed as `value ± interval` (a non-finite one is not printed). */
+  readonly interval?: number;
+  /** Printed with a trailing `*` (the table's `notes` say what the mark means). */
+  readonly marked?: boolean;
 }
 
 /** One row of a report: a run, an ablation or a clip, and its metrics. */
@@ -48,7 +54,13 @@ export interface MetricTableJson {
     label: string;
     values: Record<string, number | string | null>;
     notes: Record<string, string>;
+    /** Interval half-widths of the values that have one. */
+    intervals?: Record<string, number | string | null>;
+    /** Names of the marked values. */
+    marked?: string[];
   }[];
+  /** Lines printed below the table (what `±` and `*` mean, the protocol). */
+  readonly notes?: string[];
 }
 
 /**
@@ -73,11 +85,30 @@ function defaultDigits(name: string): number {
   return /dB|LMD|px/.test(name) ? 2 : 4;
 }
 
+function formatNumber(v: number, digits: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  return v.toFixed(digits);
+}
+
 function formatValue(m: MetricResult): string {
   if (m.value === null) return "n/a";
-  if (Number.isNaN(m.value)) return "NaN";
-  if (!Number.isFinite(m.value)) return m.value > 0 ? "inf" : "-inf";
-  return m.value.toFixed(m.digits ?? defaultDigits(m.name));
+  const digits = m.digits ?? defaultDigits(m.name);
+  let cell = formatNumber(m.value, digits);
+  if (m.interval !== undefined && Number.isFinite(m.interval)) {
+    cell += ` ± ${formatNumber(m.interval, digits)}`;
+  }
+  return m.marked ? cell + "*" : cell;
+}
+
+/** Options of a {@linkcode MetricTable}. */
+export interface MetricTableOptions {
+  /** Printed above the table. */
+  readonly title?: string;
+  /** The first column's header. @default {"run"} */
+  readonly rowHeader?: string;
+  /** Lines printed below the table, after the footnotes (what `±` and `*` mean, the protocol). */
+  readonly notes?: readonly string[];
 }
 
 /**
@@ -92,11 +123,12 @@ export class MetricTable {
 
   /**
    * @param rows The rows, each with its metrics.
-   * @param options `title` printed above the table; `rowHeader`, the first column's header.
+   * @param options `title` printed above the table; `rowHeader`, the first column's header; `notes`,
+   *   lines printed below it (e.g. what `±` and `*` mean).
    */
   constructor(
     readonly rows: readonly ReportRow[],
-    readonly options: { readonly title?: string; readonly rowHeader?: string } = {},
+    readonly options: MetricTableOptions = {},
   ) {
     const columns: string[] = [];
     for (const row of rows) {
@@ -129,7 +161,10 @@ export class MetricTable {
   }
 
   #footnotes(): string[] {
-    return this.#notes.map((n, i) => `[${i + 1}] ${n.row}, ${n.column}: ${n.note}`);
+    return [
+      ...this.#notes.map((n, i) => `[${i + 1}] ${n.row}, ${n.column}: ${n.note}`),
+      ...(this.options.notes ?? []),
+    ];
   }
 
   /** Plain text with aligned columns (numbers right-aligned) and footnotes below. */
@@ -164,17 +199,43 @@ export class MetricTable {
     return out.join("\n");
   }
 
+  /** An HTML `<table>` (title as caption, numbers right-aligned), footnotes below; for reports. */
+  toHtml(): string {
+    const header = this.#header();
+    const notes = this.#footnotes();
+    return [
+      `<table>`,
+      ...(this.options.title ? [`<caption>${escapeHtml(this.options.title)}</caption>`] : []),
+      `<tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr>`,
+      ...this.rows.map((r, i) =>
+        `<tr><td>${escapeHtml(r.label)}</td>${
+          this.#cells[i].map((c) => `<td style="text-align: right">${escapeHtml(c)}</td>`).join("")
+        }</tr>`
+      ),
+      `</table>`,
+      ...(notes.length ? [`<p class="notes">${notes.map(escapeHtml).join("<br>\n")}</p>`] : []),
+    ].join("\n");
+  }
+
   /** The table as a JSON-ready object (what a result folder stores). */
   toJSON(): MetricTableJson {
     const num = (v: number | null) => (v === null ? null : Number.isFinite(v) ? v : String(v));
     return {
       ...(this.options.title ? { title: this.options.title } : {}),
       columns: [...this.columns],
-      rows: this.rows.map((r) => ({
-        label: r.label,
-        values: Object.fromEntries(r.metrics.map((m) => [m.name, num(m.value)])),
-        notes: Object.fromEntries(r.metrics.filter((m) => m.note).map((m) => [m.name, m.note!])),
-      })),
+      rows: this.rows.map((r) => {
+        const withInterval = r.metrics.filter((m) => m.interval !== undefined);
+        const marked = r.metrics.filter((m) => m.marked).map((m) => m.name);
+        return {
+          label: r.label,
+          values: Object.fromEntries(r.metrics.map((m) => [m.name, num(m.value)])),
+          notes: Object.fromEntries(r.metrics.filter((m) => m.note).map((m) => [m.name, m.note!])),
+          ...(withInterval.length &&
+            { intervals: Object.fromEntries(withInterval.map((m) => [m.name, num(m.interval!)])) }),
+          ...(marked.length && { marked }),
+        };
+      }),
+      ...(this.options.notes?.length && { notes: [...this.options.notes] }),
     };
   }
 
@@ -187,8 +248,8 @@ export class MetricTable {
 /**
  * Builds a {@linkcode MetricTable} from rows of results.
  * @param rows One row per run / ablation.
- * @param options Title and first-column header.
- * @returns The table; call `toText()`, `toMarkdown()` or `toJSON()`.
+ * @param options Title, first-column header, notes below.
+ * @returns The table; call `toText()`, `toMarkdown()`, `toHtml()` or `toJSON()`.
  * @example
  * ```ts
  * import { assert } from "@std/assert";
@@ -203,7 +264,7 @@ export class MetricTable {
  */
 export function metricTable(
   rows: readonly ReportRow[],
-  options: { title?: string; rowHeader?: string } = {},
+  options: MetricTableOptions = {},
 ): MetricTable {
   return new MetricTable(rows, options);
 }

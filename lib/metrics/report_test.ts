@@ -64,3 +64,31 @@ Deno.test("metricTable: a metric twice in one row is an error naming the row", (
     "| a\\|b | 1.0000 |",
   );
 });
+
+Deno.test("metricTable: intervals print as ± with the value's digits, marks as *, notes below, in every form", () => {
+  const t = metricTable([
+    {
+      label: "w/o <parsing>",
+      metrics: [
+        { name: "PSNR", value: -0.5234, interval: 0.2487, marked: true, digits: 2 },
+        { name: "SSIM", value: 0.01, interval: NaN },
+      ],
+    },
+  ], { title: "Difference to full", notes: ["* the 95 % interval excludes 0"] });
+  const md = t.toMarkdown().split("\n");
+  assertEquals(md[4], "| w/o <parsing> | -0.52 ± 0.25* | 0.0100 |");
+  assertEquals(md[6], "* the 95 % interval excludes 0  ");
+  assertStringIncludes(t.toText(), "-0.52 ± 0.25*");
+  const json = t.toJSON();
+  assertEquals(json.rows[0].intervals, { PSNR: 0.2487, SSIM: "NaN" });
+  assertEquals(json.rows[0].marked, ["PSNR"]);
+  assertEquals(json.notes, ["* the 95 % interval excludes 0"]);
+  const html = t.toHtml();
+  assertStringIncludes(html, "<caption>Difference to full</caption>");
+  assertStringIncludes(html, "<tr><th>run</th><th>PSNR</th><th>SSIM</th></tr>");
+  assertStringIncludes(html, "<td>w/o &lt;parsing&gt;</td>");
+  assertStringIncludes(html, ">-0.52 ± 0.25*</td>");
+  assertStringIncludes(html, "* the 95 % interval excludes 0");
+  const plain = metricTable(rows).toJSON();
+  assertEquals("intervals" in plain.rows[0] || "notes" in plain, false);
+});

@@ -1,6 +1,7 @@
 /**
  * Evaluation of a trainer on dataset frames: render each frame with its own pose and audio, compare with
- * the ground truth over the full frame, the face crop and semantic regions.
+ * the ground truth over the full frame, the face crop and semantic regions, and under the head-only
+ * protocol (lib/metrics/protocols.ts; mean keys `headOnly_*`).
  * @module
  */
 import type { FrameMeta } from "../data/mod.ts";
@@ -8,6 +9,7 @@ import { psnr } from "../metrics/psnr.ts";
 import { ssim } from "../metrics/ssim.ts";
 import type { Crop } from "../metrics/image.ts";
 import { ConfusionMatrix } from "../metrics/miou.ts";
+import { HEAD_ONLY_PREFIX, type HeadOnlyMetrics, headOnlyMetrics } from "../metrics/protocols.ts";
 import { renderFrameSequence } from "./render_video.ts";
 import type { RenderedFrame, Trainer } from "./trainer.ts";
 
@@ -25,6 +27,8 @@ export interface FrameMetrics {
   readonly regionPsnr: Readonly<Record<string, number>>;
   /** Parsing accuracy of the rendered parsing map, when the model parses. */
   readonly parsingAccuracy?: number;
+  /** The head-only protocol's numbers (rendered head over the real frame), when the dataset has parsing. */
+  readonly headOnly?: HeadOnlyMetrics;
 }
 
 /** Mean metrics over frames plus the per-frame rows. */
@@ -77,8 +81,10 @@ export async function evaluateFrames(
     const crop = faceCrop(meta, width, height);
     const regionPsnr: Record<string, number> = {};
     let parsingAccuracy: number | undefined;
+    let headOnly: HeadOnlyMetrics | undefined;
     if (ds.has.parsing) {
       const labels = await ds.parsing(meta.imgId);
+      if (ds.palette) headOnly = headOnlyMetrics(pred, gt, labels, ds.palette.name, crop);
       if (ds.numClasses === 11) {
         for (const [name, classes] of Object.entries(SSP11_REGIONS)) {
           const mask = Uint8Array.from(labels, (c) => classes.includes(c) ? 1 : 0);
@@ -100,6 +106,7 @@ export async function evaluateFrames(
       ssimFace: crop ? ssim(pred, gt, { crop }) : undefined,
       regionPsnr,
       parsingAccuracy,
+      headOnly,
     });
     if (onFrame) await onFrame(meta, frame);
   }
@@ -128,6 +135,7 @@ function meanOf(rows: readonly FrameMetrics[]): Record<string, number> {
     add("ssimFace", r.ssimFace);
     add("parsingAccuracy", r.parsingAccuracy);
     for (const [k, v] of Object.entries(r.regionPsnr)) add(`psnr_${k}`, v);
+    for (const [k, v] of Object.entries(r.headOnly ?? {})) add(HEAD_ONLY_PREFIX + k, v);
   }
   return Object.fromEntries([...sums].map(([k, [s, n]]) => [k, s / n]));
 }

@@ -19,6 +19,7 @@ import { join } from "node:path";
 import type { SspNerfConfig } from "../config/config.ts";
 import type { Dataset } from "../data/mod.ts";
 import { floatToImage, writeFileAtomic, writeImage } from "../io/mod.ts";
+import { meanByProtocol } from "../metrics/protocols.ts";
 import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from "./checkpoint.ts";
 import { type EvalResult, evaluateFrames } from "./evaluate.ts";
 import { createProgress, formatDuration, type ProgressOptions } from "./progress.ts";
@@ -258,6 +259,7 @@ export async function trainRun(
       trainSeconds,
       secondsPerFrame: evaluation.secondsPerFrame,
       mean: evaluation.mean,
+      byProtocol: meanByProtocol(evaluation.mean),
       frames: evaluation.frames,
     });
     return { trainer: tr, evaluation, history, trainSeconds, stepsDone };
