@@ -4,6 +4,9 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
+import { initBackend } from "../lib/backend/mod.ts";
+import { Adam } from "../lib/train/mod.ts";
+import { renderCommand } from "../experiments/render.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -79,6 +82,12 @@ Deno.test("train -> resume -> render: a tiny run on the fixture, then a held-out
     assertEquals(v.code, 0, v.err);
     assertStringIncludes(v.out, "3 frames");
     assert((await Deno.stat(out)).size > 1000);
+    // The render command in this process: it renders through a Scene and builds no optimizer.
+    await initBackend({ log: null });
+    const adams = Adam.constructed;
+    await renderCommand(["--run", run, "--val", "--workers", "0"]);
+    assertEquals(Adam.constructed, adams, "deno task render constructed an optimizer");
+    assert((await Deno.stat(join(run, "render_val", "221.png"))).isFile);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

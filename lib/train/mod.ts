@@ -6,6 +6,4 @@ export * from "./checkpoint.ts";
 export * from "./evaluate.ts";
 export * from "./run.ts";
 export * from "./progress.ts";
-export * from "./render_video.ts";
-export * from "./frame_render.ts";
-export * from "./parallel_render.ts";
+export * from "./load_scene.ts";

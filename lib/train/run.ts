@@ -112,7 +112,7 @@ export async function trainRun(
         "rays/s": Math.round(rays / secs),
       });
       if (c.evalEvery > 0 && trainer.step % c.evalEvery === 0 && trainer.step < total) {
-        const e = await evaluateFrames(trainer, dataset.val.slice(0, c.evalFrames));
+        const e = await evaluateFrames(trainer.scene, dataset.val.slice(0, c.evalFrames));
         evals.push({ step: trainer.step, mean: e.mean as Record<string, number> });
         log(`\nstep ${trainer.step}: val PSNR ${e.mean.psnr.toFixed(2)} dB on ${c.evalFrames} frame(s)`);
       }
@@ -128,7 +128,7 @@ export async function trainRun(
     log(`trained ${stepsDone} steps in ${formatDuration(trainSeconds)}; checkpoint ${lastCkpt}`);
     const saveFrames = options.saveFrames ?? true;
     const evalSet = dataset.val.slice(0, options.finalEvalFrames ?? dataset.val.length);
-    const evaluation = await evaluateFrames(trainer, evalSet, async (meta, frame) => {
+    const evaluation = await evaluateFrames(trainer.scene, evalSet, async (meta, frame) => {
       if (saveFrames) {
         await writeImage(
           join(dir, "val", `${meta.imgId}.png`),

@@ -10,14 +10,9 @@
 import { initBackend } from "../backend/mod.ts";
 import { loadParams, type ParamEntry } from "../nn/mod.ts";
 import type { SspNerfModel } from "../model/ssp_model.ts";
-import {
-  type FrameCodes,
-  type FrameRenderSetup,
-  modelForSetup,
-  renderChunk,
-  skipSpaceFromState,
-  type SkipSpaceState,
-} from "./frame_render.ts";
+import { renderChunk } from "./chunks.ts";
+import { type FrameCodes, type FrameRenderSetup, modelForSetup } from "./scene_setup.ts";
+import { skipSpaceFromState, type SkipSpaceState } from "./skip_space.ts";
 
 /** A message to the worker. */
 export type ToRenderWorker =
