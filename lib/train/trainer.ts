@@ -133,6 +133,21 @@ export class Trainer {
     return this.scene.model;
   }
 
+  /** Near bound of the rays (the scene's). */
+  get near(): number {
+    return this.scene.near;
+  }
+
+  /** Far bound of the rays (the scene's). */
+  get far(): number {
+    return this.scene.far;
+  }
+
+  /** Radius of the scene ball (the scene's). */
+  get sceneRadius(): number {
+    return this.scene.sceneRadius;
+  }
+
   /** The occupancy grid of empty-space skipping, when `points.occupancy.enabled` (the scene's). */
   get grid(): OccupancyGrid | undefined {
     return this.scene.occupancy;
