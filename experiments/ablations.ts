@@ -25,5 +25,6 @@ export function ablations(full: SspNerfConfig): Record<string, SspNerfConfig> {
     "AD-NeRF face-rect sampling": named("face-rect", {
       pixelSampler: { kind: "faceRect", insideFraction: 0.95 },
     }),
+    "adaptive pose encoding (ER-NeRF)": named("adaptive-pose", { pose: { kind: "keypoints", count: 3 } }),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Benchmark of the presets on one dataset, in one run: training throughput (rays/s, points/s, achieved
  * GFLOP/s of the MLP heads beside a plain 1024x1024 matMul), whole-frame rendering at the dataset's size
- * and at twice it, on one thread and on two (lib/train/parallel_render.ts), with the rendering's empty-space
+ * and at twice it, on one thread and on two (lib/render/parallel_render.ts), with the rendering's empty-space
  * skipping and without, time to reach a held-out PSNR, and peak memory.
  *
  *   deno task bench                                   # presets small, triplane, paper on the fixture
@@ -34,17 +34,15 @@ import { override, PRESETS, type SspNerfConfig } from "../lib/config/mod.ts";
 import { type Dataset, type FrameMeta, loadDataset } from "../lib/data/mod.ts";
 import { writeFileAtomic } from "../lib/io/mod.ts";
 import type { Module } from "../lib/nn/mod.ts";
+import { Trainer } from "../lib/train/mod.ts";
 import {
   type FrameCodes,
-  frameCodes,
   type FrameRenderSetup,
   ParallelRenderer,
   renderFrameChunks,
   renderPixels,
-  renderSetupFromTrainer,
   type SkipSpace,
-  Trainer,
-} from "../lib/train/mod.ts";
+} from "../lib/render/mod.ts";
 import { parseCli, runMain } from "./cli.ts";
 
 const USAGE = "usage: deno task bench [--presets small,triplane,paper] [--psnr 22] [--budget 300] [--quick]";
@@ -124,8 +122,9 @@ function flopCounts(trainer: Trainer) {
   const c = trainer.config, m = trainer.model;
   const kc = c.points.numCoarse, kf = c.points.numFine;
   const coarse = denseFlopsPerPoint(m.coarse), fine = denseFlopsPerPoint(m.fineField);
-  const deform = m.torso.kind === "deform3d" ? denseFlopsPerPoint(m.torso.module) : 0;
-  const probe = m.torso.kind === "deform3d" && m.torso.config.weighting === "parsing" && c.parsing.enabled;
+  const movesPoints = m.torso.deformPoints !== undefined;
+  const deform = movesPoints ? denseFlopsPerPoint(m.torso.module) : 0;
+  const probe = movesPoints && "weighting" in c.torso && c.torso.weighting === "parsing" && c.parsing.enabled;
   const torsoField = denseFlopsPerPoint(m.torsoField);
   const passes: [number, number][] = [[kc, coarse]];
   if (kf > 0) passes.push([kc + kf, fine]);
@@ -310,7 +309,7 @@ class Evaluator {
     stride: number | null,
     renderer: ParallelRenderer,
   ): Promise<Evaluator> {
-    const setup = renderSetupFromTrainer(trainer);
+    const setup = trainer.scene.setup;
     const gts = await Promise.all(frames.map((f) => trainer.dataset.imageFloat(f.imgId)));
     const { width, height } = setup.intrinsics;
     const ids = stride ? stridedIds(width, height, stride) : null;
@@ -319,7 +318,7 @@ class Evaluator {
 
   codes(): FrameCodes[] {
     return this.frames.map((f) =>
-      frameCodes(this.trainer, this.setup, f.c2w, { features: this.trainer.dataset.audio!, index: f.audId })
+      this.trainer.scene.frameCodes(f.c2w, { features: this.trainer.dataset.audio!, index: f.audId })
     );
   }
 
@@ -336,7 +335,7 @@ class Evaluator {
     const all = this.ids ?? Int32Array.from({ length: width * height }, (_, i) => i);
     if (!single && this.renderer) {
       this.renderer.setParams();
-      const out = await this.renderer.render(codes, { skip: this.trainer.renderSkip() });
+      const out = await this.renderer.render(codes, { skip: this.trainer.scene.renderSkip() });
       out.forEach((f, i) => values.push(psnrOf(f.rgb, this.gts[i])));
       rays = all.length * codes.length;
     } else {
@@ -444,7 +443,7 @@ async function benchPreset(
     // 2. Time to PSNR (training continues from the throughput steps).
     const evalFrames = ds.val.length >= 2 ? ds.val.slice(0, 2) : [...ds.val, ...ds.train].slice(0, 2);
     const stride = o.quick ? 32 : isPaper ? 8 : null;
-    const renderer = await ParallelRenderer.create(trainer.model, renderSetupFromTrainer(trainer), {
+    const renderer = await ParallelRenderer.create(trainer.model, trainer.scene.setup, {
       workers: o.workers,
     });
     try {
@@ -545,12 +544,12 @@ async function benchPreset(
 
       // 3. Render timings (1 vs 2 threads) at the dataset's size and twice it, with the trainer's
       // empty-space skipping (its grid built once from the trained field, timed apart), and plain.
-      const setup = renderSetupFromTrainer(trainer);
+      const setup = trainer.scene.setup;
       const tg = performance.now();
-      const skip = trainer.renderSkip();
+      const skip = trainer.scene.renderSkip();
       const gridSeconds = (performance.now() - tg) / 1000;
       const meta = evalFrames[0];
-      const codes = frameCodes(trainer, setup, meta.c2w, { features: ds.audio!, index: meta.audId });
+      const codes = trainer.scene.frameCodes(meta.c2w, { features: ds.audio!, index: meta.audId });
       const crop = o.quick ? o.cropRays : isPaper ? o.cropRays : null;
       const render: Record<string, RenderTiming> = {};
       for (const factor of [1, 2]) {

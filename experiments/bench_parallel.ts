@@ -17,7 +17,13 @@
 import { initBackend } from "../lib/backend/mod.ts";
 import { writeFileAtomic } from "../lib/io/mod.ts";
 import { countParams } from "../lib/nn/mod.ts";
-import { Adam, applyAdamGradients, DataParallel, shareRanges, type StepResult } from "../lib/train/mod.ts";
+import {
+  Adam,
+  applyAdamGradients,
+  DataParallel,
+  type ParallelStepResult,
+  shareRanges,
+} from "../lib/train/mod.ts";
 import {
   regressionBatch,
   type RegressionInit,
@@ -97,8 +103,8 @@ async function timedStep(e: Engine, init: RegressionInit, batch: RegressionShare
   return { ms: performance.now() - t0, result: r };
 }
 
-function timingMedians(results: StepResult[]) {
-  const pick = (f: (r: StepResult) => number) => +median(results.map(f)).toFixed(2);
+function timingMedians(results: ParallelStepResult[]) {
+  const pick = (f: (r: ParallelStepResult) => number) => +median(results.map(f)).toFixed(2);
   return {
     broadcastMs: pick((r) => r.timing.broadcastMs),
     ownMs: pick((r) => r.timing.ownMs),
@@ -136,7 +142,7 @@ await runMain(async () => {
   const rows = 1024 * 32;
   const engines = [await startEngine(small, 1), await startEngine(small, 2)];
   const times = new Map<number, number[]>([[1, []], [2, []]]);
-  const results2: StepResult[] = [];
+  const results2: ParallelStepResult[] = [];
   const cpu = new Map([[1, { main: 0, worker: 0 }], [2, { main: 0, worker: 0 }]]);
   let batchSeed = 0;
   const params = countParams(engines[0].engine.params);
@@ -180,7 +186,7 @@ await runMain(async () => {
   for (const hidden of [[1000, 1000], [1580, 1580, 1580]]) {
     const init: RegressionInit = { inputDim: 3, posFreqs: 8, hidden, outDim: 4, seed: 2 };
     const e = await startEngine(init, 2);
-    const rs: StepResult[] = [];
+    const rs: ParallelStepResult[] = [];
     try {
       const batch = regressionBatch(256, init, 7);
       await timedStep(e, init, batch, 256);

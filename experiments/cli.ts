@@ -4,7 +4,15 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { override, PRESETS, type SspNerfConfig, validateConfig } from "../lib/config/mod.ts";
+import { basename } from "node:path";
+import {
+  override,
+  PRESETS,
+  type SspNerfConfig,
+  upgradeConfig,
+  upgradeConfigFields,
+  validateConfig,
+} from "../lib/config/mod.ts";
 
 /** Option spec for node:util parseArgs. */
 export type OptionSpec = Record<
@@ -69,9 +77,16 @@ export async function loadConfig(
           `config ${nameOrPath}: base must be one of ${Object.keys(PRESETS).join(", ")}: got ${json.base}`,
         );
       }
-      config = override(base, (json.override ?? {}) as never);
+      const patch = upgradeConfigFields(
+        (json.override ?? {}) as Record<string, unknown>,
+        `config ${nameOrPath}`,
+      );
+      // Without a name of its own, an override file is named after itself (not after its base, whose run
+      // folder it would otherwise train into).
+      if (patch.name === undefined) patch.name = basename(nameOrPath, ".json");
+      config = override(base, patch as never);
     } else {
-      config = json as unknown as SspNerfConfig;
+      config = upgradeConfig(json, `config ${nameOrPath}`);
     }
   } else {
     throw new Error(

@@ -3,18 +3,10 @@
  * reaches the best held-out quality on the 128x128 fixture within its time budget on 2 CPU cores.
  * @module
  */
-import { override, type SspNerfConfig, TRIPLANE } from "../lib/config/mod.ts";
+import { DEMO, override, type SspNerfConfig } from "../lib/config/mod.ts";
 
-/**
- * The demo's configuration: the full SSP-NeRF model (parsing branch, semantic dynamic sampling, 3-D torso
- * deformation) on the tri-plane backbone, the fastest preset here (about 4x the MLP's steps per second,
- * with its torso deformation sized for a CPU: 32 x 2, every point deformed), and a learning-rate decay
- * that ends with the budget.
- */
-export const DEMO: SspNerfConfig = override(TRIPLANE, {
-  name: "demo",
-  train: { steps: 2400, lrDecaySteps: 2400, evalEvery: 600, checkpointEvery: 600 },
-});
+/** The demo's configuration: the named preset "demo" (`lib/config/presets.ts`). */
+export { DEMO };
 
 /** Seconds of training the demo allows itself (the whole demo stays within about 10 minutes). */
 export const DEMO_TRAIN_SECONDS = 420;

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { initBackend } from "../lib/backend/mod.ts";
 import { loadDataset } from "../lib/data/mod.ts";
 import { floatToImage, type Image } from "../lib/io/mod.ts";
-import { loadAudioFeatures, renderAudioVideo, trainRun } from "../lib/train/mod.ts";
+import { trainRun } from "../lib/train/mod.ts";
+import { loadAudioFeatures, renderAudioVideo } from "../lib/render/mod.ts";
 import { markdownTable, movingAverage, svgLineChart, writeReport } from "../lib/viz/mod.ts";
 import { override } from "../lib/config/mod.ts";
 import { PROTOCOL_NAMES } from "../lib/metrics/mod.ts";
@@ -68,7 +69,7 @@ if (import.meta.main) {
       console.error(`demo: rendering a video for held-out audio ${a.audio}`);
       const audio = await loadAudioFeatures(a.audio!, dataset.audio!.shape[2]);
       const videoPath = join(runDir, "heldout_audio.mp4");
-      const video = await renderAudioVideo(trainer, audio, {
+      const video = await renderAudioVideo(trainer.scene, audio, {
         out: videoPath,
         wav: a.audio,
         onFrame: (i, n) => {
@@ -79,7 +80,7 @@ if (import.meta.main) {
       const shown = dataset.val.slice(0, 4);
       const images: { image: Image; caption: string }[] = [];
       for (const meta of shown) {
-        const f = trainer.renderDatasetFrame(meta);
+        const f = trainer.scene.renderDatasetFrame(meta);
         const gt = await dataset.imageFloat(meta.imgId);
         images.push({ image: floatToImage(gt, width, height), caption: `ground truth ${meta.imgId}` });
         images.push({ image: floatToImage(f.rgb, width, height), caption: `rendered ${meta.imgId}` });

@@ -11,24 +11,21 @@ import { join } from "node:path";
 import { initBackend } from "../lib/backend/mod.ts";
 import { loadDataset } from "../lib/data/mod.ts";
 import { floatToImage, writeImage } from "../lib/io/mod.ts";
-import {
-  evaluateFrames,
-  loadAudioFeatures,
-  loadCheckpoint,
-  readCheckpointMeta,
-  renderAudioVideo,
-  Trainer,
-} from "../lib/train/mod.ts";
+import { evaluateFrames, loadScene, readCheckpointMeta } from "../lib/train/mod.ts";
+import { loadAudioFeatures, renderAudioVideo, renderFrameSequence } from "../lib/render/mod.ts";
 import { intFlag, parseCli, runMain } from "./cli.ts";
 import { parsePosePathSpec, resolvePosePath } from "../lib/camera/pose_path.ts";
 import { readSourceRecord } from "../lib/preprocess/source_record.ts";
 import { renderedCrops, renderPasteBack } from "../lib/video/paste_back.ts";
-import { renderFrameSequence } from "../lib/train/render_video.ts";
 import { PROTOCOL_NAMES } from "../lib/metrics/mod.ts";
 
-if (import.meta.main) {
-  await runMain(async () => {
-    const a = parseCli(Deno.args, {
+/**
+ * The render command on its arguments (what `deno task render` runs).
+ * @param argv Command-line arguments.
+ */
+export async function renderCommand(argv: string[]): Promise<void> {
+  {
+    const a = parseCli(argv, {
       run: { type: "string", help: "run folder holding checkpoint.json (required)" },
       data: { type: "string", help: "dataset folder (default: the one the run was trained on)" },
       audio: { type: "string", help: "new audio: a .wav, or an aud.npy of the training features' kind" },
@@ -69,11 +66,11 @@ if (import.meta.main) {
     await initBackend();
     const { meta } = await readCheckpointMeta(a.run);
     const dataset = await loadDataset(a.data ?? meta.dataset.root);
-    const trainer = Trainer.create(dataset, meta.config);
+    // The scene alone (model + camera, bounds, background): rendering needs no trainer and no optimizer.
+    const { scene } = await loadScene(a.run, dataset);
     try {
-      await loadCheckpoint(trainer, a.run);
       if (a.val) {
-        const r = await evaluateFrames(trainer, dataset.val, async (m, f) => {
+        const r = await evaluateFrames(scene, dataset.val, async (m, f) => {
           await writeImage(
             join(a.run!, "render_val", `${m.imgId}.png`),
             floatToImage(f.rgb, f.width, f.height),
@@ -111,7 +108,7 @@ if (import.meta.main) {
         }${path.jitterDeg.toFixed(3)} deg/frame (mean rotation change between frames)`,
       );
       if (record) {
-        const frames = renderFrameSequence(trainer, n, (k) => ({
+        const frames = renderFrameSequence(scene, n, (k) => ({
           c2w: path.poses[k],
           audio: { features: audio, index: k },
         }), workers);
@@ -130,7 +127,7 @@ if (import.meta.main) {
         console.log(`wrote ${out}: ${p.frames} frames pasted back into ${a["paste-back"]}`);
         return;
       }
-      const r = await renderAudioVideo(trainer, audio, {
+      const r = await renderAudioVideo(scene, audio, {
         out,
         wav: /\.wav$/i.test(a.audio!) ? a.audio : undefined,
         poses: path.poses,
@@ -142,7 +139,9 @@ if (import.meta.main) {
       });
       console.log(`wrote ${out}: ${r.frames} frames, ${r.secondsPerFrame.toFixed(2)} s per frame`);
     } finally {
-      trainer.dispose();
+      scene.dispose();
     }
-  });
+  }
 }
+
+if (import.meta.main) await runMain(() => renderCommand(Deno.args));

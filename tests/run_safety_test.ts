@@ -8,7 +8,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import { writeTinyDataset } from "../lib/data/tiny_dataset.ts";
 import { readImage, writeImage } from "../lib/io/mod.ts";
-import { loadAudioFeatures } from "../lib/train/render_video.ts";
+import { loadAudioFeatures } from "../lib/render/render_video.ts";
 import { readCheckpoint } from "../lib/train/checkpoint.ts";
 
 const root = new URL("..", import.meta.url).pathname;

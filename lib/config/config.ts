@@ -1,13 +1,14 @@
 /**
  * The one typed, readonly configuration tree of an SSP-NeRF run.
  *
- * Every choice the paper leaves open is a field here (tagged [ours] in PAPER.md), so an ablation is a
+ * Every choice the paper leaves open is a field here, so an ablation is a
  * small override of a base config (see `experiments/ablations.ts`). Components receive their own slice
  * of this tree; nothing reads globals, `Deno.args` or the environment.
  * @module
  */
-import type { PixelSamplerConfig } from "../sampling/pixel_sampler.ts";
+import type { PixelSamplerConfig } from "../sampling/create.ts";
 import type { TorsoConfig } from "../torso/config.ts";
+import type { PoseEncoderConfig } from "../torso/pose_encoder.ts";
 
 /** The radiance field's backbone and sizes: one of the backbone kinds. */
 export type FieldConfig = MlpFieldConfig | TriplaneFieldConfig;
@@ -105,16 +106,36 @@ export interface PointSamplingConfig {
 }
 
 /** Which pixels of a training frame become rays (uniform | faceRect | semanticDynamic). */
-export type { PixelSamplerConfig } from "../sampling/pixel_sampler.ts";
+export type { PixelSamplerConfig } from "../sampling/create.ts";
 /** How the torso, which does not follow the head, is modelled (none | deform3d | image2d). */
 export type { TorsoConfig } from "../torso/config.ts";
 
 /** The parsing (semantic) branch. */
 export interface ParsingConfig {
-  /** Whether the field has a parsing head. */
+  /** Whether the field has a parsing head (its loss weight is `loss.semantic`). */
   readonly enabled: boolean;
-  /** Weight of the parsing cross-entropy (lambda_sem); 0 keeps the head but does not train it. */
-  readonly lambdaSem: number;
+}
+
+/**
+ * Weights of the loss terms by name; 0 turns a term off (it is then neither computed nor logged).
+ * Logged as: "rgb" ("rgb_fine" with importance samples), "rgb_coarse", "semantic", "semantic_coarse",
+ * "deformation".
+ */
+export interface LossConfig {
+  /** Photometric MSE of the main pass (the fine pass when there is one; NeRF: 1). */
+  readonly rgb: number;
+  /** Photometric MSE of the coarse pass when there is a fine pass (NeRF: 1). */
+  readonly rgbCoarse: number;
+  /** Parsing cross-entropy of the main pass (SSP-NeRF's lambda_sem); 0 keeps the head untrained. */
+  readonly semantic: number;
+  /** Parsing cross-entropy of the coarse pass when there is a fine pass. */
+  readonly semanticCoarse: number;
+  /**
+   * The torso module's penalty (the 3-D deformation's mean(w |dx|^2)). 0.01 is a soft prior: an offset of
+   * 0.05 scene radii costs 2.5e-5, well below a typical photometric MSE of 1e-3, so the penalty only
+   * settles directions the images do not constrain.
+   */
+  readonly deformation: number;
 }
 
 /** How the static background enters the image. */
@@ -142,8 +163,6 @@ export interface TrainConfig {
   readonly evalFrames: number;
   /** Write a checkpoint every this many steps (0 = only at the end). */
   readonly checkpointEvery: number;
-  /** Weight of the coarse pass's photometric loss (NeRF: 1). */
-  readonly coarseWeight: number;
 }
 
 /**
@@ -192,6 +211,9 @@ export interface SspNerfConfig {
   readonly pixelSampler: PixelSamplerConfig;
   readonly parsing: ParsingConfig;
   readonly background: BackgroundConfig;
+  /** What the torso is conditioned on (see `PoseEncoderConfig`; euler when absent). */
+  readonly pose: PoseEncoderConfig;
+  readonly loss: LossConfig;
   readonly train: TrainConfig;
   readonly render: RenderConfig;
 }

@@ -1,5 +1,15 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { type MlpFieldConfig, override, PAPER, SMALL, TINY, validateConfig } from "./mod.ts";
+import {
+  DEMO,
+  type MlpFieldConfig,
+  override,
+  PAPER,
+  PRESETS,
+  SMALL,
+  TINY,
+  upgradeConfig,
+  validateConfig,
+} from "./mod.ts";
 
 const mlp = (c: { field: unknown }) => c.field as MlpFieldConfig;
 
@@ -36,4 +46,56 @@ Deno.test("validateConfig lists every bad field", () => {
   assertStringIncludes(e.message, "my.json: invalid configuration");
   assertStringIncludes(e.message, "field.width must be a positive integer: got 0");
   assertStringIncludes(e.message, "train.lr must be a finite number > 0: got -1");
+});
+
+Deno.test("old loss fields map to the loss section; a field beside the section is named in the error", () => {
+  // An old config.json: the loss weights in train, parsing and torso.
+  const { loss: _loss, pose: _pose, ...rest } = PAPER;
+  const old = {
+    ...rest,
+    train: { ...PAPER.train, coarseWeight: 0.5 },
+    parsing: { enabled: true, lambdaSem: 0.2 },
+    torso: { ...PAPER.torso, penalty: 0.03 },
+  };
+  const c = upgradeConfig(JSON.parse(JSON.stringify(old)), "old.json");
+  assertEquals(c.loss, {
+    rgb: 1,
+    rgbCoarse: 0.5,
+    semantic: 0.2,
+    semanticCoarse: 0.2 * 0.5,
+    deformation: 0.03,
+  });
+  assertEquals(c.pose, { kind: "euler" });
+  assertEquals("coarseWeight" in c.train || "lambdaSem" in c.parsing || "penalty" in c.torso, false);
+  validateConfig(c, "old.json");
+  // A current config passes unchanged.
+  assertEquals(upgradeConfig(JSON.parse(JSON.stringify(PAPER)), "paper.json"), PAPER);
+  const e = assertThrows(() =>
+    upgradeConfig(
+      { ...JSON.parse(JSON.stringify(PAPER)), parsing: { enabled: true, lambdaSem: 1 } },
+      "mixed.json",
+    )
+  );
+  assertStringIncludes(e.message, "mixed.json");
+  assertStringIncludes(e.message, "parsing.lambdaSem");
+});
+
+Deno.test("loss weights are validated; each component's section is checked by its own validator", () => {
+  const e = assertThrows(() =>
+    validateConfig(
+      override(TINY, {
+        loss: { deformation: -1 },
+        pixelSampler: { kind: "semanticDynamic", allocation: "errors" as never },
+        torso: { weighting: "mask" as never },
+        pose: { kind: "keypoints", count: 0 },
+      }),
+      "bad.json",
+    )
+  );
+  assertStringIncludes(e.message, "loss.deformation must be a finite number >= 0: got -1");
+  assertStringIncludes(e.message, `pixelSampler.allocation must be one of "error", "area", "errorArea"`);
+  assertStringIncludes(e.message, "torso.weighting");
+  assertStringIncludes(e.message, "pose.count must be a positive integer: got 0");
+  validateConfig(DEMO, "demo");
+  assertEquals(PRESETS.demo, DEMO);
 });

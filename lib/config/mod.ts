@@ -2,3 +2,4 @@
 export * from "./config.ts";
 export * from "./presets.ts";
 export * from "./validate.ts";
+export * from "./upgrade.ts";

@@ -1,4 +1,2 @@
-/** The SSP-NeRF model (audio encoder + fields) and one rendering pass along rays. @module */
+/** The SSP-NeRF model: audio encoder, fields, pose encoder and torso module under one parameter map. @module */
 export * from "./ssp_model.ts";
-export * from "./render_rays.ts";
-export * from "./render_model.ts";

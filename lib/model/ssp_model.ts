@@ -9,7 +9,14 @@ import { createField, type RadianceField } from "../field/mod.ts";
 import { encodedDim } from "../encoding/mod.ts";
 import { collectParams, type Module } from "../nn/mod.ts";
 import { AudioAttNet, AudioNet } from "../audio/mod.ts";
-import { createTorso, POSE_CODE_DIM, type Torso } from "../torso/mod.ts";
+import {
+  createPoseEncoder,
+  createTorso,
+  EULER_POSE,
+  type PoseEncoder,
+  type PoseEncoderContext,
+  type Torso,
+} from "../torso/mod.ts";
 
 /** Sizes the model takes from the dataset. */
 export interface ModelDims {
@@ -19,7 +26,10 @@ export interface ModelDims {
   readonly numClasses: number;
 }
 
-/** Audio encoder, coarse field, optional separate fine field, torso module, and AD-NeRF's torso field. */
+/**
+ * Audio encoder, coarse field, optional separate fine field, pose encoder, torso module, and AD-NeRF's
+ * torso field.
+ */
 export class SspNerfModel implements Module {
   readonly audioNet: AudioNet;
   readonly audioAtt: AudioAttNet | null;
@@ -27,11 +37,18 @@ export class SspNerfModel implements Module {
   readonly fine: RadianceField | null;
   /** The torso module of the unified field ("none" for the two-NeRF architecture). */
   readonly torso: Torso;
+  /** What the torso (or AD-NeRF's torso field) is conditioned on: the frame's pose code. */
+  readonly poseEncoder: PoseEncoder;
   /** AD-NeRF's separate torso field (two-NeRF architecture only), conditioned on [audio code, pose code]. */
   readonly torsoField: RadianceField | null;
   readonly params: Map<string, tf.Variable>;
 
-  constructor(readonly config: SspNerfConfig, readonly dims: ModelDims) {
+  /**
+   * @param config The configuration.
+   * @param dims Sizes taken from the dataset.
+   * @param scene What the pose encoder takes from the scene (see `PoseEncoderContext`).
+   */
+  constructor(readonly config: SspNerfConfig, readonly dims: ModelDims, scene: PoseEncoderContext = {}) {
     const seed = config.train.seed * 1000;
     const a = config.audio;
     this.audioNet = new AudioNet("audionet", dims.audioFeatureDim, {
@@ -54,15 +71,18 @@ export class SspNerfModel implements Module {
       ? createField("fine", f, fieldDims, seed + 200)
       : null;
     const twoNerf = config.architecture === "twoNerf";
-    this.torso = createTorso(twoNerf ? { kind: "none" } : config.torso, POSE_CODE_DIM, { seed: seed + 300 });
+    this.poseEncoder = createPoseEncoder(config.pose ?? EULER_POSE, scene, { seed: seed + 500 });
+    const poseDim = this.poseEncoder.dim;
+    this.torso = createTorso(twoNerf ? { kind: "none" } : config.torso, poseDim, { seed: seed + 300 });
     this.torsoField = twoNerf
-      ? createField("torso", f, { ...fieldDims, audDim: a.dimAud + POSE_CODE_DIM }, seed + 400)
+      ? createField("torso", f, { ...fieldDims, audDim: a.dimAud + poseDim }, seed + 400)
       : null;
     const modules: Module[] = [this.audioNet, this.coarse];
     if (this.audioAtt) modules.push(this.audioAtt);
     if (this.fine) modules.push(this.fine);
     if (this.torso.module) modules.push(this.torso.module);
     if (this.torsoField) modules.push(this.torsoField);
+    if (this.poseEncoder.module) modules.push(this.poseEncoder.module);
     this.params = collectParams(...modules);
   }
 

@@ -1,7 +1,12 @@
 /**
- * Volume rendering: weights from density or opacity (differentiable on wasm), one renderer per output
- * (colour, depth, accumulation, semantics) and background compositing (alpha-over, or AD-NeRF's last
- * sample).
+ * Rendering, from one ray to a video:
+ * - quadrature: weights from density or opacity (differentiable on wasm), one renderer per output
+ *   (colour, depth, accumulation, semantics), background compositing (alpha-over, or AD-NeRF's last
+ *   sample) and layer compositing (`over`);
+ * - passes: one field along a batch of rays (`renderPass`, with the torso module's deformation), the
+ *   whole model (`renderModel`);
+ * - frames: the {@linkcode Scene} (model + what rendering needs), chunked rendering, empty-space skipping,
+ *   render grids, density probing, worker rendering, videos.
  * @module
  */
 export {
@@ -20,3 +25,16 @@ export {
   renderSemantics,
 } from "./renderers.ts";
 export { compositeOverBackground, lastSampleBackground } from "./background.ts";
+export { type Layer, over, premultiply } from "./composite.ts";
+export * from "./render_rays.ts";
+export * from "./render_model.ts";
+export * from "./frame.ts";
+export * from "./scene_setup.ts";
+export * from "./scene.ts";
+export * from "./rows.ts";
+export * from "./chunks.ts";
+export * from "./skip_space.ts";
+export * from "./render_grid.ts";
+export * from "./density.ts";
+export * from "./parallel_render.ts";
+export * from "./render_video.ts";

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertLess, assertThrows } from "@std/assert";
 import { createRng } from "../nn/rng.ts";
 import { faceRectPixelRange, faceRectPixelSampler } from "./face_rect_pixel_sampler.ts";
-import { createPixelSampler } from "./pixel_sampler.ts";
+import { createPixelSampler } from "./create.ts";
 import { uniformPixelSampler } from "./uniform_pixel_sampler.ts";
 
 const W = 40, H = 30;

@@ -10,12 +10,12 @@ export { mergeSorted } from "./merge.ts";
 export { deltasFromT, type DeltasOptions, dirNorms, samplePoints } from "./points.ts";
 export {
   checkSampleArgs,
-  createPixelSampler,
   type PixelFeedback,
   type PixelSampleContext,
   type PixelSampler,
-  type PixelSamplerConfig,
+  type PixelSamplerKind,
 } from "./pixel_sampler.ts";
+export { createPixelSampler, type PixelSamplerConfig, pixelSamplerConfigProblems } from "./create.ts";
 export { uniformPixelSampler } from "./uniform_pixel_sampler.ts";
 export {
   faceRectPixelRange,
@@ -24,12 +24,14 @@ export {
 } from "./face_rect_pixel_sampler.ts";
 export { largestRemainder } from "./largest_remainder.ts";
 export {
+  SEMANTIC_ALLOCATIONS,
   type SemanticAllocation,
   semanticAllocation,
   type SemanticAllocationOptions,
   type SemanticDynamicSampler,
   semanticDynamicSampler,
   type SemanticDynamicSamplerOptions,
+  semanticSamplerProblems,
   type SemanticSamplerState,
 } from "./semantic_dynamic_sampler.ts";
 export {

@@ -7,9 +7,9 @@
  * @module
  */
 import type { Rng } from "../nn/rng.ts";
-import { faceRectPixelSampler } from "./face_rect_pixel_sampler.ts";
-import { semanticDynamicSampler } from "./semantic_dynamic_sampler.ts";
-import { uniformPixelSampler } from "./uniform_pixel_sampler.ts";
+
+/** The kinds of pixel sampler (`PixelSamplerConfig` in `create.ts` configures each). */
+export type PixelSamplerKind = "uniform" | "faceRect" | "semanticDynamic";
 
 /** What a sampler may look at in one training frame. */
 export interface PixelSampleContext {
@@ -36,7 +36,7 @@ export interface PixelFeedback {
 /** Chooses training pixels of a frame. */
 export interface PixelSampler {
   /** Which configuration made it. */
-  readonly kind: PixelSamplerConfig["kind"];
+  readonly kind: PixelSamplerKind;
   /**
    * Draws pixel ids of the frame.
    * @param frame The frame's size and optional face box / parsing map.
@@ -47,57 +47,6 @@ export interface PixelSampler {
   sample(frame: PixelSampleContext, count: number, rng: Rng): Int32Array;
   /** Feeds back the errors of the last step (stateful samplers only; stateless ones omit it). */
   update?(feedback: PixelFeedback): void;
-}
-
-/** Configuration of a pixel sampler; `kind` selects the implementation. */
-export type PixelSamplerConfig =
-  | { readonly kind: "uniform" }
-  | { readonly kind: "faceRect"; readonly insideFraction?: number }
-  | {
-    /** SSP-NeRF's semantic-aware dynamic ray sampling (see `semantic_dynamic_sampler.ts`). */
-    readonly kind: "semanticDynamic";
-    /** Per-class score: "error" = ema^beta, "area" = class pixel count (uniform), "errorArea" = both. */
-    readonly allocation: "error" | "area" | "errorArea";
-    /** Exponent of the per-class error (1 = proportional). */
-    readonly beta: number;
-    /** Share of the rays spread evenly over the present classes, in [0, 1] (0.2 suggested). */
-    readonly floor: number;
-    /** Rate of the per-class error EMA, in (0, 1] (0.1 suggested). */
-    readonly emaRate: number;
-  };
-
-/**
- * Builds the pixel sampler a config names (exhaustive: a new `kind` without a case fails to compile).
- * @param config See {@linkcode PixelSamplerConfig}.
- * @returns The sampler.
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { createRng } from "../nn/rng.ts";
- * import { createPixelSampler } from "./pixel_sampler.ts";
- * const sampler = createPixelSampler({ kind: "faceRect", insideFraction: 1 });
- * const ids = sampler.sample({ width: 10, height: 10, faceRect: [2, 3, 1, 1] }, 5, createRng(1));
- * assertEquals(Array.from(ids), [32, 32, 32, 32, 32]); // the box holds one pixel: (u, v) = (2, 3)
- * ```
- */
-export function createPixelSampler(config: PixelSamplerConfig): PixelSampler {
-  switch (config.kind) {
-    case "uniform":
-      return uniformPixelSampler();
-    case "faceRect":
-      return faceRectPixelSampler({ insideFraction: config.insideFraction });
-    case "semanticDynamic":
-      return semanticDynamicSampler({
-        allocation: config.allocation,
-        beta: config.beta,
-        floor: config.floor,
-        emaRate: config.emaRate,
-      });
-    default: {
-      const unknown: never = config;
-      throw new Error(`unknown pixel sampler kind: ${JSON.stringify(unknown)}`);
-    }
-  }
 }
 
 /** Throws unless the frame size, parsing map and count are usable. */

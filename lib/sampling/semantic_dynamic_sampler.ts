@@ -1,5 +1,5 @@
 /**
- * SSP-NeRF's semantic-aware dynamic ray sampling, as reconstructed here ([ours] in PAPER.md: the paper
+ * SSP-NeRF's semantic-aware dynamic ray sampling, as reconstructed here (the paper
  * states that rays are allocated to semantic regions dynamically, so small, hard regions such as the lips
  * and the mouth interior get more rays; the rule below is our reading of it).
  *
@@ -24,8 +24,11 @@ import {
   type PixelSampler,
 } from "./pixel_sampler.ts";
 
+/** The per-class scores the allocation can use (see the module doc). */
+export const SEMANTIC_ALLOCATIONS = ["error", "area", "errorArea"] as const;
+
 /** What the per-class score is made of (see the module doc). */
-export type SemanticAllocation = "error" | "area" | "errorArea";
+export type SemanticAllocation = typeof SEMANTIC_ALLOCATIONS[number];
 
 /** Options of {@linkcode semanticAllocation}. */
 export interface SemanticAllocationOptions {
@@ -137,12 +140,43 @@ function allocationOptions(o: SemanticAllocationOptions) {
   const allocation = o.allocation ?? "error";
   const beta = o.beta ?? 1;
   const floor = o.floor ?? 0.2;
-  if (!["error", "area", "errorArea"].includes(allocation)) {
-    throw new Error(`allocation must be "error", "area" or "errorArea": got ${JSON.stringify(allocation)}`);
-  }
-  if (!(beta >= 0 && Number.isFinite(beta))) throw new Error(`beta must be finite and >= 0: got ${beta}`);
-  if (!(floor >= 0 && floor <= 1)) throw new Error(`floor must be in [0, 1]: got ${floor}`);
+  const problems = semanticSamplerProblems({ allocation, beta, floor }, "");
+  if (problems.length > 0) throw new Error(problems.join("; "));
   return { allocation, beta, floor };
+}
+
+/**
+ * Every problem of the sampler's settings (path, value, what was expected); empty when they are valid.
+ * @param o The settings present.
+ * @param path Prefix of the field names (e.g. "pixelSampler."; "" for bare names).
+ */
+export function semanticSamplerProblems(
+  o: {
+    readonly allocation?: unknown;
+    readonly beta?: number;
+    readonly floor?: number;
+    readonly emaRate?: number;
+  },
+  path: string,
+): string[] {
+  const problems: string[] = [];
+  if (o.allocation !== undefined && !(SEMANTIC_ALLOCATIONS as readonly unknown[]).includes(o.allocation)) {
+    problems.push(
+      `${path}allocation must be one of ${SEMANTIC_ALLOCATIONS.map((a) => `"${a}"`).join(", ")}: got ${
+        JSON.stringify(o.allocation)
+      }`,
+    );
+  }
+  if (o.beta !== undefined && !(o.beta >= 0 && Number.isFinite(o.beta))) {
+    problems.push(`${path}beta must be finite and >= 0: got ${o.beta}`);
+  }
+  if (o.floor !== undefined && !(o.floor >= 0 && o.floor <= 1)) {
+    problems.push(`${path}floor must be in [0, 1]: got ${o.floor}`);
+  }
+  if (o.emaRate !== undefined && !(o.emaRate > 0 && o.emaRate <= 1)) {
+    problems.push(`${path}emaRate must be in (0, 1]: got ${o.emaRate}`);
+  }
+  return problems;
 }
 
 /** Pixel ids of a parsing map grouped by class (counting sort): class k owns ids[start[k], start[k+1]). */

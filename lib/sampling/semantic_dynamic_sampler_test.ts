@@ -7,7 +7,8 @@ import {
   assertThrows,
 } from "@std/assert";
 import { createRng } from "../nn/rng.ts";
-import { createPixelSampler, type PixelSampleContext } from "./pixel_sampler.ts";
+import type { PixelSampleContext } from "./pixel_sampler.ts";
+import { createPixelSampler } from "./create.ts";
 import { semanticAllocation, semanticDynamicSampler } from "./semantic_dynamic_sampler.ts";
 
 // 20 x 10 frame: class 3 = u < 10, v < 5 (50 px); class 5 = u 15..16, v 7..8 (4 px); class 0 the other

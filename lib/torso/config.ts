@@ -19,8 +19,6 @@ export interface Deform3dTorsoConfig {
   readonly posFreqs: number;
   /** Positional-encoding frequencies of the pose code. */
   readonly poseFreqs: number;
-  /** Weight of the deformation penalty mean(w |dx|^2) in the loss; 0 turns it off. */
-  readonly penalty: number;
   /**
    * Per-point weight w of the offset, x' = x + w dx: "parsing" = probability of the torso-like classes
    * from the parsing branch at the point (`torsoWeightFromParsing`), so the head stays rigid; "none" =
@@ -50,9 +48,8 @@ export const NO_TORSO: NoTorsoConfig = { kind: "none" };
 
 /**
  * CPU-sized defaults of the 3-D deformation: a 3 x 64 MLP (14.5k weights with 6 position and 4 pose
- * frequencies: small next to the field, as the deformation is smooth), penalty 0.01 (a soft prior:
- * an offset of 0.05 scene radii costs 2.5e-5, well below a typical photometric MSE of 1e-3, so the
- * penalty only settles directions the images do not constrain), weighted by the parsing branch.
+ * frequencies: small next to the field, as the deformation is smooth), weighted by the parsing branch.
+ * (Its penalty's weight is `loss.deformation`.)
  */
 export const DEFORM3D_DEFAULTS: Deform3dTorsoConfig = {
   kind: "deform3d",
@@ -60,7 +57,6 @@ export const DEFORM3D_DEFAULTS: Deform3dTorsoConfig = {
   depth: 3,
   posFreqs: 6,
   poseFreqs: 4,
-  penalty: 0.01,
   weighting: "parsing",
 };
 
@@ -75,3 +71,39 @@ export const IMAGE2D_DEFAULTS: Image2dTorsoConfig = {
   posFreqs: 8,
   poseFreqs: 4,
 };
+
+/**
+ * Every problem of a torso configuration (path, value, what was expected); empty when it is valid.
+ * @param t The torso configuration.
+ * @param path Its path in the whole configuration. @default {"torso"}
+ */
+export function torsoConfigProblems(t: TorsoConfig, path = "torso"): string[] {
+  const problems: string[] = [];
+  switch (t.kind) {
+    case "none":
+      break;
+    case "deform3d":
+    case "image2d":
+      for (const k of ["width", "depth"] as const) {
+        if (!Number.isInteger(t[k]) || t[k] < 1) {
+          problems.push(`${path}.${k} must be a positive integer: got ${t[k]}`);
+        }
+      }
+      for (const k of ["posFreqs", "poseFreqs"] as const) {
+        if (!Number.isInteger(t[k]) || t[k] < 0) {
+          problems.push(`${path}.${k} must be an integer >= 0: got ${t[k]}`);
+        }
+      }
+      if (t.kind === "deform3d" && t.weighting !== "parsing" && t.weighting !== "none") {
+        problems.push(`${path}.weighting must be "parsing" or "none": got ${JSON.stringify(t.weighting)}`);
+      }
+      break;
+    default:
+      problems.push(
+        `${path}.kind must be none, deform3d or image2d: got ${
+          JSON.stringify((t as { kind: unknown }).kind)
+        }`,
+      );
+  }
+  return problems;
+}

@@ -1,16 +1,23 @@
 /**
- * Builds the torso module a configuration names.
+ * Builds the torso module and the pose encoder a configuration names (the only places that switch on
+ * their `kind`).
  * @module
  */
-import type { Deform3dTorsoConfig, Image2dTorsoConfig, TorsoConfig } from "./config.ts";
-import { DeformationField3d } from "./deformation_field.ts";
-import { Torso2d } from "./torso2d.ts";
+import { type TorsoConfig, torsoConfigProblems } from "./config.ts";
+import { Deform3dTorso, DeformationField3d } from "./deformation_field.ts";
+import { KeypointPoseEncoder } from "./keypoint_pose_encoder.ts";
+import {
+  EulerPoseEncoder,
+  type PoseEncoder,
+  type PoseEncoderConfig,
+  poseEncoderConfigProblems,
+  type PoseEncoderContext,
+} from "./pose_encoder.ts";
+import { Image2dTorso, Torso2d } from "./torso2d.ts";
+import type { TorsoModule } from "./torso_module.ts";
 
-/** The torso module of a run, tagged by kind (`module` is null for "none"). */
-export type Torso =
-  | { readonly kind: "none"; readonly module: null }
-  | { readonly kind: "deform3d"; readonly module: DeformationField3d; readonly config: Deform3dTorsoConfig }
-  | { readonly kind: "image2d"; readonly module: Torso2d; readonly config: Image2dTorsoConfig };
+/** The torso module of a run (an alias of {@linkcode TorsoModule}). */
+export type Torso = TorsoModule;
 
 /** Options of {@linkcode createTorso}. */
 export interface CreateTorsoOptions {
@@ -23,9 +30,9 @@ export interface CreateTorsoOptions {
 /**
  * Builds the torso module of a config (exhaustive: a new `kind` without a case fails to compile).
  * @param config See {@linkcode TorsoConfig}.
- * @param poseDim Length of the pose code (6 for `poseCode`).
+ * @param poseDim Length of the pose code (the pose encoder's `dim`).
  * @param options Seed and parameter-key prefix.
- * @returns The module, tagged by kind; dispose `module` when done.
+ * @returns The module; dispose `module` when done.
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
@@ -45,18 +52,15 @@ export function createTorso(config: TorsoConfig, poseDim: number, options: Creat
     throw new Error(`poseDim must be a positive integer: got ${poseDim}`);
   }
   const name = options.name ?? "torso";
+  const valid = () => {
+    const problems = torsoConfigProblems(config);
+    if (problems.length > 0) throw new Error(problems.join("; "));
+  };
   switch (config.kind) {
     case "none":
       return { kind: "none", module: null };
     case "deform3d": {
-      if (!(config.penalty >= 0 && Number.isFinite(config.penalty))) {
-        throw new Error(`torso.penalty must be finite and >= 0: got ${config.penalty}`);
-      }
-      if (config.weighting !== "parsing" && config.weighting !== "none") {
-        throw new Error(
-          `torso.weighting must be "parsing" or "none": got ${JSON.stringify(config.weighting)}`,
-        );
-      }
+      valid();
       const { width, depth, posFreqs, poseFreqs } = config;
       const module = new DeformationField3d(name, poseDim, {
         width,
@@ -65,16 +69,47 @@ export function createTorso(config: TorsoConfig, poseDim: number, options: Creat
         poseFreqs,
         seed: options.seed,
       });
-      return { kind: "deform3d", module, config };
+      return new Deform3dTorso(module, config);
     }
     case "image2d": {
+      valid();
       const { width, depth, posFreqs, poseFreqs } = config;
       const module = new Torso2d(name, poseDim, { width, depth, posFreqs, poseFreqs, seed: options.seed });
-      return { kind: "image2d", module, config };
+      return new Image2dTorso(module, config);
     }
     default: {
       const unknown: never = config;
       throw new Error(`unknown torso kind: ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/**
+ * Builds the pose encoder of a config (exhaustive, as {@linkcode createTorso}).
+ * @param config See {@linkcode PoseEncoderConfig}.
+ * @param context What the encoders take from the scene (normalisation, intrinsics, scene radius).
+ * @param options Seed of learned encoders.
+ * @returns The encoder; dispose `module` when it has one.
+ */
+export function createPoseEncoder(
+  config: PoseEncoderConfig,
+  context: PoseEncoderContext,
+  options: { readonly seed?: number } = {},
+): PoseEncoder {
+  const problems = poseEncoderConfigProblems(config);
+  if (problems.length > 0) throw new Error(problems.join("; "));
+  switch (config.kind) {
+    case "euler":
+      return new EulerPoseEncoder(context.poseNorm);
+    case "keypoints": {
+      if (!context.intrinsics || context.sceneRadius === undefined) {
+        throw new Error("pose.kind keypoints needs the scene's intrinsics and radius");
+      }
+      return new KeypointPoseEncoder(config.count, context.intrinsics, context.sceneRadius, options);
+    }
+    default: {
+      const unknown: never = config;
+      throw new Error(`unknown pose encoder kind: ${JSON.stringify(unknown)}`);
     }
   }
 }

@@ -3,17 +3,23 @@ import { initBackend } from "../backend/backend.ts";
 import { countParams } from "../nn/module.ts";
 import { DEFORM3D_DEFAULTS, IMAGE2D_DEFAULTS, NO_TORSO, type TorsoConfig } from "./config.ts";
 import { createTorso } from "./create.ts";
-import { DeformationField3d } from "./deformation_field.ts";
+import { Deform3dTorso, DeformationField3d } from "./deformation_field.ts";
 import { POSE_CODE_DIM } from "./pose_code.ts";
 import { Torso2d } from "./torso2d.ts";
 
 await initBackend({ log: null });
 
 Deno.test("createTorso builds each kind with the config's sizes", () => {
-  assertEquals(createTorso(NO_TORSO, POSE_CODE_DIM), { kind: "none", module: null });
+  const none = createTorso(NO_TORSO, POSE_CODE_DIM);
+  assertEquals([none.kind, none.module, none.deformPoints, none.layerBehind], [
+    "none",
+    null,
+    undefined,
+    undefined,
+  ]);
   const d = createTorso(DEFORM3D_DEFAULTS, POSE_CODE_DIM, { seed: 4 });
   assertEquals(d.kind, "deform3d");
-  if (d.kind !== "deform3d") throw new Error("unreachable");
+  if (!(d instanceof Deform3dTorso)) throw new Error("a deform3d config must build a Deform3dTorso");
   assertEquals(d.module instanceof DeformationField3d, true);
   assertEquals(d.config, DEFORM3D_DEFAULTS);
   // PE(x): 3 (1 + 12) = 39, PE(p): 6 (1 + 8) = 54; l0f 39x64+64, l0c 54x64, l1, l2 64x64+64, out 64x3+3.
@@ -39,7 +45,6 @@ Deno.test("createTorso seeds the weights and rejects bad configs", () => {
   );
   a.module!.dispose();
   b.module!.dispose();
-  assertThrows(() => createTorso({ ...DEFORM3D_DEFAULTS, penalty: -1 }, 6), Error, "penalty");
   assertThrows(
     () => createTorso({ ...DEFORM3D_DEFAULTS, weighting: "mask" } as unknown as TorsoConfig, 6),
     Error,

@@ -1,5 +1,5 @@
 /**
- * SSP-NeRF's torso deformation module, as reconstructed here ([ours] in PAPER.md "Torso deformation"):
+ * SSP-NeRF's torso deformation module, as reconstructed here (our reading of the paper's "Torso deformation"):
  * the head pose is modelled as a camera motion around a fixed canonical head, so the torso, which does
  * not follow the head rigidly, appears to move; a pose-conditioned field moves sample points back into
  * the canonical space before the shared radiance field is queried.
@@ -7,8 +7,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { encodedDim, positionalEncoding } from "../encoding/positional_encoding.ts";
+import { positionalEncodingJs } from "../encoding/positional_encoding.ts";
 import type { Module } from "../nn/module.ts";
 import { ConditionedMlp } from "./conditioned_mlp.ts";
+import type { Deform3dTorsoConfig } from "./config.ts";
+import { deformationPenalty } from "./deformation_penalty.ts";
+import type { PointOffsets, TorsoModule } from "./torso_module.ts";
 
 /** Options of {@linkcode DeformationField3d}. */
 export interface DeformationField3dOptions {
@@ -107,5 +111,41 @@ export class DeformationField3d implements Module {
 
   dispose(): void {
     this.mlp.dispose();
+  }
+}
+
+/**
+ * SSP-NeRF's torso module: a {@linkcode DeformationField3d} moving the sample points, x' = x + w dx, with
+ * w the field's torso probability ("parsing") or 1 ("none"), and the penalty mean(w |dx|^2) averaged over
+ * the step's passes.
+ */
+export class Deform3dTorso implements TorsoModule {
+  readonly kind = "deform3d";
+
+  /**
+   * @param module The deformation field.
+   * @param config Its configuration (the weighting).
+   */
+  constructor(readonly module: DeformationField3d, readonly config: Deform3dTorsoConfig) {}
+
+  deformPoints(
+    points: Float32Array,
+    m: number,
+    pose: tf.Tensor2D,
+    torsoProbability?: () => tf.Tensor1D | undefined,
+  ): PointOffsets {
+    const pf = this.module.posFreqs;
+    const offsets = this.module.applyEncoded(
+      tf.tensor2d(positionalEncodingJs(points, 3, pf), [m, encodedDim(3, pf)]),
+      pose,
+    );
+    const weights = this.config.weighting === "parsing" ? torsoProbability?.() : undefined;
+    return { offsets, weights, applied: weights ? tf.mul(offsets, weights.reshape([m, 1])) : offsets };
+  }
+
+  penalty(passes: readonly Pick<PointOffsets, "offsets" | "weights">[]): tf.Scalar | undefined {
+    if (passes.length === 0) return undefined;
+    const penalties = passes.map((p) => deformationPenalty(p.offsets, p.weights));
+    return tf.div(tf.addN(penalties), penalties.length) as tf.Scalar;
   }
 }

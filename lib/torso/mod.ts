@@ -12,11 +12,20 @@ export {
   type PoseCodeOptions,
 } from "./pose_code.ts";
 export { ConditionedMlp, type ConditionedMlpDims, type ConditionedMlpOptions } from "./conditioned_mlp.ts";
-export { DeformationField3d, type DeformationField3dOptions } from "./deformation_field.ts";
+export { Deform3dTorso, DeformationField3d, type DeformationField3dOptions } from "./deformation_field.ts";
 export { deformationPenalty } from "./deformation_penalty.ts";
 export { TORSO_CLASSES, torsoWeightFromParsing } from "./torso_weight.ts";
-export { Torso2d, type Torso2dOptions, type Torso2dOutputs } from "./torso2d.ts";
-export { compositeTorso2d } from "./composite.ts";
+export { Image2dTorso, Torso2d, type Torso2dOptions, type Torso2dOutputs } from "./torso2d.ts";
+export type { ImageLayer, PointOffsets, TorsoModule } from "./torso_module.ts";
+export {
+  EULER_POSE,
+  EulerPoseEncoder,
+  type PoseEncoder,
+  type PoseEncoderConfig,
+  poseEncoderConfigProblems,
+  type PoseEncoderContext,
+} from "./pose_encoder.ts";
+export { KeypointPoseEncoder, type KeypointPoseEncoderOptions } from "./keypoint_pose_encoder.ts";
 export {
   DEFORM3D_DEFAULTS,
   type Deform3dTorsoConfig,
@@ -25,5 +34,6 @@ export {
   NO_TORSO,
   type NoTorsoConfig,
   type TorsoConfig,
+  torsoConfigProblems,
 } from "./config.ts";
-export { createTorso, type CreateTorsoOptions, type Torso } from "./create.ts";
+export { createPoseEncoder, createTorso, type CreateTorsoOptions, type Torso } from "./create.ts";

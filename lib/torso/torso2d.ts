@@ -7,6 +7,8 @@ import * as tf from "@tensorflow/tfjs";
 import { encodedDim, positionalEncoding } from "../encoding/positional_encoding.ts";
 import { collectParams, type Module } from "../nn/module.ts";
 import { ConditionedMlp } from "./conditioned_mlp.ts";
+import type { Image2dTorsoConfig } from "./config.ts";
+import type { ImageLayer, TorsoModule } from "./torso_module.ts";
 
 /** Options of {@linkcode Torso2d}. */
 export interface Torso2dOptions {
@@ -120,5 +122,21 @@ export class Torso2d implements Module {
   dispose(): void {
     this.deform.dispose();
     this.color.dispose();
+  }
+}
+
+/** RAD-NeRF's image-space torso as a torso module: a {@linkcode Torso2d} layer behind the head. */
+export class Image2dTorso implements TorsoModule {
+  readonly kind = "image2d";
+
+  /**
+   * @param module The 2-D torso.
+   * @param config Its configuration.
+   */
+  constructor(readonly module: Torso2d, readonly config: Image2dTorsoConfig) {}
+
+  layerBehind(uv: tf.Tensor2D, pose: tf.Tensor2D): ImageLayer {
+    const { rgb, alpha } = this.module.apply(uv, pose);
+    return { rgb, alpha };
   }
 }

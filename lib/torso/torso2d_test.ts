@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertGreater, assertLess, assertThrows } from "@std/assert";
 import { initBackend } from "../backend/backend.ts";
 import { assertNoLeak } from "../testing/leak.ts";
-import { compositeTorso2d } from "./composite.ts";
+import { over, premultiply } from "../render/composite.ts";
 import { poseCode } from "./pose_code.ts";
 import { Torso2d } from "./torso2d.ts";
 
@@ -27,7 +27,13 @@ const pose = tf.tensor2d(poseCode([0.05, 0.1, 0], [0, 0.01, 0]), [1, 6]);
 function lossOf(torso: Torso2d): tf.Scalar {
   return tf.tidy(() => {
     const out = torso.apply(uv, pose);
-    return tf.mean(tf.square(tf.sub(compositeTorso2d(noHead, out, white), target))) as tf.Scalar;
+    return tf.mean(tf.square(tf.sub(
+      over(
+        { rgb: noHead.rgb, alpha: noHead.accumulation },
+        over(premultiply(out.rgb, out.alpha), { rgb: white }),
+      ).rgb,
+      target,
+    ))) as tf.Scalar;
   });
 }
 

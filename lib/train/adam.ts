@@ -32,12 +32,15 @@ export class Adam {
   private readonly lrScale: ReadonlyMap<string, number>;
   /** Number of updates applied so far. */
   step = 0;
+  /** Optimizers constructed so far in this thread (lets a test show that a code path builds none). */
+  static constructed = 0;
 
   constructor(readonly params: ReadonlyMap<string, tf.Variable>, options: AdamOptions = {}) {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
     this.lrScale = options.lrScale ?? new Map();
+    Adam.constructed++;
     for (const name of this.lrScale.keys()) {
       if (!params.has(name)) throw new Error(`lrScale names ${name}, which is not a parameter`);
     }

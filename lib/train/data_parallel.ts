@@ -125,7 +125,7 @@ export interface StepTiming {
 }
 
 /** What {@linkcode DataParallel.step} returns. */
-export interface StepResult {
+export interface ParallelStepResult {
   /** sum_i w_i loss_i, in share order. */
   readonly loss: number;
   /** Each share's loss. */
@@ -196,7 +196,7 @@ export function shareRanges(n: number, parts: number): [number, number, number][
  * Merges per-share extras: numbers become their weighted sum sum_i w_i x_i (e.g. loss terms that are
  * means over each share's rays), typed arrays are concatenated in share order (e.g. per-ray errors).
  * Keys missing from some share are left out.
- * @param extras Per-share extras (`StepResult.extras`).
+ * @param extras Per-share extras (`ParallelStepResult.extras`).
  * @param weights The step's share weights.
  * @returns Merged extras.
  * @example
@@ -495,7 +495,7 @@ export class DataParallel<Share = unknown> {
     shares: readonly Share[],
     weights: readonly number[],
     apply: (grads: ReadonlyMap<string, tf.Tensor>) => void,
-  ): Promise<StepResult> {
+  ): Promise<ParallelStepResult> {
     this.check();
     if (this.running) throw new Error("data-parallel: a step is already running (await each step)");
     if (shares.length < 1 || shares.length > this.threads) {
@@ -526,7 +526,7 @@ export class DataParallel<Share = unknown> {
     share: Share,
     weight: number,
     apply: (g: ReadonlyMap<string, tf.Tensor>) => void,
-  ): StepResult {
+  ): ParallelStepResult {
     const t0 = performance.now();
     const own = shareGradients(this.mod, this.replica, share);
     const t1 = performance.now();
@@ -561,7 +561,7 @@ export class DataParallel<Share = unknown> {
     shares: readonly Share[],
     weights: readonly number[],
     apply: (g: ReadonlyMap<string, tf.Tensor>) => void,
-  ): Promise<StepResult> {
+  ): Promise<ParallelStepResult> {
     const shared = this.shared!;
     this.workers.forEach((h, i) => {
       if (h.error) throw new Error(`data-parallel worker ${i + 1} failed after the last step: ${h.error}`);

@@ -3,7 +3,7 @@ import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/
 import { initBackend } from "../backend/mod.ts";
 import { Adam } from "./adam.ts";
 import { applyAdamGradients } from "./apply_gradients.ts";
-import { DataParallel, mergeExtras, shareRanges, type StepResult } from "./data_parallel.ts";
+import { DataParallel, mergeExtras, type ParallelStepResult, shareRanges } from "./data_parallel.ts";
 import {
   createReplica,
   regressionBatch,
@@ -64,7 +64,7 @@ function workerThreads(): Set<string> {
 }
 
 /** The worker thread that computed share 1 of a step (from the test module's extras). */
-function shareThread(r: StepResult): string {
+function shareThread(r: ParallelStepResult): string {
   const n = r.extras[1].thread as number;
   assert(!LINUX || n >= 0, "the worker reports its thread");
   assert(r.extras[0].thread === -1, "share 0 runs on this thread");
@@ -88,7 +88,7 @@ async function assertThreadsEnd(names: Iterable<string>): Promise<void> {
 /** Trains STEPS steps with an engine of `threads` threads; `apply` "adam" or "sgd". */
 async function train(threads: number, update: "adam" | "sgd"): Promise<{
   params: Map<string, Float32Array>;
-  results: StepResult[];
+  results: ParallelStepResult[];
   firstGrads: Map<string, Float32Array>;
 }> {
   const engine = await DataParallel.create<RegressionInit, RegressionShare>({
@@ -97,7 +97,7 @@ async function train(threads: number, update: "adam" | "sgd"): Promise<{
     threads,
   });
   const adam = new Adam(engine.params);
-  const results: StepResult[] = [];
+  const results: ParallelStepResult[] = [];
   let firstGrads = new Map<string, Float32Array>();
   try {
     for (let step = 0; step < STEPS; step++) {

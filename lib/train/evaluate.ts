@@ -1,7 +1,7 @@
 /**
- * Evaluation of a trainer on dataset frames: render each frame with its own pose and audio, compare with
- * the ground truth over the full frame, the face crop and semantic regions, and under the head-only
- * protocol (lib/metrics/protocols.ts; mean keys `headOnly_*`).
+ * Evaluation of a scene (a trained model) on dataset frames: render each frame with its own pose and audio,
+ * compare with the ground truth over the full frame, the face crop and semantic regions, and under the
+ * head-only protocol (lib/metrics/protocols.ts; mean keys `headOnly_*`).
  * @module
  */
 import type { FrameMeta } from "../data/mod.ts";
@@ -10,8 +10,9 @@ import { ssim } from "../metrics/ssim.ts";
 import type { Crop } from "../metrics/image.ts";
 import { ConfusionMatrix } from "../metrics/miou.ts";
 import { HEAD_ONLY_PREFIX, type HeadOnlyMetrics, headOnlyMetrics } from "../metrics/protocols.ts";
-import { renderFrameSequence } from "./render_video.ts";
-import type { RenderedFrame, Trainer } from "./trainer.ts";
+import { renderFrameSequence } from "../render/render_video.ts";
+import type { RenderedFrame } from "../render/frame.ts";
+import type { Scene } from "../render/scene.ts";
 
 /** Regions of the 11-class palette used for region PSNR: mouth = lips + mouth interior; torso = torso + neck. */
 export const SSP11_REGIONS: Readonly<Record<string, readonly number[]>> = { mouth: [6, 7], torso: [8, 9] };
@@ -57,18 +58,18 @@ function faceCrop(meta: FrameMeta, width: number, height: number): Crop | undefi
  *   from a handful of frames on, as each worker starts its own tfjs); default 0.
  */
 export async function evaluateFrames(
-  trainer: Trainer,
+  scene: Scene,
   frames: readonly FrameMeta[],
   onFrame?: (meta: FrameMeta, frame: RenderedFrame) => void | Promise<void>,
   options: { readonly workers?: number } = {},
 ): Promise<EvalResult> {
-  const ds = trainer.dataset;
+  const ds = scene.dataset;
   const { width, height } = ds.intrinsics;
   const rows: FrameMetrics[] = [];
   const confusion = ds.has.parsing && ds.numClasses > 0 ? new ConfusionMatrix(ds.numClasses) : undefined;
   const t0 = performance.now();
   const sequence = renderFrameSequence(
-    trainer,
+    scene,
     frames.length,
     (i) => ({ c2w: frames[i].c2w, audio: { features: ds.audio!, index: frames[i].audId } }),
     options.workers ?? 0,

@@ -228,7 +228,7 @@ export async function trainRun(
         log(`\nstep ${tr.step}: ${tf.memory().numTensors} tensors`);
       }
       if (c.evalEvery > 0 && tr.step % c.evalEvery === 0 && tr.step < total) {
-        const e = await evaluateFrames(tr, dataset.val.slice(0, c.evalFrames));
+        const e = await evaluateFrames(tr.scene, dataset.val.slice(0, c.evalFrames));
         evals.push({ step: tr.step, mean: e.mean as Record<string, number> });
         log(`\nstep ${tr.step}: val PSNR ${e.mean.psnr.toFixed(2)} dB on ${c.evalFrames} frame(s)`);
       }
@@ -243,7 +243,7 @@ export async function trainRun(
     log(`trained ${stepsDone} steps in ${formatDuration(trainSeconds)}; checkpoint ${lastCkpt}`);
     const saveFrames = options.saveFrames ?? true;
     const evalSet = dataset.val.slice(0, options.finalEvalFrames ?? dataset.val.length);
-    const evaluation = await evaluateFrames(tr, evalSet, async (meta, frame) => {
+    const evaluation = await evaluateFrames(tr.scene, evalSet, async (meta, frame) => {
       if (saveFrames) {
         await writeImage(
           join(dir, "val", `${meta.imgId}.png`),

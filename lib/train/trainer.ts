@@ -1,49 +1,36 @@
 /**
- * Training of an SSP-NeRF model on one dataset: one training frame per step (as AD-NeRF), its rays
- * chosen by the configured pixel sampler, a coarse and an optional fine pass, photometric and parsing
- * losses, Adam with exponential learning-rate decay, NaN detection, checkpoints and resume.
+ * Training of an SSP-NeRF model on one dataset, one step in stages (as nerfstudio's models): sample a
+ * batch (one training frame per step, as AD-NeRF; its rays chosen by the configured pixel sampler, their
+ * depths within the occupied interval when empty-space skipping is on) -> model outputs (a coarse and an
+ * optional fine pass) -> a dictionary of losses weighted by the config's `loss` section -> Adam with
+ * exponential learning-rate decay -> after-step hooks (sampler feedback, occupancy update, NaN check,
+ * logging). The model and what rendering it needs live in a {@linkcode Scene}, which the trainer holds.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { SspNerfConfig } from "../config/config.ts";
-import { validateConfig } from "../config/validate.ts";
 import type { Dataset, FrameMeta } from "../data/mod.ts";
-import { imageToFloat } from "../io/mod.ts";
-import { nearFarFromPoses, raysForPixels } from "../camera/mod.ts";
+import { raysForPixels } from "../camera/mod.ts";
 import {
   createPixelSampler,
   hitIndices,
   OccupancyGrid,
+  type PixelSampleContext,
   type PixelSampler,
   type SemanticDynamicSampler,
   stratifiedInIntervals,
   stratifiedSamples,
 } from "../sampling/mod.ts";
-import {
-  buildRenderGrid,
-  densityAtFor,
-  frameCodes,
-  type FrameRenderSetup,
-  passOptionsFor,
-  renderClasses,
-  renderFrameChunks,
-  renderSetupFromTrainer,
-  type SkipSpace,
-} from "./frame_render.ts";
 import { createRng, type Rng } from "../nn/rng.ts";
-import { smoothingWindow } from "../audio/mod.ts";
-import type { PassOptions, RayBatch } from "../model/render_rays.ts";
-import { type ModelRenderInputs, renderModel } from "../model/render_model.ts";
-import { SspNerfModel } from "../model/ssp_model.ts";
-import { poseCodeFromC2w, poseCodeNormalization, type PoseCodeOptions } from "../torso/mod.ts";
+import type { SspNerfModel } from "../model/ssp_model.ts";
+import type { RayBatch } from "../render/render_rays.ts";
+import { renderModel } from "../render/render_model.ts";
+import { densityAtFor } from "../render/density.ts";
+import { gatherPixels, pixelUv, type RenderedFrame } from "../render/frame.ts";
+import { passOptionsFor } from "../render/scene_setup.ts";
+import { type FrameAudio, Scene } from "../render/scene.ts";
 import { Adam } from "./adam.ts";
-import { mseLoss, psnrFromMse, semanticLoss } from "./losses.ts";
-
-/** Audio features of a clip: one [16, D] window per video frame. */
-export interface AudioFeatures {
-  readonly data: Float32Array;
-  readonly shape: readonly [number, number, number];
-}
+import { lossTerms, psnrFromMse } from "./losses.ts";
 
 /** What one training step reports. */
 export interface StepLog {
@@ -58,29 +45,6 @@ export interface StepLog {
   readonly ms: number;
   /** Fraction of the step's rays per parsing class, for the semantic dynamic sampler. */
   readonly allocation?: readonly number[];
-}
-
-/** A whole rendered frame. */
-export interface RenderedFrame {
-  readonly width: number;
-  readonly height: number;
-  /** RGB in [0, 1], HWC. */
-  readonly rgb: Float32Array;
-  /** Expected depth per pixel. */
-  readonly depth: Float32Array;
-  /** Opacity of the field (before the background) per pixel. */
-  readonly accumulation: Float32Array;
-  /** Most likely class per pixel, when the model parses. */
-  readonly parsing?: Uint8Array;
-}
-
-/** Pixel values of an HWC float image at the given pixel ids, [n, c]. */
-export function gatherPixels(img: Float32Array, ids: Int32Array, channels = 3): Float32Array {
-  const out = new Float32Array(ids.length * channels);
-  for (let i = 0; i < ids.length; i++) {
-    for (let c = 0; c < channels; c++) out[i * channels + c] = img[ids[i] * channels + c];
-  }
-  return out;
 }
 
 /** Learning rate at a step: lr * rate^(step / decaySteps). */
@@ -98,71 +62,95 @@ export interface TrainerState {
   readonly grid?: ReturnType<OccupancyGrid["state"]>;
 }
 
-/** Pixel centres of `ids` in [-1, 1]^2 (u right, v down), [n, 2]: the 2-D torso's coordinates. */
-export function pixelUv(ids: Int32Array, width: number, height: number): Float32Array {
-  const uv = new Float32Array(ids.length * 2);
-  for (let i = 0; i < ids.length; i++) {
-    uv[2 * i] = ((ids[i] % width) + 0.5) / width * 2 - 1;
-    uv[2 * i + 1] = (Math.floor(ids[i] / width) + 0.5) / height * 2 - 1;
-  }
-  return uv;
+/** The rays of one training step and their targets (stage 1 of a step). */
+export interface TrainBatch {
+  readonly meta: FrameMeta;
+  /** The frame as the pixel sampler saw it. */
+  readonly frame: PixelSampleContext;
+  /** Pixel ids of the rays (after empty-space skipping dropped rays through empty cells). */
+  readonly ids: Int32Array;
+  readonly rays: RayBatch;
+  /** Coarse depths, [n, numCoarse]. */
+  readonly tCoarse: Float32Array;
+  /** Target colours, [n, 3]. */
+  readonly target: Float32Array;
+  /** Target classes, when the step trains the parsing branch. */
+  readonly labels?: Int32Array;
 }
+
+/** What a step's hooks see after the update. */
+export interface StepResult {
+  readonly batch: TrainBatch;
+  /** Loss terms by name, and "total". */
+  readonly losses: Record<string, number>;
+  readonly total: number;
+  /** Squared colour error per ray (main pass), for the sampler. */
+  readonly rayErrors: Float32Array;
+}
+
+/** Work done after each update, in order. */
+export type AfterStepHook = (result: StepResult) => void;
 
 /** Trains one model on one dataset. Create with {@linkcode Trainer.create}; `dispose()` when done. */
 export class Trainer {
-  readonly model: SspNerfModel;
+  /** The model and what rendering it needs. */
+  readonly scene: Scene;
   readonly optimizer: Adam;
-  readonly near: number;
-  readonly far: number;
-  /** Radius of the scene ball around the canonical origin: boundsMargin x the mean camera distance
-   * (scale-free across trackers' units). Positions are divided by it before the field sees them. */
-  readonly sceneRadius: number;
   readonly history: StepLog[] = [];
   private rng: Rng;
   private sampler: PixelSampler;
-  private readonly background: Float32Array;
-  private readonly audioFeatureDim: number;
-  private readonly poseNorm: Required<PoseCodeOptions>;
-  private readonly classes?: ModelRenderInputs["classes"];
-  /** The occupancy grid of empty-space skipping, when `points.occupancy.enabled`. */
-  grid?: OccupancyGrid;
-  private setupCache?: FrameRenderSetup;
-  private renderGridCache?: { readonly step: number; readonly grid: OccupancyGrid };
+  /** After-step hooks: sampler feedback, occupancy update, NaN check (logging follows them). */
+  private readonly hooks: AfterStepHook[];
 
   private constructor(readonly dataset: Dataset, readonly config: SspNerfConfig) {
-    validateConfig(config, `config "${config.name}"`);
-    if (!dataset.audio) {
-      throw new Error(
-        `${dataset.root}: the dataset has no audio features (aud.npy): an audio-driven model needs them`,
-      );
-    }
-    if (dataset.train.length === 0) throw new Error(`${dataset.root}: transforms_train.json lists no frames`);
-    this.audioFeatureDim = dataset.audio.shape[2];
-    this.model = new SspNerfModel(config, {
-      audioFeatureDim: this.audioFeatureDim,
-      numClasses: dataset.numClasses,
-    });
+    this.scene = Scene.create(dataset, config);
     this.optimizer = new Adam(this.model.params, { lrScale: this.model.lrScales() });
     this.rng = createRng(config.train.seed);
     this.sampler = createPixelSampler(config.pixelSampler);
-    const c2ws = dataset.train.map((f) => f.c2w);
-    this.sceneRadius = config.points.boundsMargin *
-      c2ws.reduce((s, m) => s + Math.hypot(m[3], m[7], m[11]), 0) /
-      c2ws.length;
-    const bounds = nearFarFromPoses(c2ws, { radius: this.sceneRadius });
-    this.near = bounds.near;
-    this.far = bounds.far;
-    this.background = imageToFloat(dataset.background);
-    this.poseNorm = poseCodeNormalization(c2ws);
-    if (config.points.occupancy.enabled) {
-      this.grid = new OccupancyGrid({ resolution: config.points.occupancy.resolution });
-    }
-    this.classes = renderClasses(dataset.palette);
+    this.hooks = [
+      (r) => this.sampler.update?.({ frame: r.batch.frame, pixelIds: r.batch.ids, errors: r.rayErrors }),
+      (r) => this.updateOccupancy(r.batch.meta),
+      (r) => {
+        if (!Number.isFinite(r.total)) {
+          throw new Error(
+            `training diverged at step ${this.step}: the loss is ${r.total} (terms: ${
+              JSON.stringify(r.losses)
+            }); ` +
+              `resume from the last checkpoint with a lower train.lr`,
+          );
+        }
+      },
+    ];
   }
 
-  /** Builds a trainer (model, optimizer, sampler) for a dataset and a config. */
+  /** Builds a trainer (scene with its model, optimizer, sampler) for a dataset and a config. */
   static create(dataset: Dataset, config: SspNerfConfig): Trainer {
     return new Trainer(dataset, config);
+  }
+
+  /** The model being trained (the scene's). */
+  get model(): SspNerfModel {
+    return this.scene.model;
+  }
+
+  /** Near bound of the rays (the scene's). */
+  get near(): number {
+    return this.scene.near;
+  }
+
+  /** Far bound of the rays (the scene's). */
+  get far(): number {
+    return this.scene.far;
+  }
+
+  /** Radius of the scene ball (the scene's). */
+  get sceneRadius(): number {
+    return this.scene.sceneRadius;
+  }
+
+  /** The occupancy grid of empty-space skipping, when `points.occupancy.enabled` (the scene's). */
+  get grid(): OccupancyGrid | undefined {
+    return this.scene.occupancy;
   }
 
   /** Number of steps done. */
@@ -177,7 +165,7 @@ export class Trainer {
       step: this.optimizer.step,
       rngState: this.rng.state(),
       sampler: s ? s.state() : undefined,
-      grid: this.grid?.state(),
+      grid: this.scene.occupancy?.state(),
     };
   }
 
@@ -187,13 +175,9 @@ export class Trainer {
     this.rng = createRng(state.rngState);
     const s = this.semanticSampler();
     if (s && state.sampler) s.loadState(state.sampler as ReturnType<SemanticDynamicSampler["state"]>);
-    if (this.grid && state.grid) this.grid = OccupancyGrid.fromState(state.grid);
-    this.renderGridCache = undefined;
-  }
-
-  /** The plain-data render setup of this trainer (camera, background, bounds), built once. */
-  renderSetup(): FrameRenderSetup {
-    return this.setupCache ??= renderSetupFromTrainer(this);
+    if (this.scene.occupancy && state.grid) this.scene.occupancy = OccupancyGrid.fromState(state.grid);
+    this.scene.step = state.step;
+    this.scene.weightsChanged();
   }
 
   /** The semantic dynamic sampler, when the config uses it. */
@@ -201,168 +185,111 @@ export class Trainer {
     return this.sampler.kind === "semanticDynamic" ? this.sampler as SemanticDynamicSampler : undefined;
   }
 
-  /** The frame's pose code, [1, P]. */
-  private poseTensor(c2w: Float32Array): tf.Tensor2D {
-    const code = poseCodeFromC2w(c2w, this.poseNorm);
-    return tf.tensor2d(code, [1, code.length]);
-  }
-
-  private passOptions(): PassOptions {
-    return passOptionsFor(this.config, this.sceneRadius);
-  }
-
-  /** Whether audio smoothing is active at the current step. */
-  private smoothingOn(): boolean {
-    const s = this.config.audio.smoothing;
-    return s.enabled && this.step >= s.startStep;
-  }
-
-  /** Feature windows for the frame `audId` of `audio`: [S, 16, D]. */
-  audioWindows(audio: AudioFeatures, audId: number, smooth: boolean): tf.Tensor3D {
-    const [n, w, d] = audio.shape;
-    if (d !== this.audioFeatureDim) {
-      throw new Error(
-        `audio features have width D = ${d}, but the model was trained on D = ${this.audioFeatureDim} ` +
-          `(use the same feature extractor as the training data)`,
-      );
-    }
-    if (audId < 0 || audId >= n) {
-      throw new Error(`audio frame ${audId} is out of range: the audio has ${n} frames`);
-    }
-    const ids = smooth ? smoothingWindow(audId, n, this.config.audio.smoothing.seqLen) : Int32Array.of(audId);
-    const out = new Float32Array(ids.length * w * d);
-    for (let i = 0; i < ids.length; i++) {
-      out.set(audio.data.subarray(ids[i] * w * d, (ids[i] + 1) * w * d), i * w * d);
-    }
-    return tf.tensor3d(out, [ids.length, w, d]);
-  }
-
-  /** Runs one optimisation step on a random training frame. */
-  async trainStep(): Promise<StepLog> {
-    const t0 = performance.now();
+  /** Stage 1: a random training frame, its rays (by the pixel sampler) and their depths and targets. */
+  async sampleBatch(): Promise<TrainBatch> {
     const cfg = this.config;
     const ds = this.dataset;
+    const scene = this.scene;
     const meta = ds.train[this.rng.int(ds.train.length)];
     const img = await ds.imageFloat(meta.imgId);
     const useSem = cfg.parsing.enabled && ds.numClasses > 0;
     const parsing = ds.has.parsing ? await ds.parsing(meta.imgId) : undefined;
     const { width, height } = ds.intrinsics;
-    let ids = this.sampler.sample(
-      { width, height, faceRect: meta.faceRect, parsing },
-      cfg.train.raysPerStep,
-      this.rng,
-    );
+    const frame = { width, height, faceRect: meta.faceRect, parsing };
+    let ids = this.sampler.sample(frame, cfg.train.raysPerStep, this.rng);
     let rays = raysForPixels(meta.c2w, ids, ds.intrinsics);
     const jitter = cfg.points.perturb ? this.rng : null;
-    let tC: Float32Array;
-    if (this.grid) {
+    const grid = scene.occupancy;
+    let tCoarse: Float32Array | undefined;
+    if (grid) {
       // Empty-space skipping: a ray through empty cells only shows the background; train on the others,
       // sampling only their occupied interval. (With no ray hitting anything, fall back to [near, far].)
-      const iv = this.grid.rayIntervals(
+      const iv = grid.rayIntervals(
         rays.origins,
         rays.dirs,
         ids.length,
-        this.near,
-        this.far,
-        1 / this.sceneRadius,
+        scene.near,
+        scene.far,
+        1 / scene.sceneRadius,
       );
       const keep = hitIndices(iv.hit);
       if (keep.length > 0) {
         const all = ids;
         ids = Int32Array.from(keep, (j) => all[j]);
         rays = { origins: gatherPixels(rays.origins, keep), dirs: gatherPixels(rays.dirs, keep) };
-        tC = stratifiedInIntervals(
+        tCoarse = stratifiedInIntervals(
           Float32Array.from(keep, (j) => iv.tNear[j]),
           Float32Array.from(keep, (j) => iv.tFar[j]),
           keep.length,
           cfg.points.numCoarse,
           jitter,
         );
-      } else {
-        tC = stratifiedSamples(ids.length, this.near, this.far, cfg.points.numCoarse, jitter);
       }
-    } else {
-      tC = stratifiedSamples(ids.length, this.near, this.far, cfg.points.numCoarse, jitter);
     }
+    tCoarse ??= stratifiedSamples(ids.length, scene.near, scene.far, cfg.points.numCoarse, jitter);
     const n = ids.length;
-    const { origins, dirs } = rays;
-    const batch: RayBatch = { n, origins, dirs, background: gatherPixels(this.background, ids) };
-    const target = gatherPixels(img, ids);
-    const labels = useSem ? Int32Array.from(ids, (p) => parsing![p]) : undefined;
+    return {
+      meta,
+      frame,
+      ids,
+      rays: {
+        n,
+        origins: rays.origins,
+        dirs: rays.dirs,
+        background: gatherPixels(scene.setup.background, ids),
+      },
+      tCoarse,
+      target: gatherPixels(img, ids),
+      labels: useSem ? Int32Array.from(ids, (p) => parsing![p]) : undefined,
+    };
+  }
+
+  /** Runs one optimisation step on a random training frame. */
+  async trainStep(): Promise<StepLog> {
+    const t0 = performance.now();
+    const cfg = this.config;
+    const scene = this.scene;
+    const batch = await this.sampleBatch();
+    const { meta, ids, rays, labels } = batch;
+    const n = rays.n;
     const lr = learningRate(cfg.train, this.step);
-    const smooth = this.smoothingOn();
-    const windows = this.audioWindows(ds.audio!, meta.audId, smooth);
-    const pose = this.poseTensor(meta.c2w);
-    const uv = pixelUv(ids, width, height);
+    const smooth = scene.smoothingOn();
+    const windows = scene.audioWindows(this.dataset.audio!, meta.audId, smooth);
+    const uv = pixelUv(ids, batch.frame.width, batch.frame.height);
     const losses: Record<string, number> = {};
     let rayErrors: Float32Array | undefined;
     const total = this.optimizer.minimize(() => {
+      // Stage 2: model outputs.
       const aud = this.model.encodeAudio(windows, smooth);
-      const targetT = tf.tensor2d(target, [n, 3]);
+      const targetT = tf.tensor2d(batch.target, [n, 3]);
       const out = renderModel(this.model, {
-        batch,
+        batch: rays,
         uv,
-        tCoarse: tC,
+        tCoarse: batch.tCoarse,
         aud,
-        pose,
+        pose: scene.poseCode(meta.c2w),
         rng: cfg.points.perturb ? this.rng : null,
-        pass: this.passOptions(),
-        classes: this.classes,
+        pass: passOptionsFor(cfg, scene.sceneRadius),
+        classes: scene.setup.classes,
       });
       const main = out.fine ?? out.coarse;
-      const terms: [string, tf.Scalar, number][] = [];
-      if (out.fine) {
-        terms.push(["rgb_fine", mseLoss(out.fine.rgb, targetT), 1]);
-        if (cfg.train.coarseWeight > 0) {
-          terms.push(["rgb_coarse", mseLoss(out.coarse.rgb, targetT), cfg.train.coarseWeight]);
-        }
-      } else {
-        terms.push(["rgb", mseLoss(out.coarse.rgb, targetT), 1]);
-      }
-      if (useSem && labels && main.semantics) {
-        terms.push(["semantic", semanticLoss(main.semantics, labels), cfg.parsing.lambdaSem]);
-        if (out.fine && out.coarse.semantics) {
-          terms.push([
-            "semantic_coarse",
-            semanticLoss(out.coarse.semantics, labels),
-            cfg.parsing.lambdaSem * cfg.train.coarseWeight,
-          ]);
-        }
-      }
-      if (out.penalty && cfg.torso.kind === "deform3d") {
-        terms.push(["deformation", out.penalty, cfg.torso.penalty]);
-      }
+      // Stage 3: the losses by name, weighted by the config's loss section.
+      const terms = lossTerms(cfg.loss, out, targetT, labels);
       rayErrors = tf.sum(tf.squaredDifference(main.rgb, targetT), 1).dataSync() as Float32Array;
       let sum = tf.scalar(0);
       for (const [name, value, weight] of terms) {
         losses[name] = value.dataSync()[0];
-        if (weight > 0) sum = tf.add(sum, tf.mul(value, weight));
+        sum = tf.add(sum, tf.mul(value, weight));
       }
       return sum as tf.Scalar;
     }, lr);
-    tf.dispose([windows, pose]);
-    this.sampler.update?.({
-      frame: { width, height, faceRect: meta.faceRect, parsing },
-      pixelIds: ids,
-      errors: rayErrors!,
-    });
-    if (this.grid && this.step % cfg.points.occupancy.updateEvery === 0) {
-      // Density at jittered cell centres under this frame's audio and pose (no gradient).
-      const setup = this.renderSetup();
-      const codes = frameCodes(this, setup, meta.c2w, { features: ds.audio!, index: meta.audId });
-      this.grid.update(densityAtFor(this.model, setup, codes), {
-        jitter: this.rng,
-        threshold: cfg.points.occupancy.threshold,
-      });
-    }
+    tf.dispose(windows);
+    scene.step = this.step;
     losses.total = total;
+    // Stage 4: after-step hooks, then the log.
+    const result: StepResult = { batch, losses, total, rayErrors: rayErrors! };
+    for (const hook of this.hooks) hook(result);
     const photometric = losses.rgb_fine ?? losses.rgb;
-    if (!Number.isFinite(total)) {
-      throw new Error(
-        `training diverged at step ${this.step}: the loss is ${total} (terms: ${JSON.stringify(losses)}); ` +
-          `resume from the last checkpoint with a lower train.lr`,
-      );
-    }
     const log: StepLog = {
       step: this.step,
       lr,
@@ -376,60 +303,31 @@ export class Trainer {
     return log;
   }
 
-  /**
-   * Renders a whole frame from a camera pose and an audio frame, in chunks of `render.chunk` rays.
-   * Deterministic: midpoint samples and evenly spaced importance samples.
-   * @param c2w Camera-to-world pose (row-major 4x4).
-   * @param audio Audio features and the frame of them to use.
-   */
-  renderFrame(c2w: Float32Array, audio: { features: AudioFeatures; index: number }): RenderedFrame {
-    const setup = this.renderSetup();
-    return renderFrameChunks(this.model, setup, frameCodes(this, setup, c2w, audio), this.renderSkip());
+  /** Occupancy update (every `points.occupancy.updateEvery` steps): density at jittered cell centres
+   * under this frame's audio and pose (no gradient). */
+  private updateOccupancy(meta: FrameMeta): void {
+    const grid = this.scene.occupancy;
+    if (!grid || this.step % this.config.points.occupancy.updateEvery !== 0) return;
+    const scene = this.scene;
+    const codes = scene.frameCodes(meta.c2w, { features: this.dataset.audio!, index: meta.audId });
+    grid.update(densityAtFor(this.model, scene.setup, codes), {
+      jitter: this.rng,
+      threshold: this.config.points.occupancy.threshold,
+    });
   }
 
-  /**
-   * How frames of the model as it is now are rendered: with the training occupancy grid when
-   * `points.occupancy` is on (its own interval sampling, as trained); else, when
-   * `render.emptySpace.enabled` and the config has no importance samples, with a grid built from the field at this step (`buildRenderGrid` over
-   * `render.emptySpace.frames` training frames; built on first use and kept until the step or the weights
-   * change) and "aligned" sampling with early ray termination; else undefined (plain sampling).
-   */
-  renderSkip(): SkipSpace | undefined {
-    if (this.grid) return { grid: this.grid, sampling: "interval" };
-    const es = this.config.render.emptySpace;
-    // Importance samples are drawn from the whole ray's coarse weights: with the coarse samples thinned
-    // out, their bins stretch over the skipped stretches (and the fine field has its own density), which
-    // moved the paper preset's pixels by up to 0.1 in the bench. Such configs render every sample.
-    if (!es.enabled || this.config.points.numFine > 0) return undefined;
-    if (this.renderGridCache?.step !== this.step) {
-      const setup = this.renderSetup();
-      const ds = this.dataset;
-      const count = Math.min(es.frames, ds.train.length);
-      const frames = Array.from({ length: count }, (_, i) => {
-        const meta = ds.train[Math.floor((i * ds.train.length) / count)];
-        return frameCodes(this, setup, meta.c2w, { features: ds.audio!, index: meta.audId });
-      });
-      const grid = buildRenderGrid(this.model, setup, frames, {
-        resolution: es.resolution,
-        threshold: es.threshold,
-      });
-      this.renderGridCache = { step: this.step, grid };
-    }
-    return {
-      grid: this.renderGridCache.grid,
-      sampling: "aligned",
-      minTransmittance: es.minTransmittance,
-      roundSamples: es.roundSamples,
-    };
+  /** Renders a frame with the model as it is now (`scene.renderFrame`). */
+  renderFrame(c2w: Float32Array, audio: FrameAudio): RenderedFrame {
+    return this.scene.renderFrame(c2w, audio);
   }
 
-  /** Renders a dataset frame with its own pose and audio. */
+  /** Renders a dataset frame with its own pose and audio (`scene.renderDatasetFrame`). */
   renderDatasetFrame(meta: FrameMeta): RenderedFrame {
-    return this.renderFrame(meta.c2w, { features: this.dataset.audio!, index: meta.audId });
+    return this.scene.renderDatasetFrame(meta);
   }
 
   dispose(): void {
-    this.model.dispose();
+    this.scene.dispose();
     this.optimizer.dispose();
   }
 }

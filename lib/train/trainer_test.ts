@@ -12,7 +12,8 @@ import { override, TINY } from "../config/mod.ts";
 import { loadDataset } from "../data/mod.ts";
 import { writeTinyDataset } from "../data/tiny_dataset.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { gatherPixels, learningRate, Trainer } from "./trainer.ts";
+import { learningRate, Trainer } from "./trainer.ts";
+import { gatherPixels } from "../render/frame.ts";
 
 await initBackend({ log: null });
 
@@ -65,7 +66,10 @@ Deno.test("trainer: dispose frees every tensor it made (model, optimizer moments
 
 Deno.test("trainer: the loss falls when fitting a few steps at a high learning rate", async () => {
   const { dir, dataset } = await tinyData({ frames: 3 });
-  const config = override(TINY, { train: { lr: 1e-2, raysPerStep: 128 }, parsing: { lambdaSem: 0 } });
+  const config = override(TINY, {
+    train: { lr: 1e-2, raysPerStep: 128 },
+    loss: { semantic: 0, semanticCoarse: 0 },
+  });
   const trainer = Trainer.create(dataset, config);
   try {
     const first = (await trainer.trainStep()).losses.rgb_fine;

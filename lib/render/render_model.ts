@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { RadianceField } from "../field/mod.ts";
 import type { Rng } from "../nn/rng.ts";
 import { importanceSamples, mergeSorted } from "../sampling/mod.ts";
-import { deformationPenalty } from "../torso/mod.ts";
+import { type Layer, over, premultiply } from "./composite.ts";
 import {
   type PassDeformation,
   type PassOptions,
@@ -17,7 +17,7 @@ import {
   type RayBatch,
   renderPass,
 } from "./render_rays.ts";
-import type { SspNerfModel } from "./ssp_model.ts";
+import type { SspNerfModel } from "../model/ssp_model.ts";
 
 /** Per-ray values of a composited image. */
 export interface Composite {
@@ -100,14 +100,12 @@ function asComposite(p: PassOutputs): Composite {
   };
 }
 
-/** head over (something behind it): c = head + (1 - acc_head) behind, for colours and class distributions. */
-function over(head: PassOutputs, behind: { rgb: tf.Tensor2D; semantics?: tf.Tensor2D }): Composite {
-  const t = tf.sub(1, head.accumulation).expandDims(1);
+/** The head layer (a pass with background "none") over what lies behind it (`over`). */
+function headOver(head: PassOutputs, behind: Layer): Composite {
+  const c = over({ rgb: head.rgb, semantics: head.semantics, alpha: head.accumulation }, behind);
   return {
-    rgb: tf.add(head.rgb, tf.mul(t, behind.rgb)) as tf.Tensor2D,
-    semantics: head.semantics && behind.semantics
-      ? tf.add(head.semantics, tf.mul(t, behind.semantics)) as tf.Tensor2D
-      : undefined,
+    rgb: c.rgb,
+    semantics: c.semantics,
     accumulation: head.accumulation,
     depth: head.depth,
     weights: head.weights,
@@ -116,7 +114,8 @@ function over(head: PassOutputs, behind: { rgb: tf.Tensor2D; semantics?: tf.Tens
 
 /**
  * Renders rays with every part of the model the config turns on. Call inside tf.tidy (or a gradient
- * tape); the outputs are ordinary tensors of that scope.
+ * tape); the outputs are ordinary tensors of that scope. The torso module is called through its
+ * interface: its point deformation in the passes, its image layer behind the head, its penalty.
  */
 export function renderModel(model: SspNerfModel, inputs: ModelRenderInputs): ModelRenderOutputs {
   const config = model.config;
@@ -124,7 +123,6 @@ export function renderModel(model: SspNerfModel, inputs: ModelRenderInputs): Mod
   const n = inputs.batch.n;
   const bgMode = config.background.mode;
   const numClasses = model.coarse.dims.numClasses;
-  const bgTensor = () => tf.tensor2d(inputs.batch.background, [n, 3]);
   const front = inputs.front ?? false;
   if (front && (config.architecture === "twoNerf" || kf > 0)) {
     throw new Error(
@@ -132,7 +130,6 @@ export function renderModel(model: SspNerfModel, inputs: ModelRenderInputs): Mod
         `architecture ${config.architecture}, points.numFine ${kf}`,
     );
   }
-  const layerBg = front ? "none" : bgMode;
   if (config.architecture === "twoNerf") {
     const torsoField = model.torsoField!;
     const head = renderLayer(model.coarse, model.fineField, inputs, kf, { code: inputs.aud }, {
@@ -145,55 +142,63 @@ export function renderModel(model: SspNerfModel, inputs: ModelRenderInputs): Mod
       background: bgMode,
     });
     return {
-      coarse: over(head.coarse, torso.coarse),
-      fine: head.fine && torso.fine ? over(head.fine, torso.fine) : undefined,
+      coarse: headOver(head.coarse, torso.coarse),
+      fine: head.fine && torso.fine ? headOver(head.fine, torso.fine) : undefined,
     };
   }
   const torso = model.torso;
-  switch (torso.kind) {
-    case "none": {
-      const l = renderLayer(model.coarse, model.fineField, inputs, kf, { code: inputs.aud }, {
-        ...inputs.pass,
-        background: layerBg,
-      });
-      return { coarse: asComposite(l.coarse), fine: l.fine && asComposite(l.fine) };
+  const deform: PassDeformation | undefined = torso.deformPoints
+    ? {
+      torso,
+      pose: inputs.pose,
+      torsoClasses: numClasses > 0 && inputs.classes ? inputs.classes.torsoLike : [],
     }
-    case "deform3d": {
-      const deform: PassDeformation = {
-        module: torso.module,
-        pose: inputs.pose,
-        weighting: numClasses > 0 && inputs.classes ? torso.config.weighting : "none",
-        torsoClasses: inputs.classes?.torsoLike ?? [],
-      };
-      const l = renderLayer(model.coarse, model.fineField, inputs, kf, { code: inputs.aud, deform }, {
-        ...inputs.pass,
-        background: layerBg,
-      });
-      const passes = [l.coarse, l.fine].filter((p): p is PassOutputs => !!p && !!p.offsets);
-      const penalties = passes.map((p) => deformationPenalty(p.offsets!, p.offsetWeights));
-      const penalty = penalties.length
-        ? tf.div(tf.addN(penalties), penalties.length) as tf.Scalar
-        : undefined;
-      return { coarse: asComposite(l.coarse), fine: l.fine && asComposite(l.fine), penalty };
-    }
-    case "image2d": {
-      const head = renderLayer(model.coarse, model.fineField, inputs, kf, { code: inputs.aud }, {
-        ...inputs.pass,
-        background: "none",
-      });
-      if (front) return { coarse: asComposite(head.coarse) };
-      const t = torso.module.apply(tf.tensor2d(inputs.uv, [n, 2]), inputs.pose);
-      const a = t.alpha.expandDims(1);
-      const bg = bgTensor();
-      const behindRgb = tf.add(tf.mul(a, t.rgb), tf.mul(tf.sub(1, a), bg)) as tf.Tensor2D;
-      let behindSem: tf.Tensor2D | undefined;
-      if (numClasses > 0 && inputs.classes) {
-        const cls = (c: number) => tf.oneHot(tf.fill([n], c, "int32"), numClasses) as tf.Tensor2D;
-        const bgClass = inputs.pass.backgroundClass ?? 0;
-        behindSem = tf.add(tf.mul(a, cls(inputs.classes.torso)), tf.mul(tf.sub(1, a), cls(bgClass)));
-      }
-      const behind = { rgb: behindRgb, semantics: behindSem };
-      return { coarse: over(head.coarse, behind), fine: head.fine && over(head.fine, behind) };
-    }
+    : undefined;
+  // A layer behind the head (image-space torso) takes the background's place behind the 3-D layer.
+  const hasLayerBehind = torso.layerBehind !== undefined;
+  const l = renderLayer(model.coarse, model.fineField, inputs, kf, { code: inputs.aud, deform }, {
+    ...inputs.pass,
+    background: front || hasLayerBehind ? "none" : bgMode,
+  });
+  const passes = [l.coarse, l.fine].filter((p): p is PassOutputs => !!p && !!p.offsets);
+  const penalty = torso.penalty?.(passes.map((p) => ({ offsets: p.offsets!, weights: p.offsetWeights })));
+  if (!hasLayerBehind || front) {
+    return { coarse: asComposite(l.coarse), fine: l.fine && asComposite(l.fine), penalty };
   }
+  const behind = layerBehind(model, inputs.uv, inputs.pose, tf.tensor2d(inputs.batch.background, [n, 3]), {
+    numClasses: inputs.classes ? numClasses : 0,
+    torsoClass: inputs.classes?.torso,
+    backgroundClass: inputs.pass.backgroundClass ?? 0,
+  })!;
+  return { coarse: headOver(l.coarse, behind), fine: l.fine && headOver(l.fine, behind), penalty };
+}
+
+/**
+ * What lies behind the head at pixels `uv`: the torso module's image layer over the background (colours,
+ * and the class distribution torso-over-background when `numClasses` > 0), or undefined when the module
+ * has no image layer. Call inside tf.tidy.
+ * @param model The model (its torso module).
+ * @param uv Pixel centres in [-1, 1]^2, [n, 2].
+ * @param pose The frame's pose code, [1, P].
+ * @param background Background colours, [n, 3].
+ * @param classes Number of classes, the torso's and the background's class ids.
+ */
+export function layerBehind(
+  model: SspNerfModel,
+  uv: Float32Array,
+  pose: tf.Tensor2D,
+  background: tf.Tensor2D,
+  classes: { readonly numClasses: number; readonly torsoClass?: number; readonly backgroundClass: number },
+): Layer | undefined {
+  const torso = model.torso;
+  if (!torso.layerBehind) return undefined;
+  const n = uv.length / 2;
+  const t = torso.layerBehind(tf.tensor2d(uv, [n, 2]), pose);
+  const { numClasses, torsoClass, backgroundClass } = classes;
+  const cls = (c: number) => tf.oneHot(tf.fill([n], c, "int32"), numClasses) as tf.Tensor2D;
+  const semantics = numClasses > 0 && torsoClass !== undefined;
+  return over(premultiply(t.rgb, t.alpha, semantics ? cls(torsoClass) : undefined), {
+    rgb: background,
+    semantics: semantics ? cls(backgroundClass) : undefined,
+  });
 }

@@ -5,7 +5,7 @@ import { loadDataset } from "../data/mod.ts";
 import { writeTinyDataset } from "../data/tiny_dataset.ts";
 import { encodeNpy, writeWav } from "../io/mod.ts";
 import { loadAudioFeatures, posesForAudio } from "./render_video.ts";
-import { Trainer } from "./trainer.ts";
+import { Trainer } from "../train/trainer.ts";
 
 await initBackend({ log: null });
 
@@ -51,13 +51,13 @@ Deno.test("posesForAudio: the dataset path goes back and forth; a short explicit
     const t = Trainer.create(ds, TINY);
     try {
       const train = ds.train.map((f) => f.c2w); // 10 poses
-      const p = posesForAudio(t, "dataset", 25);
+      const p = posesForAudio(t.scene, "dataset", 25);
       assertEquals(p[9], train[9]);
       assertEquals(p[10], train[8]); // turns around
       assertEquals(p[18], train[0]);
       assertEquals(p[19], train[1]);
-      assertEquals(posesForAudio(t, "still", 3), [train[0], train[0], train[0]]);
-      const e = assertThrows(() => posesForAudio(t, [train[0], train[1]], 5));
+      assertEquals(posesForAudio(t.scene, "still", 3), [train[0], train[0], train[0]]);
+      const e = assertThrows(() => posesForAudio(t.scene, [train[0], train[1]], 5));
       assertStringIncludes(e.message, "the pose path has 2 poses but the audio has 5 frames");
     } finally {
       t.dispose();

@@ -7,17 +7,9 @@ import { writeTinyDataset } from "../data/tiny_dataset.ts";
 import { encodedDim, positionalEncodingJs } from "../encoding/mod.ts";
 import { OccupancyGrid } from "../sampling/mod.ts";
 import { assertNoLeak } from "../testing/mod.ts";
-import { IMAGE2D_DEFAULTS } from "../torso/mod.ts";
-import {
-  chunkRanges,
-  densityAtFor,
-  frameCodes,
-  gatherPixels,
-  renderChunk,
-  renderFrameChunks,
-  renderSetupFromTrainer,
-  Trainer,
-} from "./mod.ts";
+import { IMAGE2D_DEFAULTS, Image2dTorso } from "../torso/mod.ts";
+import { chunkRanges, densityAtFor, gatherPixels, renderChunk, renderFrameChunks } from "./mod.ts";
+import { Trainer } from "../train/mod.ts";
 
 await initBackend({ log: null });
 
@@ -36,17 +28,17 @@ Deno.test("renderFrameChunks equals Trainer.renderFrame bit for bit (fine pass, 
     try {
       await trainer.trainStep();
       await trainer.trainStep(); // smoothing starts at step 1 in TINY
-      const setup = renderSetupFromTrainer(trainer);
+      const setup = trainer.scene.setup;
       for (const meta of dataset.val.slice(0, 2)) {
         const want = trainer.renderDatasetFrame(meta);
-        const codes = frameCodes(trainer, setup, meta.c2w, { features: dataset.audio!, index: meta.audId });
-        const got = renderFrameChunks(trainer.model, setup, codes, trainer.renderSkip());
+        const codes = trainer.scene.frameCodes(meta.c2w, { features: dataset.audio!, index: meta.audId });
+        const got = renderFrameChunks(trainer.model, setup, codes, trainer.scene.renderSkip());
         assertEquals(got.rgb, want.rgb);
         assertEquals(got.depth, want.depth);
         assertEquals(got.accumulation, want.accumulation);
         assertEquals(got.parsing, want.parsing);
       }
-      const codes = frameCodes(trainer, setup, dataset.val[0].c2w, { features: dataset.audio!, index: 0 });
+      const codes = trainer.scene.frameCodes(dataset.val[0].c2w, { features: dataset.audio!, index: 0 });
       await assertNoLeak(() => void renderChunk(trainer.model, setup, codes, 0, 10), "renderChunk");
     } finally {
       trainer.dispose();
@@ -59,9 +51,9 @@ Deno.test("renderFrameChunks equals Trainer.renderFrame bit for bit (fine pass, 
 Deno.test("with an empty grid every ray is background and skips the field; a full grid renders the rays through the box", async () => {
   const { dir, dataset, trainer } = await tinyTrainer();
   try {
-    const setup = renderSetupFromTrainer(trainer);
+    const setup = trainer.scene.setup;
     const meta = dataset.val[0];
-    const codes = frameCodes(trainer, setup, meta.c2w, { features: dataset.audio!, index: meta.audId });
+    const codes = trainer.scene.frameCodes(meta.c2w, { features: dataset.audio!, index: meta.audId });
     const empty = new OccupancyGrid({ resolution: 8 });
     empty.update(() => new Float32Array(8 * 8 * 8).fill(0));
     assertEquals(empty.fractionOccupied(), 0);
@@ -96,15 +88,15 @@ Deno.test("with the image-space torso, rays the grid skips show the torso layer 
   const { dir, dataset, trainer } = await tinyTrainer(config);
   try {
     for (let i = 0; i < 3; i++) await trainer.trainStep();
-    const setup = renderSetupFromTrainer(trainer);
+    const setup = trainer.scene.setup;
     const meta = dataset.val[0];
-    const codes = frameCodes(trainer, setup, meta.c2w, { features: dataset.audio!, index: meta.audId });
+    const codes = trainer.scene.frameCodes(meta.c2w, { features: dataset.audio!, index: meta.audId });
     const empty = new OccupancyGrid({ resolution: 4 });
     empty.update(() => new Float32Array(64));
     const n = 16 * 16;
     const c = renderChunk(trainer.model, setup, codes, 0, n, { grid: empty, sampling: "interval" });
     const torso = trainer.model.torso;
-    assert(torso.kind === "image2d");
+    assert(torso instanceof Image2dTorso);
     const uv = new Float32Array(2 * n);
     for (let i = 0; i < n; i++) {
       uv[2 * i] = ((i % 16) + 0.5) / 16 * 2 - 1, uv[2 * i + 1] = (Math.floor(i / 16) + 0.5) / 16 * 2 - 1;
@@ -127,9 +119,9 @@ Deno.test("with the image-space torso, rays the grid skips show the torso layer 
 Deno.test("densityAtFor gives the coarse field's sigma (identity deformation at initialisation), without leaks", async () => {
   const { dir, dataset, trainer } = await tinyTrainer();
   try {
-    const setup = renderSetupFromTrainer(trainer);
+    const setup = trainer.scene.setup;
     const meta = dataset.train[0];
-    const codes = frameCodes(trainer, setup, meta.c2w, { features: dataset.audio!, index: meta.audId });
+    const codes = trainer.scene.frameCodes(meta.c2w, { features: dataset.audio!, index: meta.audId });
     const pts = Float32Array.from({ length: 30 }, (_, i) => Math.sin(i * 1.7) * 0.9);
     const sigma = densityAtFor(trainer.model, setup, codes)(pts);
     const f = TINY.field;

@@ -5,9 +5,10 @@
  */
 import { computeAudioFeatures, validateAudioFeatures } from "../audio/mod.ts";
 import { floatToImage, type Image, readMono16k, readNpy, writeVideo } from "../io/mod.ts";
-import { frameCodes } from "./frame_render.ts";
+import type { RenderedFrame } from "./frame.ts";
 import { ParallelRenderer } from "./parallel_render.ts";
-import type { AudioFeatures, RenderedFrame, Trainer } from "./trainer.ts";
+import type { FrameAudio, Scene } from "./scene.ts";
+import type { AudioFeatures } from "./scene_setup.ts";
 
 /** Video frame rate of the AD-NeRF family's data. */
 export const VIDEO_FPS = 25;
@@ -58,8 +59,8 @@ export type PosePath = "dataset" | "still" | readonly Float32Array[];
  * One camera pose per audio frame.
  * @throws When an explicit path is shorter than the audio.
  */
-export function posesForAudio(trainer: Trainer, path: PosePath, numFrames: number): Float32Array[] {
-  const ds = trainer.dataset;
+export function posesForAudio(scene: Scene, path: PosePath, numFrames: number): Float32Array[] {
+  const ds = scene.dataset;
   if (path === "still") return Array.from({ length: numFrames }, () => ds.train[0].c2w);
   if (path === "dataset") {
     const all = ds.train.map((f) => f.c2w);
@@ -99,35 +100,34 @@ export interface RenderVideoOptions {
 const FRAMES_PER_JOB = 8;
 
 /**
- * Renders frames with the trainer's model as `trainer.renderFrame` does (its empty-space skipping
+ * Renders frames with the scene's model as `scene.renderFrame` does (its empty-space skipping
  * included), on `workers` worker threads plus this one, `FRAMES_PER_JOB` at a time, in order.
- * @param trainer The trainer.
+ * @param scene The scene (model, setup, dataset).
  * @param count Number of frames.
  * @param frame Pose and audio of frame i.
  * @param workers Worker threads (0: this thread only).
  */
 export async function* renderFrameSequence(
-  trainer: Trainer,
+  scene: Scene,
   count: number,
-  frame: (i: number) => { c2w: Float32Array; audio: { features: AudioFeatures; index: number } },
+  frame: (i: number) => { c2w: Float32Array; audio: FrameAudio },
   workers: number,
 ): AsyncGenerator<RenderedFrame> {
   if (workers <= 0) {
     for (let i = 0; i < count; i++) {
       const f = frame(i);
-      yield trainer.renderFrame(f.c2w, f.audio);
+      yield scene.renderFrame(f.c2w, f.audio);
     }
     return;
   }
-  const setup = trainer.renderSetup();
-  const skip = trainer.renderSkip();
-  const renderer = await ParallelRenderer.create(trainer.model, setup, { workers });
+  const skip = scene.renderSkip();
+  const renderer = await ParallelRenderer.create(scene.model, scene.setup, { workers });
   try {
     for (let s = 0; s < count; s += FRAMES_PER_JOB) {
       const codes = [];
       for (let i = s; i < Math.min(count, s + FRAMES_PER_JOB); i++) {
         const f = frame(i);
-        codes.push(frameCodes(trainer, setup, f.c2w, f.audio));
+        codes.push(scene.frameCodes(f.c2w, f.audio));
       }
       yield* await renderer.render(codes, { skip });
     }
@@ -141,17 +141,17 @@ export async function* renderFrameSequence(
  * @returns Number of frames and seconds per frame.
  */
 export async function renderAudioVideo(
-  trainer: Trainer,
+  scene: Scene,
   audio: AudioFeatures,
   options: RenderVideoOptions,
 ): Promise<{ frames: number; secondsPerFrame: number }> {
   const n = Math.min(audio.shape[0], options.maxFrames ?? Infinity);
-  const poses = posesForAudio(trainer, options.poses ?? "dataset", n);
+  const poses = posesForAudio(scene, options.poses ?? "dataset", n);
   const t0 = performance.now();
   async function* frames(): AsyncGenerator<Image> {
     let i = 0;
     const sequence = renderFrameSequence(
-      trainer,
+      scene,
       n,
       (k) => ({ c2w: poses[k], audio: { features: audio, index: k } }),
       options.workers ?? 1,

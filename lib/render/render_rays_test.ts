@@ -6,7 +6,7 @@ import { TINY } from "../config/mod.ts";
 import type { MlpFieldConfig } from "../config/mod.ts";
 import { encodedDim } from "../encoding/mod.ts";
 import { createRng } from "../nn/rng.ts";
-import { DeformationField3d } from "../torso/mod.ts";
+import { DEFORM3D_DEFAULTS, Deform3dTorso, DeformationField3d } from "../torso/mod.ts";
 import { assertNoLeak } from "../testing/leak.ts";
 import { type PassOptions, type RayBatch, renderPass } from "./render_rays.ts";
 
@@ -65,7 +65,7 @@ Deno.test("renderPass: the last-sample background makes every ray's weights sum 
 });
 
 Deno.test("renderPass: a freshly initialised torso deformation is the identity (both weightings)", async () => {
-  const deform = new DeformationField3d("d", 6, { width: 8, depth: 2, posFreqs: 2, poseFreqs: 1, seed: 3 });
+  const module = new DeformationField3d("d", 6, { width: 8, depth: 2, posFreqs: 2, poseFreqs: 1, seed: 3 });
   const pose = tf.tensor2d([[0.1, -0.2, 0.05, 0, 0.1, 0]]);
   for (const weighting of ["none", "parsing"] as const) {
     tf.tidy(() => {
@@ -75,7 +75,14 @@ Deno.test("renderPass: a freshly initialised torso deformation is the identity (
         batch,
         tVals,
         k,
-        { code, deform: { module: deform, pose, weighting, torsoClasses: [2] } },
+        {
+          code,
+          deform: {
+            torso: new Deform3dTorso(module, { ...DEFORM3D_DEFAULTS, weighting }),
+            pose,
+            torsoClasses: [2],
+          },
+        },
         opts("alpha"),
       );
       const a = values(plain.rgb), b = values(deformed.rgb);
@@ -85,6 +92,6 @@ Deno.test("renderPass: a freshly initialised torso deformation is the identity (
     });
   }
   await assertNoLeak(() => renderPass(field, batch, tVals, k, { code }, opts("lastSample")), "renderPass");
-  deform.dispose();
+  module.dispose();
   pose.dispose();
 });

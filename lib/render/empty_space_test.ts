@@ -7,16 +7,8 @@ import { writeTinyDataset } from "../data/tiny_dataset.ts";
 import { OccupancyGrid } from "../sampling/mod.ts";
 import { assertNoLeak } from "../testing/mod.ts";
 import { IMAGE2D_DEFAULTS, NO_TORSO } from "../torso/mod.ts";
-import {
-  buildRenderGrid,
-  chunkRanges,
-  frameCodes,
-  renderChunk,
-  renderFrameChunks,
-  renderSetupFromTrainer,
-  type SkipSpace,
-  Trainer,
-} from "./mod.ts";
+import { buildRenderGrid, chunkRanges, renderChunk, renderFrameChunks, type SkipSpace } from "./mod.ts";
+import { Trainer } from "../train/mod.ts";
 
 await initBackend({ log: null });
 
@@ -53,9 +45,9 @@ Deno.test("aligned skipping over a full grid, no early stop, equals the plain re
     const { dir, dataset, trainer } = await tinyTrainer(config);
     try {
       for (let i = 0; i < 2; i++) await trainer.trainStep();
-      const setup = renderSetupFromTrainer(trainer);
+      const setup = trainer.scene.setup;
       const meta = dataset.val[0];
-      const codes = frameCodes(trainer, setup, meta.c2w, { features: dataset.audio!, index: meta.audId });
+      const codes = trainer.scene.frameCodes(meta.c2w, { features: dataset.audio!, index: meta.audId });
       const plain = renderFrameChunks(trainer.model, setup, codes);
       const skip: SkipSpace = {
         grid: new OccupancyGrid({ resolution: 4 }),
@@ -123,9 +115,9 @@ async function ballTrainer() {
 Deno.test("on an opaque ball, aligned skipping with early termination matches the plain render with a third of the samples", async () => {
   const { dir, dataset, trainer } = await ballTrainer();
   try {
-    const setup = renderSetupFromTrainer(trainer);
+    const setup = trainer.scene.setup;
     const meta = dataset.val[0];
-    const codes = frameCodes(trainer, setup, meta.c2w, { features: dataset.audio!, index: meta.audId });
+    const codes = trainer.scene.frameCodes(meta.c2w, { features: dataset.audio!, index: meta.audId });
     const plain = renderFrameChunks(trainer.model, setup, codes);
     // The ball is in view: some rays are stopped by it, others miss it.
     const hitPlain = plain.accumulation.filter((a) => a > 0.99).length;
@@ -154,17 +146,17 @@ Deno.test("on an opaque ball, aligned skipping with early termination matches th
 Deno.test("the trainer renders with a grid built from its field, rebuilt once the weights change", async () => {
   const { dir, dataset, trainer } = await tinyTrainer(override(TINY, { points: { numFine: 0 } }));
   try {
-    const skip = trainer.renderSkip();
+    const skip = trainer.scene.renderSkip();
     assert(skip && skip.sampling === "aligned");
     assertEquals(skip.minTransmittance, TINY.render.emptySpace.minTransmittance);
-    assert(trainer.renderSkip()!.grid === skip.grid, "kept while the step is the same");
+    assert(trainer.scene.renderSkip()!.grid === skip.grid, "kept while the step is the same");
     await trainer.trainStep();
-    assert(trainer.renderSkip()!.grid !== skip.grid, "rebuilt after a step");
+    assert(trainer.scene.renderSkip()!.grid !== skip.grid, "rebuilt after a step");
     // Off by config, and off with importance samples (TINY has 4).
     for (const config of [override(TINY, { render: { emptySpace: { enabled: false } } }), TINY]) {
       const off = await tinyTrainer(config);
       try {
-        assertEquals(off.trainer.renderSkip(), undefined);
+        assertEquals(off.trainer.scene.renderSkip(), undefined);
       } finally {
         off.trainer.dispose();
         await Deno.remove(off.dir, { recursive: true });
@@ -172,7 +164,7 @@ Deno.test("the trainer renders with a grid built from its field, rebuilt once th
     }
     const withGrid = await tinyTrainer(override(TINY, { points: { occupancy: { enabled: true } } }));
     try {
-      assertEquals(withGrid.trainer.renderSkip()?.sampling, "interval");
+      assertEquals(withGrid.trainer.scene.renderSkip()?.sampling, "interval");
     } finally {
       withGrid.trainer.dispose();
       await Deno.remove(withGrid.dir, { recursive: true });

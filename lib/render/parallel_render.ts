@@ -1,34 +1,26 @@
 /**
- * Rendering frames on several threads. tfjs' wasm backend runs one thread here (DESIGN.md), so the
+ * Rendering frames on several threads. tfjs' wasm backend runs one thread here, so the
  * second core is used by Web Workers, each with its own tfjs wasm instance and a copy of the weights
  * (sent once as one Float32Array, `serializeParams`). The chunks of all requested frames form one task
  * list; every thread, the calling one included, claims the next task from a counter in a
  * SharedArrayBuffer (`Atomics.add`), so a thread slowed by other load simply takes fewer chunks. Chunk
- * boundaries are those of `Trainer.renderFrame`, and each chunk runs the same operations on the same
+ * boundaries are those of `Scene.renderFrame`, and each chunk runs the same operations on the same
  * wasm build, so the frames are bit-identical to a single-thread render (tested).
  *
  * ```ts ignore
- * const frames = await renderFramesParallel(trainer, dataset.val.slice(0, 4), { workers: 1 });
+ * const frames = await renderFramesParallel(scene, dataset.val.slice(0, 4), { workers: 1 });
  * ```
  * @module
  */
 import type { FrameMeta } from "../data/mod.ts";
 import { serializeParams } from "../nn/mod.ts";
 import type { SspNerfModel } from "../model/ssp_model.ts";
-import {
-  chunkRanges,
-  emptyFrame,
-  type FrameCodes,
-  frameCodes,
-  type FrameRenderSetup,
-  renderChunk,
-  renderSetupFromTrainer,
-  type SkipSpace,
-  skipSpaceState,
-  writeChunk,
-} from "./frame_render.ts";
+import { renderChunk } from "./chunks.ts";
+import { chunkRanges, emptyFrame, type RenderedFrame, writeChunk } from "./frame.ts";
 import type { FromRenderWorker, ToRenderWorker } from "./render_worker.ts";
-import type { RenderedFrame, Trainer } from "./trainer.ts";
+import type { Scene } from "./scene.ts";
+import { type FrameCodes, type FrameRenderSetup, setupParses } from "./scene_setup.ts";
+import { type SkipSpace, skipSpaceState } from "./skip_space.ts";
 
 /** Options of {@linkcode ParallelRenderer.create}. */
 export interface ParallelRenderOptions {
@@ -82,7 +74,7 @@ export class ParallelRenderer {
   /**
    * Starts the workers and sends them the setup and the model's current weights.
    * @param model The model (the calling thread renders with it; the workers get a copy of its weights).
-   * @param setup Camera, background, bounds (see `renderSetupFromTrainer`).
+   * @param setup Camera, background, bounds (see `Scene.setup`).
    * @param options Number of workers, whether this thread renders too.
    */
   static async create(
@@ -143,7 +135,7 @@ export class ParallelRenderer {
 
   /**
    * Renders frames, all threads sharing their chunks.
-   * @param frames The frames' poses and codes (see `frameCodes`).
+   * @param frames The frames' poses and codes (see `Scene.frameCodes`).
    * @param options `skip`: empty-space skipping (its grid is sent to the workers with the job);
    *   `setup`: another camera, background or chunk size for this job (same model configuration).
    * @returns The frames, in order.
@@ -154,7 +146,8 @@ export class ParallelRenderer {
     const skip = options.skip;
     const chunks = chunkRanges(setup.intrinsics.width * setup.intrinsics.height, setup.config.render.chunk);
     const per = chunks.length, total = per * frames.length;
-    const out = frames.map(() => emptyFrame(setup));
+    const { width, height } = setup.intrinsics;
+    const out = frames.map(() => emptyFrame(width, height, setupParses(setup)));
     const counter = new Int32Array(new SharedArrayBuffer(4));
     const job = ++this.job;
     const workerChunks = this.workers.map(() => 0);
@@ -232,25 +225,24 @@ function messageText(msg: FromRenderWorker): string {
 }
 
 /**
- * Renders dataset frames (each with its own pose and audio) with a trainer's model on `workers` worker
- * threads plus this one; equal, bit for bit, to `trainer.renderDatasetFrame` on each frame.
- * @param trainer The trainer.
+ * Renders dataset frames (each with its own pose and audio) with a scene's model on `workers` worker
+ * threads plus this one; equal, bit for bit, to `scene.renderDatasetFrame` on each frame.
+ * @param scene The scene (model, setup, dataset).
  * @param frames Frames to render.
- * @param options Worker count; `skip`: empty-space skipping, by default the trainer's own
- *   (`trainer.renderSkip()`), `null` for none.
+ * @param options Worker count; `skip`: empty-space skipping, by default the scene's own
+ *   (`scene.renderSkip()`), `null` for none.
  * @returns The rendered frames, in order.
  */
 export async function renderFramesParallel(
-  trainer: Trainer,
+  scene: Scene,
   frames: readonly FrameMeta[],
   options: ParallelRenderOptions & { readonly skip?: SkipSpace | null } = {},
 ): Promise<RenderedFrame[]> {
-  const skip = options.skip === undefined ? trainer.renderSkip() : options.skip ?? undefined;
-  const setup = renderSetupFromTrainer(trainer);
+  const skip = options.skip === undefined ? scene.renderSkip() : options.skip ?? undefined;
   const codes = frames.map((f) =>
-    frameCodes(trainer, setup, f.c2w, { features: trainer.dataset.audio!, index: f.audId })
+    scene.frameCodes(f.c2w, { features: scene.dataset.audio!, index: f.audId })
   );
-  const renderer = await ParallelRenderer.create(trainer.model, setup, options);
+  const renderer = await ParallelRenderer.create(scene.model, scene.setup, options);
   try {
     return await renderer.render(codes, { skip });
   } finally {

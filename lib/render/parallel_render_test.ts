@@ -8,15 +8,12 @@ import { OccupancyGrid } from "../sampling/mod.ts";
 import { scaleIntrinsics } from "../camera/mod.ts";
 import {
   densityAtFor,
-  evaluateFrames,
-  frameCodes,
   ParallelRenderer,
   renderFrameChunks,
   renderFrameSequence,
   renderFramesParallel,
-  renderSetupFromTrainer,
-  Trainer,
 } from "./mod.ts";
+import { evaluateFrames, Trainer } from "../train/mod.ts";
 
 await initBackend({ log: null });
 
@@ -36,7 +33,7 @@ Deno.test("frames rendered on a worker and this thread equal the single-thread r
     await trainer.trainStep();
     const frames = [dataset.val[0], dataset.train[1]];
     const before = tf.memory().numTensors;
-    const got = await renderFramesParallel(trainer, frames, { workers: 1 });
+    const got = await renderFramesParallel(trainer.scene, frames, { workers: 1 });
     assertEquals(tf.memory().numTensors, before);
     frames.forEach((meta, i) => {
       const want = trainer.renderDatasetFrame(meta);
@@ -46,13 +43,13 @@ Deno.test("frames rendered on a worker and this thread equal the single-thread r
       assertEquals(got[i].parsing, want.parsing);
     });
     // The worker alone, after new weights (setParams), and with a grid.
-    const setup = renderSetupFromTrainer(trainer);
+    const setup = trainer.scene.setup;
     const renderer = await ParallelRenderer.create(trainer.model, setup, { workers: 1, mainThread: false });
     try {
       await trainer.trainStep();
       renderer.setParams();
       const codes = frames.map((f) =>
-        frameCodes(trainer, setup, f.c2w, { features: dataset.audio!, index: f.audId })
+        trainer.scene.frameCodes(f.c2w, { features: dataset.audio!, index: f.audId })
       );
       const grid = new OccupancyGrid({ resolution: 8 });
       grid.update(densityAtFor(trainer.model, setup, codes[0]), { threshold: 0.4 });
@@ -61,7 +58,7 @@ Deno.test("frames rendered on a worker and this thread equal the single-thread r
       assertEquals(renderer.lastStats.mainChunks, 0);
       assertEquals(renderer.lastStats.workerChunks, [6 * codes.length]); // 6 chunks per 16x16 frame
       codes.forEach((c, i) => assertEquals(out[i].rgb, renderFrameChunks(trainer.model, setup, c, skip).rgb));
-      const plain = await renderer.render(codes.slice(0, 1), { skip: trainer.renderSkip() });
+      const plain = await renderer.render(codes.slice(0, 1), { skip: trainer.scene.renderSkip() });
       assertEquals(plain[0].rgb, trainer.renderDatasetFrame(frames[0]).rgb);
       // Another camera for one job: twice the resolution, background resampled.
       const big = {
@@ -84,10 +81,10 @@ Deno.test("frames rendered on a worker and this thread equal the single-thread r
 Deno.test("a failing worker rejects the render, and the renderer refuses further work", async () => {
   const { dir, dataset, trainer } = await tinyTrainer();
   try {
-    const setup = renderSetupFromTrainer(trainer);
+    const setup = trainer.scene.setup;
     const renderer = await ParallelRenderer.create(trainer.model, setup, { workers: 1, mainThread: false });
     const meta = dataset.val[0];
-    const codes = frameCodes(trainer, setup, meta.c2w, { features: dataset.audio!, index: meta.audId });
+    const codes = trainer.scene.frameCodes(meta.c2w, { features: dataset.audio!, index: meta.audId });
     const bad = { ...codes, aud: new Float32Array(codes.aud.length + 1) }; // the field refuses a wrong code width
     const e = await assertRejects(() => renderer.render([bad]));
     assertStringIncludes(e.message, "audio code must be");
@@ -109,12 +106,12 @@ Deno.test("evaluation and frame sequences give the same frames on one thread and
   try {
     await trainer.trainStep();
     const frames = dataset.val.slice(0, 2).concat(dataset.train.slice(0, 1));
-    const one = await evaluateFrames(trainer, frames, undefined, { workers: 0 });
-    const two = await evaluateFrames(trainer, frames, undefined, { workers: 1 });
+    const one = await evaluateFrames(trainer.scene, frames, undefined, { workers: 0 });
+    const two = await evaluateFrames(trainer.scene, frames, undefined, { workers: 1 });
     assertEquals(two.frames.map((f) => f.psnr), one.frames.map((f) => f.psnr));
     assertEquals(two.frames.map((f) => f.imgId), frames.map((f) => f.imgId));
     const seq = (workers: number) =>
-      Array.fromAsync(renderFrameSequence(trainer, 10, (i) => ({
+      Array.fromAsync(renderFrameSequence(trainer.scene, 10, (i) => ({
         c2w: frames[i % frames.length].c2w,
         audio: { features: dataset.audio!, index: i % dataset.audio!.shape[0] },
       }), workers));

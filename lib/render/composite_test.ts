@@ -2,11 +2,23 @@ import * as tf from "@tensorflow/tfjs";
 import { assertAlmostEquals, assertThrows } from "@std/assert";
 import { initBackend } from "../backend/backend.ts";
 import { assertNoLeak } from "../testing/leak.ts";
-import { compositeTorso2d } from "./composite.ts";
+import { type Layer, over, premultiply } from "./composite.ts";
+
+/** Head over (torso over background): the image-space torso's compositing, as the renderer does it. */
+function compositeTorso2d(
+  head: { readonly rgb: tf.Tensor2D; readonly accumulation: tf.Tensor1D },
+  torso: { readonly rgb: tf.Tensor2D; readonly alpha: tf.Tensor1D },
+  background: tf.Tensor2D,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const behind: Layer = over(premultiply(torso.rgb, torso.alpha), { rgb: background });
+    return over({ rgb: head.rgb, alpha: head.accumulation }, behind).rgb;
+  });
+}
 
 await initBackend({ log: null });
 
-Deno.test("compositeTorso2d: head over torso over background, hand-derived", async () => {
+Deno.test("over: head over torso over background, hand-derived", async () => {
   const head = {
     rgb: tf.tensor2d([[0.2, 0.1, 0], [0, 0, 0], [0.9, 0.8, 0.7], [0.3, 0.3, 0.3]]),
     accumulation: tf.tensor1d([0.25, 0, 1, 0.5]),
@@ -31,7 +43,7 @@ Deno.test("compositeTorso2d: head over torso over background, hand-derived", asy
   ).dataSync();
   [0.75 * (1 - 0 + 0 - 0 + 0 - 1), 1 * (-0.2 + 0.6 - 0.6), 0, 0.5 * (-0.5 + 0.5 + 0.5)]
     .forEach((v, i) => assertAlmostEquals(ga[i], v, 1e-6));
-  assertThrows(() => compositeTorso2d(head, torso, tf.zeros([3, 3]) as tf.Tensor2D), Error, "background");
+  assertThrows(() => compositeTorso2d(head, torso, tf.zeros([3, 3]) as tf.Tensor2D), Error, "behind rgb");
   assertThrows(
     () =>
       compositeTorso2d(
@@ -40,7 +52,7 @@ Deno.test("compositeTorso2d: head over torso over background, hand-derived", asy
         bg,
       ),
     Error,
-    "accumulation",
+    "front alpha",
   );
   tf.dispose([head, torso, bg, got]);
 });

@@ -1,5 +1,5 @@
 /**
- * Worker entry of {@linkcode ParallelRenderer} (lib/train/parallel_render.ts): its own tfjs wasm instance
+ * Worker entry of {@linkcode ParallelRenderer} (lib/render/parallel_render.ts): its own tfjs wasm instance
  * and a copy of the model's weights; renders chunks it claims from a counter shared with the other
  * threads, and posts each chunk back (buffers transferred). Not meant to be imported.
  *
@@ -10,14 +10,9 @@
 import { initBackend } from "../backend/mod.ts";
 import { loadParams, type ParamEntry } from "../nn/mod.ts";
 import type { SspNerfModel } from "../model/ssp_model.ts";
-import {
-  type FrameCodes,
-  type FrameRenderSetup,
-  modelForSetup,
-  renderChunk,
-  skipSpaceFromState,
-  type SkipSpaceState,
-} from "./frame_render.ts";
+import { renderChunk } from "./chunks.ts";
+import { type FrameCodes, type FrameRenderSetup, modelForSetup } from "./scene_setup.ts";
+import { skipSpaceFromState, type SkipSpaceState } from "./skip_space.ts";
 
 /** A message to the worker. */
 export type ToRenderWorker =

@@ -4,7 +4,7 @@
  *
  * The sample points are constants of the graph (no gradient flows into where we sample), so points,
  * their positional encoding and the interval lengths are computed in plain JS on typed arrays, which is
- * several times faster than tf.sin/cos on wasm (DESIGN.md). With a deformation the deformed points carry
+ * several times faster than tf.sin/cos on wasm. With a deformation the deformed points carry
  * a gradient, so they are encoded with tensor ops instead.
  * @module
  */
@@ -12,16 +12,10 @@ import * as tf from "@tensorflow/tfjs";
 import type { RadianceField } from "../field/mod.ts";
 import { encodedDim, positionalEncoding, positionalEncodingJs } from "../encoding/mod.ts";
 import { deltasFromT, samplePoints } from "../sampling/mod.ts";
-import {
-  compositeOverBackground,
-  lastSampleBackground,
-  renderAccumulation,
-  renderDepth,
-  renderRgb,
-  renderSemantics,
-  weightsFromDensity,
-} from "../render/mod.ts";
-import { type DeformationField3d, torsoWeightFromParsing } from "../torso/mod.ts";
+import { compositeOverBackground, lastSampleBackground } from "./background.ts";
+import { renderAccumulation, renderDepth, renderRgb, renderSemantics } from "./renderers.ts";
+import { weightsFromDensity } from "./weights.ts";
+import { type PointOffsets, type TorsoModule, torsoWeightFromParsing } from "../torso/mod.ts";
 
 /** Rays of one batch, as plain arrays. */
 export interface RayBatch {
@@ -34,16 +28,71 @@ export interface RayBatch {
   readonly background: Float32Array;
 }
 
-/** A torso deformation applied to the sample points before the field sees them. */
+/** A torso module's deformation of the sample points before the field sees them. */
 export interface PassDeformation {
-  readonly module: DeformationField3d;
+  /** The torso module (its `deformPoints`). */
+  readonly torso: Pick<TorsoModule, "deformPoints">;
   /** Pose code of the frame, [1, P]. */
   readonly pose: tf.Tensor2D;
-  /** "parsing": dx is scaled per point by the field's own torso+neck probability there (evaluated at the
-   * undeformed point, as a constant); "none": every point is deformed. */
-  readonly weighting: "parsing" | "none";
-  /** Class ids counted as torso (e.g. neck and torso). */
+  /** Class ids counted as torso (e.g. neck and torso); empty when the data has no parsing, so the module
+   * gets no torso probability. */
   readonly torsoClasses: readonly number[];
+}
+
+/** Field inputs at sample points after an optional torso deformation. */
+export interface DeformedInputs {
+  /** Positions the field sees, [m, 3]. */
+  readonly xyz: tf.Tensor2D;
+  /** Their positional encoding (when the field reads one). */
+  readonly pos?: tf.Tensor2D;
+  /** The deformation's offsets, when there was one. */
+  readonly offsets?: PointOffsets;
+}
+
+/**
+ * The field's inputs at points of the normalised box, moved by the torso deformation when there is one:
+ * x' = x + w dx, w as the module decides (the field's own torso probability at the undeformed point, as
+ * a constant, when it weights by parsing). The one home of that computation, for rendering passes and
+ * density probes alike. Call inside tf.tidy.
+ * @param field The field (for its input sizes and the torso probability).
+ * @param points Points, [m, 3] flattened (box coordinates).
+ * @param m Number of points.
+ * @param cond Conditioning code and optional deformation.
+ * @param dir Encoded view directions, [m, D], when the field reads them.
+ * @param posFreqs Positional-encoding frequencies of xyz.
+ */
+export function deformedInputs(
+  field: RadianceField,
+  points: Float32Array,
+  m: number,
+  cond: { readonly code?: tf.Tensor2D; readonly deform?: PassDeformation },
+  dir: tf.Tensor2D | undefined,
+  posFreqs: number,
+): DeformedInputs {
+  const needsPe = field.dims.posDim > 0;
+  const xyz = tf.tensor2d(points, [m, 3]);
+  const deform = cond.deform;
+  const moves = deform?.torso.deformPoints;
+  if (!deform || !moves) {
+    const pos = needsPe
+      ? tf.tensor2d(positionalEncodingJs(points, 3, posFreqs), [m, encodedDim(3, posFreqs)])
+      : undefined;
+    return { xyz, pos };
+  }
+  const torsoProbability = deform.torsoClasses.length > 0
+    ? () => {
+      const undeformedPos = needsPe ? positionalEncoding(xyz, posFreqs) : undefined;
+      const probe = field.apply({ xyz, pos: undeformedPos, dir, aud: cond.code });
+      if (!probe.semanticLogits) return undefined;
+      return tf.tensor1d(
+        torsoWeightFromParsing(tf.softmax(probe.semanticLogits), deform.torsoClasses)
+          .dataSync() as Float32Array,
+      );
+    }
+    : undefined;
+  const offsets = moves.call(deform.torso, points, m, deform.pose, torsoProbability);
+  const moved = tf.add(xyz, offsets.applied) as tf.Tensor2D;
+  return { xyz: moved, pos: needsPe ? positionalEncoding(moved, posFreqs) : undefined, offsets };
 }
 
 /** How a pass encodes its inputs and meets the background. */
@@ -127,9 +176,6 @@ export function renderPass(
   if (tVals.length !== n * k) throw new Error(`tVals must be [${n}, ${k}]: got ${tVals.length} values`);
   const pts = samplePoints(batch.origins, batch.dirs, tVals, n, k);
   for (let i = 0; i < pts.length; i++) pts[i] *= options.positionScale;
-  const deform = cond.deform;
-  const needsPe = field.dims.posDim > 0;
-  const posEnc = needsPe && !deform ? positionalEncodingJs(pts, 3, options.posFreqs) : undefined;
   const dirNorms = new Float32Array(n);
   for (let r = 0; r < n; r++) {
     dirNorms[r] = Math.hypot(batch.dirs[3 * r], batch.dirs[3 * r + 1], batch.dirs[3 * r + 2]);
@@ -147,30 +193,12 @@ export function renderPass(
     : undefined;
   const bgClass = options.backgroundClass ?? 0;
   return tf.tidy(() => {
-    let xyz = tf.tensor2d(pts, [n * k, 3]);
-    let pos = posEnc ? tf.tensor2d(posEnc, [n * k, encodedDim(3, options.posFreqs)]) : undefined;
     const dir = dirEnc ? tf.tensor2d(dirEnc, [n * k, dirEnc.length / (n * k)]) : undefined;
+    const { xyz, pos, offsets } = deformedInputs(field, pts, n * k, cond, dir, options.posFreqs);
     const extra: Record<string, tf.Tensor> = {};
-    if (deform) {
-      const pf = deform.module.posFreqs;
-      const deformIn = tf.tensor2d(positionalEncodingJs(pts, 3, pf), [n * k, encodedDim(3, pf)]);
-      let dx = deform.module.applyEncoded(deformIn, deform.pose);
-      extra.offsets = dx;
-      if (deform.weighting === "parsing") {
-        // The field's own belief that a point is torso, at the undeformed point, as a constant.
-        const undeformedPos = needsPe ? positionalEncoding(xyz, options.posFreqs) : undefined;
-        const probe = field.apply({ xyz, pos: undeformedPos, dir, aud: cond.code });
-        if (probe.semanticLogits) {
-          const w = tf.tensor1d(
-            torsoWeightFromParsing(tf.softmax(probe.semanticLogits), deform.torsoClasses)
-              .dataSync() as Float32Array,
-          );
-          extra.offsetWeights = w;
-          dx = tf.mul(dx, w.reshape([n * k, 1]));
-        }
-      }
-      xyz = tf.add(xyz, dx);
-      if (needsPe) pos = positionalEncoding(xyz, options.posFreqs);
+    if (offsets) {
+      extra.offsets = offsets.offsets;
+      if (offsets.weights) extra.offsetWeights = offsets.weights;
     }
     const out = field.apply({ xyz, pos, dir, aud: cond.code });
     const sigma = out.sigma.reshape([n, k]) as tf.Tensor2D;

@@ -1,0 +1,58 @@
+/**
+ * A scene from a training run's checkpoint, for rendering and evaluation: the model's weights, its step
+ * and the training occupancy grid; no optimizer (its moments in the checkpoint are not read).
+ * @module
+ */
+import { join } from "node:path";
+import { upgradeConfig } from "../config/upgrade.ts";
+import type { Dataset } from "../data/mod.ts";
+import { loadParams } from "../nn/mod.ts";
+import { OccupancyGrid } from "../sampling/mod.ts";
+import { Scene } from "../render/scene.ts";
+import { type CheckpointMeta, readCheckpointMeta } from "./checkpoint.ts";
+
+/**
+ * Builds the scene of a checkpoint on a dataset (the one it was trained on, or one with the same audio
+ * features and classes) and loads the trained weights into it.
+ * @param path The checkpoint: a run folder or its checkpoint.json.
+ * @param dataset The dataset (cameras, background, audio width, palette).
+ * @returns The scene (dispose it) and the checkpoint's metadata.
+ */
+export async function loadScene(
+  path: string,
+  dataset: Dataset,
+): Promise<{ readonly scene: Scene; readonly meta: CheckpointMeta }> {
+  const { meta, jsonPath } = await readCheckpointMeta(path);
+  const config = upgradeConfig(meta.config, jsonPath);
+  const dsAud = dataset.audio?.shape[2];
+  if (meta.dataset.audioFeatureDim !== dsAud) {
+    throw new Error(
+      `checkpoint ${jsonPath} was trained on audio features of width ${meta.dataset.audioFeatureDim}; ` +
+        `the dataset ${dataset.root} has ${dsAud === undefined ? "no aud.npy" : `width ${dsAud}`}`,
+    );
+  }
+  if (config.parsing.enabled && meta.dataset.numClasses !== dataset.numClasses) {
+    throw new Error(
+      `checkpoint ${jsonPath} parses ${meta.dataset.numClasses} classes; the dataset ${dataset.root} has ${dataset.numClasses}`,
+    );
+  }
+  const binPath = join(jsonPath, "..", meta.bin);
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(binPath);
+  } catch {
+    throw new Error(`checkpoint ${jsonPath}: its data file ${binPath} is missing`);
+  }
+  const scene = Scene.create(dataset, config);
+  try {
+    const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    loadParams(scene.model.params, meta.params, data.subarray(0, meta.optimizerOffset), binPath);
+    scene.step = meta.state.step;
+    if (scene.occupancy && meta.state.grid) scene.occupancy = OccupancyGrid.fromState(meta.state.grid);
+    scene.weightsChanged();
+    return { scene, meta };
+  } catch (e) {
+    scene.dispose();
+    throw e;
+  }
+}
