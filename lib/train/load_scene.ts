@@ -3,26 +3,27 @@
  * and the training occupancy grid; no optimizer (its moments in the checkpoint are not read).
  * @module
  */
-import { join } from "node:path";
 import { upgradeConfig } from "../config/upgrade.ts";
 import type { Dataset } from "../data/mod.ts";
 import { loadParams } from "../nn/mod.ts";
 import { OccupancyGrid } from "../sampling/mod.ts";
 import { Scene } from "../render/scene.ts";
-import { type CheckpointMeta, readCheckpointMeta } from "./checkpoint.ts";
+import { type CheckpointMeta, firstNonFinite, readCheckpoint } from "./checkpoint.ts";
 
 /**
  * Builds the scene of a checkpoint on a dataset (the one it was trained on, or one with the same audio
  * features and classes) and loads the trained weights into it.
  * @param path The checkpoint: a run folder or its checkpoint.json.
  * @param dataset The dataset (cameras, background, audio width, palette).
+ * The checkpoint.json and its .bin are read as one unit (a run may be writing the folder), and a
+ * parameter holding NaN or Inf is refused by name (a diverged run), before any tensor is made.
  * @returns The scene (dispose it) and the checkpoint's metadata.
  */
 export async function loadScene(
   path: string,
   dataset: Dataset,
 ): Promise<{ readonly scene: Scene; readonly meta: CheckpointMeta }> {
-  const { meta, jsonPath } = await readCheckpointMeta(path);
+  const { meta, jsonPath, binPath, data } = await readCheckpoint(path);
   const config = upgradeConfig(meta.config, jsonPath);
   const dsAud = dataset.audio?.shape[2];
   if (meta.dataset.audioFeatureDim !== dsAud) {
@@ -36,17 +37,17 @@ export async function loadScene(
       `checkpoint ${jsonPath} parses ${meta.dataset.numClasses} classes; the dataset ${dataset.root} has ${dataset.numClasses}`,
     );
   }
-  const binPath = join(jsonPath, "..", meta.bin);
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(binPath);
-  } catch {
-    throw new Error(`checkpoint ${jsonPath}: its data file ${binPath} is missing`);
+  const params = data.subarray(0, meta.optimizerOffset);
+  const bad = firstNonFinite(meta.params, params);
+  if (bad) {
+    throw new Error(
+      `checkpoint ${binPath} (step ${meta.step}): parameter ${bad}: the run had diverged when it was saved; ` +
+        `use an earlier checkpoint or train again (lower train.lr)`,
+    );
   }
   const scene = Scene.create(dataset, config);
   try {
-    const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-    loadParams(scene.model.params, meta.params, data.subarray(0, meta.optimizerOffset), binPath);
+    loadParams(scene.model.params, meta.params, params, binPath);
     scene.step = meta.state.step;
     if (scene.occupancy && meta.state.grid) scene.occupancy = OccupancyGrid.fromState(meta.state.grid);
     scene.weightsChanged();
