@@ -10,6 +10,7 @@ import type { FrameMeta, Intrinsics } from "./types.ts";
 import { imageToParsing, type Palette } from "./palette.ts";
 import { type CacheStats, LruCache } from "./lru.ts";
 import { DatasetError, errorMessage } from "./problems.ts";
+import { type EyeSource, parseAu45, resolveEyeSignal } from "./eye.ts";
 import {
   checkOptions,
   type DatasetScan,
@@ -45,6 +46,11 @@ export interface Dataset {
   readonly imageDir: string;
   /** What the dataset holds besides frames, poses and background. */
   readonly has: { readonly parsing: boolean; readonly landmarks: boolean; readonly audio: boolean };
+  /** Where every frame's `eye` (eye openness, see `FrameMeta.eye`) came from; undefined when no frame
+   * has one (no `eye` fields, no `au.csv`, no usable landmarks). */
+  readonly eyeSource?: EyeSource;
+  /** Why the landmarks gave no eye signal, when they did not (e.g. an eye's corners coincide). */
+  readonly eyeNote?: string;
   /** Path of a frame's image file. */
   imagePath(imgId: number): string;
   /** A frame, RGB, [H, W, 3] bytes (cached). */
@@ -75,6 +81,8 @@ interface Parts {
   readonly parsingFile: ReadonlyMap<number, string>;
   readonly landmarks: ReadonlyMap<number, Float32Array>;
   readonly maxCacheBytes: number;
+  readonly eyeSource?: EyeSource;
+  readonly eyeNote?: string;
 }
 
 /** The parts of a scan without problems; undefined when something needed is missing. */
@@ -152,6 +160,8 @@ function makeDataset(p: Parts): Dataset {
     ...(p.wavPath && { wavPath: p.wavPath }),
     imageDir: p.imageDir,
     has: { parsing: p.parsingFile.size > 0, landmarks: p.landmarks.size > 0, audio: p.audio !== undefined },
+    ...(p.eyeSource && { eyeSource: p.eyeSource }),
+    ...(p.eyeNote && { eyeNote: p.eyeNote }),
     imagePath: (imgId) => join(root, fileOf(imgId)),
     image,
     imageFloat: (imgId) => {
@@ -186,7 +196,14 @@ function makeDataset(p: Parts): Dataset {
  * Loads a dataset folder in the AD-NeRF / SSP-NeRF layout:
  * `transforms_{train,val}.json`, frames `ori_imgs/` (or `gt_imgs/`, `imgs/`, `com_imgs/`)
  * `<img_id>.jpg|png`, background `bc.jpg|png`, optional `parsing/<img_id>.png` (4- or 11-class palette),
- * `<img_id>.lms` beside the frames or in `lms/`, audio features `aud.npy` [N, 16, D] for any D, `aud.wav`.
+ * `<img_id>.lms` beside the frames or in `lms/`, audio features `aud.npy` [N, 16, D] for any D, `aud.wav`,
+ * OpenFace's `au.csv`.
+ *
+ * Every frame's `eye` (eye openness in [0, 1], 1 open) comes from the first source that has it: the
+ * transforms' own `eye` fields (on every frame or none); else `au.csv`'s ` AU45_r` column (data row k =
+ * img_id k; openness = 1 - min(AU45, 2) / 2, AU45 being OpenFace's blink intensity, 0..5, high = shut);
+ * else the landmarks' eye aspect ratio over all frames, divided by its 90th percentile and clamped to
+ * [0, 1]. `eyeSource` says which; a bad `au.csv` is an error naming the file, line and column.
  *
  * Validation runs first and collects every problem it can find cheaply (see `check`) into one
  * {@linkcode DatasetError}. Frames and parsing maps are then decoded lazily and kept in an LRU cache
@@ -213,7 +230,43 @@ export async function loadDataset(root: string, options: LoadDatasetOptions = {}
   const scan = await scanDataset(root, options, (options.check ?? "files") === "full");
   const parts = partsOf(scan);
   if (!parts) throw new DatasetError(root, scan.problems);
-  return makeDataset(parts);
+  const eye = await eyeOf(scan, parts);
+  if (typeof eye === "string") throw new DatasetError(root, [eye]);
+  return makeDataset({
+    ...parts,
+    train: eye.train,
+    val: eye.val,
+    ...(eye.source && { eyeSource: eye.source }),
+    ...(eye.note && { eyeNote: eye.note }),
+  });
+}
+
+/** The eye signal of a scanned dataset (`resolveEyeSignal`), or the problem that stops it. */
+async function eyeOf(
+  s: DatasetScan,
+  p: Pick<Parts, "train" | "val" | "landmarks">,
+): Promise<ReturnType<typeof resolveEyeSignal> | string> {
+  try {
+    const hasOwn = [...p.train, ...p.val].some((f) => f.eye !== undefined);
+    let au45: { values: Float32Array; file: string } | undefined;
+    if (!hasOwn && s.rootNames.has("au.csv")) {
+      let text: string;
+      try {
+        text = await Deno.readTextFile(join(s.root, "au.csv"));
+      } catch (e) {
+        return `au.csv: cannot read: ${errorMessage(e)}`;
+      }
+      au45 = { values: parseAu45(text, "au.csv"), file: "au.csv" };
+    }
+    const besideFrames = s.imageNames && [...s.imageNames].some((n) => n.endsWith(".lms"));
+    return resolveEyeSignal(p.train, p.val, {
+      ...(au45 && { au45 }),
+      landmarks: p.landmarks,
+      landmarkDir: besideFrames ? s.imageDir : "lms",
+    });
+  } catch (e) {
+    return errorMessage(e);
+  }
 }
 
 /**
@@ -225,5 +278,9 @@ export async function loadDataset(root: string, options: LoadDatasetOptions = {}
  */
 export async function validateDataset(root: string, options: LoadDatasetOptions = {}): Promise<string[]> {
   checkOptions(options, "validateDataset");
-  return (await scanDataset(root, options, (options.check ?? "full") === "full")).problems;
+  const scan = await scanDataset(root, options, (options.check ?? "full") === "full");
+  const parts = partsOf(scan);
+  if (!parts) return scan.problems;
+  const eye = await eyeOf(scan, parts);
+  return typeof eye === "string" ? [eye] : [];
 }

@@ -25,6 +25,15 @@ export { formatTransforms, writeTransforms } from "./write_transforms.ts";
 export { jsonErrorOffset, parseJsonText } from "./json_text.ts";
 export { frameSplit } from "./split.ts";
 export { NUM_LANDMARKS, parseLandmarks } from "./landmarks.ts";
+export {
+  AU45_COLUMN,
+  AU45_SHUT,
+  eyeFromAu45,
+  type EyeSignal,
+  type EyeSource,
+  parseAu45,
+  resolveEyeSignal,
+} from "./eye.ts";
 export { type CacheStats, LruCache } from "./lru.ts";
 export { type ImageSize, readImageSize } from "./image_size.ts";
 export {

@@ -240,6 +240,12 @@ export function collectTransforms(
           exp = Float32Array.from(v);
         }
       }
+      let eye: number | undefined;
+      if (f.eye !== undefined) {
+        if (!isFiniteNumber(f.eye) || f.eye < 0 || f.eye > 1) {
+          local.push(`${at}.eye must be an eye openness in [0, 1] (1 open, 0 shut): got ${describe(f.eye)}`);
+        } else eye = f.eye;
+      }
       if (local.length > before || imgId === undefined || audId === undefined || !c2w) return;
       jsonIndex?.push(i);
       frames.push({
@@ -250,6 +256,7 @@ export function collectTransforms(
         ...(euler && { euler }),
         ...(trans && { trans }),
         ...(exp && { exp }),
+        ...(eye !== undefined && { eye }),
       });
     });
   }
@@ -270,7 +277,7 @@ export function collectTransforms(
  *
  * Accepted variants: `focal_len` or `focal_length`; per frame `img_id`, else `frame_id`; `aud_id`, else
  * `frame_id`, else the image id; optional `face_rect` [x, y, w, h], `euler` (3), `trans` (3), `exp_para`
- * (same length in every frame); optional top-level `cx`, `cy`, `id_para`. Each `transform_matrix` must
+ * (same length in every frame), `eye` (eye openness in [0, 1], see `FrameMeta.eye`); optional top-level `cx`, `cy`, `id_para`. Each `transform_matrix` must
  * be 4x4 numbers forming a rigid transform (see {@linkcode rigidityProblem}); image ids must be unique.
  * @param json The parsed JSON value.
  * @param source Names the file in errors, e.g. `"transforms_train.json"`.

@@ -19,6 +19,14 @@ export interface FrameMeta {
   readonly trans?: readonly [number, number, number];
   /** Expression parameters (79 in SSP-NeRF), when given. */
   readonly exp?: Float32Array;
+  /**
+   * Eye openness in [0, 1] (`eye`): 1 = the eyes open as usual in this video, 0 = shut. Written by the
+   * fixture generator and preprocessing (the eye aspect ratio of the landmarks divided by the video's
+   * 90th percentile, `eyeSignalFromLandmarks`; preprocessing uses the landmarks before their temporal
+   * smoothing, which would flatten blinks); when a dataset's files lack it, the loader fills it from
+   * OpenFace's `au.csv` (AU45) or from the `.lms` landmarks (see `loadDataset`).
+   */
+  readonly eye?: number;
 }
 
 /** Parsing palettes known to the loader. */

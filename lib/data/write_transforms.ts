@@ -28,7 +28,7 @@ const list = (a: ArrayLike<number>, fmt: (v: number) => string) => `[${Array.fro
 /**
  * Formats transforms as the canonical JSON text: top-level `focal_len`, `cx`, `cy` (when given) and
  * `id_para` (when given); per frame `img_id`, `aud_id`, `transform_matrix` (4 rows), then `face_rect`,
- * `euler`, `trans`, `exp_para` when present. One frame field per line, arrays on one line. Float32
+ * `euler`, `trans`, `exp_para`, `eye` when present. One frame field per line, arrays on one line. Float32
  * values are written with the fewest digits that read back to the same float32.
  * @param t The transforms to write.
  * @returns JSON text ending in a newline; `parseTransforms(JSON.parse(text))` gives `t` back.
@@ -60,6 +60,7 @@ export function formatTransforms(t: Transforms): string {
     if (f.euler) fields.push(`"euler": ${list(f.euler, numberText)}`);
     if (f.trans) fields.push(`"trans": ${list(f.trans, numberText)}`);
     if (f.exp) fields.push(`"exp_para": ${list(f.exp, float32Text)}`);
+    if (f.eye !== undefined) fields.push(`"eye": ${numberText(f.eye)}`);
     return `    {\n${fields.map((x) => `      ${x}`).join(",\n")}\n    }`;
   });
   top.push(`  "frames": [${frames.length ? `\n${frames.join(",\n")}\n  ` : ""}]`);

@@ -8,3 +8,4 @@ export * from "./faceapi.ts";
 export * from "./detector.ts";
 export * from "./lmd.ts";
 export * from "./mouth.ts";
+export * from "./eye.ts";

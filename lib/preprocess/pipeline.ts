@@ -26,6 +26,7 @@ import { pathExists } from "../io/atomic.ts";
 import type { CropRect } from "../io/ffmpeg.ts";
 import type { Image } from "../io/types.ts";
 import { createLandmarkDetector } from "../landmarks/detector.ts";
+import { eyeSignalFromLandmarks } from "../landmarks/eye.ts";
 import { createProgress, type Progress } from "../train/progress.ts";
 import { estimateBackground, personMask, personPrior } from "./background.ts";
 import { writeSourceRecord } from "./source_record.ts";
@@ -450,6 +451,13 @@ export async function preprocessVideo(
     const rawPath: EulerPose[] = raw.map((p) => ({ euler: p.euler, trans: p.trans }));
     const pwin = options.poseSmoothWindow ?? 9;
     const path = pwin > 1 ? smoothPoses(rawPath, { window: pwin, order: 2 }) : rawPath;
+    // the eye signal (FrameMeta.eye) from the landmarks before temporal smoothing, which flattens blinks
+    let eyes: number[] | undefined;
+    try {
+      eyes = eyeSignalFromLandmarks(cropped);
+    } catch (e) {
+      warn(`no eye signal in the transforms: ${e instanceof Error ? e.message : String(e)}`);
+    }
     const metas: FrameMeta[] = path.map((p, k) => {
       const b = landmarkBox(lms[k]);
       return {
@@ -459,6 +467,7 @@ export async function preprocessVideo(
         faceRect: [Math.round(b.x), Math.round(b.y), Math.round(b.w), Math.round(b.h)] as const,
         euler: p.euler,
         trans: p.trans,
+        ...(eyes && { eye: eyes[k] }),
       };
     });
     const split = frameSplit(N);

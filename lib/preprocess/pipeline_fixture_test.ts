@@ -19,6 +19,7 @@ import { alignedRotationErrors } from "./align.ts";
 import { type PreprocessSummary, preprocessVideo } from "./pipeline.ts";
 import type { FaceDetector } from "./track.ts";
 import { landmarkBox } from "./crop.ts";
+import { pearson } from "../synthetic/mouth.ts";
 
 const FIXTURE = new URL("../../fixtures/synthetic_portrait/", import.meta.url).pathname;
 const gt = JSON.parse(await Deno.readTextFile(join(FIXTURE, "synthetic_gt.json")));
@@ -135,6 +136,13 @@ Deno.test("fixture, exact landmarks (.lms) path: poses, focal, parsing and backg
     assertLess(s.backgroundError, 0.04);
     // Exact landmarks have no jitter to remove: smoothing must not add any.
     assertLess(summary.poseSmoothness.smoothedDeg, summary.poseSmoothness.rawDeg + 0.01);
+    // The eye field follows the eyelids: low where the ground truth's eyes shut
+    const eye = [
+      ...JSON.parse(await Deno.readTextFile(join(out, "transforms_train.json"))).frames,
+      ...JSON.parse(await Deno.readTextFile(join(out, "transforms_val.json"))).frames,
+    ].map((f: { eye: number }) => f.eye);
+    const shut = gt.frames.map((f: { eyeClosure: number }) => f.eyeClosure);
+    assertLess(pearson(eye, shut), -0.95);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

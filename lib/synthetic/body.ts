@@ -24,6 +24,8 @@ export interface FrameParams {
   readonly torso: RigidPose;
   /** Mouth opening in [0, 1]; the lips separate by `mouthOpen * scene.maxLipSeparation`. */
   readonly mouthOpen: number;
+  /** Eyelid closure in [0, 1] (0 open, 1 shut, see `eyeOpening`). @default {0} */
+  readonly eyeClosure?: number;
 }
 
 /** The mouth cavity: two half-ellipsoids sharing a centre, above and below the lip line. */
@@ -56,6 +58,8 @@ export interface FrameBody {
   readonly mouthW: number;
   /** Vertical lip separation, scene units. */
   readonly lipSeparation: number;
+  /** Eyelid closure in [0, 1]. */
+  readonly eyeClosure: number;
 }
 
 /** Lip line at rest and the mouth's half-width. */
@@ -112,6 +116,10 @@ export function frameBody(scene: PortraitScene, frame: FrameParams): FrameBody {
   if (!(frame.mouthOpen >= 0 && frame.mouthOpen <= 1)) {
     throw new Error(`body.ts: frame.mouthOpen must be in [0, 1]: got ${frame.mouthOpen}`);
   }
+  const eyeClosure = frame.eyeClosure ?? 0;
+  if (!(eyeClosure >= 0 && eyeClosure <= 1)) {
+    throw new Error(`body.ts: frame.eyeClosure must be in [0, 1]: got ${frame.eyeClosure}`);
+  }
   const g = frame.mouthOpen * scene.maxLipSeparation;
   const down = scene.jawShare * g, up = g - down;
   const y = MOUTH_Y, w = MOUTH_W;
@@ -126,7 +134,7 @@ export function frameBody(scene: PortraitScene, frame: FrameParams): FrameBody {
     E([-0.77, 0.02, -0.05], [0.09, 0.2, 0.13], ears, "ear"),
     E([0.77, 0.02, -0.05], [0.09, 0.2, 0.13], ears, "ear"),
     E([0, 0.08, -0.06], [0.84, 1.09, 0.99], hair, "hair", {
-      clip: { n: [0, 1 / hairN, -0.6 / hairN], k: 0.43 / hairN },
+      clip: { n: [0, 1 / hairN, -0.6 / hairN], k: scene.hairline / hairN },
     }),
     E([0, y, 0.77], [w, 0.07 + up, 0.11], lips, "lips", { clip: { n: [0, 1, 0], k: y }, carve: true }),
     E([0, y, 0.77], [w, 0.08 + down, 0.11], lips, "lips", { clip: { n: [0, -1, 0], k: -y }, carve: true }),
@@ -155,6 +163,7 @@ export function frameBody(scene: PortraitScene, frame: FrameParams): FrameBody {
     mouthY: y,
     mouthW: w,
     lipSeparation: g,
+    eyeClosure,
   };
 }
 
@@ -171,18 +180,43 @@ function add(a: readonly number[], b: readonly number[]): Vec3 {
   return [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
 }
 
+/** What {@linkcode paintedClass} returns for the eyelid: skin painted over the eye's almond. */
+export const EYELID = -2;
+
+/** Shares of the closing taken by the upper lid (it falls) and the lower lid (it rises). */
+export const LID_SHARE = { upper: 0.8, lower: 0.2 } as const;
+
+/**
+ * The eye's opening at closure c across the almond (u = dx / halfWidth in (-1, 1)): with h the almond's
+ * half-height there, the eye shows between `lower = -h + 2 c h LID_SHARE.lower` and
+ * `upper = h - 2 c h LID_SHARE.upper` (offsets from the eye centre's height); the lids meet at
+ * -0.6 h when c = 1.
+ * @param u Position across the eye, -1 (corner) to 1 (corner).
+ * @param closure Eyelid closure in [0, 1].
+ * @returns Heights of the lower and upper lid edges, head units from `EYES.y`.
+ */
+export function eyeOpening(u: number, closure: number): { lower: number; upper: number } {
+  const h = EYES.halfHeight * (1 - u * u);
+  return { lower: -h + 2 * closure * h * LID_SHARE.lower, upper: h - 2 * closure * h * LID_SHARE.upper };
+}
+
 /**
  * Class painted on the skin at a head point (eyes and brows are painted, not modelled), or -1.
  * @param p Point on the head's skin, canonical coordinates.
- * @returns CLASS.eyes, CLASS.brows or -1.
+ * @param closure Eyelid closure in [0, 1]: the lids cover the almond from above and below.
+ * @returns CLASS.eyes, CLASS.brows, {@linkcode EYELID} (skin over the almond) or -1.
  */
-export function paintedClass(p: ArrayLike<number>): number {
+export function paintedClass(p: ArrayLike<number>, closure = 0): number {
   if (p[2] < 0.4 || p[1] < 0 || p[1] > 0.5) return -1;
   const ax = Math.abs(p[0]);
   const dx = ax - EYES.x, dy = p[1] - EYES.y;
   if (Math.abs(dx) < EYES.halfWidth) {
     const u = dx / EYES.halfWidth;
-    if (Math.abs(dy) < EYES.halfHeight * (1 - u * u)) return CLASS.eyes;
+    if (Math.abs(dy) < EYES.halfHeight * (1 - u * u)) {
+      if (closure === 0) return CLASS.eyes;
+      const o = eyeOpening(u, closure);
+      return dy > o.lower && dy < o.upper ? CLASS.eyes : EYELID;
+    }
   }
   const b = browAt(ax);
   if (b && Math.abs(p[1] - b.y) < b.half) return CLASS.brows;

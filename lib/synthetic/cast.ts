@@ -5,7 +5,7 @@
  * @module
  */
 import { type Solid, solidInterval, solidNormal } from "./geometry.ts";
-import { CLASS, type FrameBody, paintedClass } from "./body.ts";
+import { CLASS, EYELID, type FrameBody, paintedClass } from "./body.ts";
 
 /** Frames of a hit point. */
 export const PART = { head: 0, torso: 1, world: 2 } as const;
@@ -160,14 +160,14 @@ export function castRay(body: FrameBody, o: ArrayLike<number>, d: ArrayLike<numb
     hit.cls = s.cls;
     hit.material = s.material;
     if (s.material === "skin" && best.part === PART.head) {
-      const painted = paintedClass(p);
+      const painted = paintedClass(p, body.eyeClosure);
       if (painted === CLASS.eyes) {
         hit.cls = painted;
         hit.material = "eye";
       } else if (painted === CLASS.brows) {
         hit.cls = painted;
         hit.material = "brow";
-      }
+      } else if (painted === EYELID) hit.material = "lid"; // skin class, a lid's colour
     }
   }
   const R = best.part === PART.head ? body.headR : best.part === PART.torso ? body.torsoR : null;
@@ -220,7 +220,7 @@ export function castFrontal(body: FrameBody, x: number, y: number, hit: Hit): bo
     hit.cls = s.cls;
     hit.material = s.material;
     if (s.material === "skin") {
-      const painted = paintedClass(hit.p);
+      const painted = paintedClass(hit.p, body.eyeClosure);
       if (painted >= 0) {
         hit.cls = painted;
         hit.material = painted === CLASS.eyes ? "eye" : "brow";

@@ -13,12 +13,17 @@ import { encodeJpeg, encodePng } from "../io/image.ts";
 import { encodeNpy } from "../io/npy.ts";
 import { encodeWav, readMono16k } from "../io/wav.ts";
 import type { FrameParams } from "./body.ts";
+import { eyeSignalFromLandmarks } from "../landmarks/eye.ts";
+import { BLINK_DEFAULTS, type BlinkOptions, blinkSchedule, evenBlinks, eyeClosurePath } from "./blink.ts";
 import {
+  COUPLED_TORSO_DEFAULTS,
+  type CoupledTorsoOptions,
+  coupledTorsoPath,
   HEAD_MOTION_DEFAULTS,
   headPosePath,
+  TORSO_COUPLING_GAINS,
   TORSO_MOTION_DEFAULTS,
-  type TorsoMotionOptions,
-  torsoMotionPath,
+  type TorsoPart,
 } from "./motion.ts";
 import { mouthOpeningFromAudio } from "./mouth.ts";
 import { renderBackground, renderFrame } from "./render.ts";
@@ -43,8 +48,22 @@ export interface SyntheticOptions {
   readonly numFrames?: number;
   /** Largest head rotation per axis (x nod, y turn, z tilt), degrees. @default {[10, 15, 8]} */
   readonly poseAmplitudeDeg?: number | readonly [number, number, number];
-  /** Torso sway amplitudes (see `torsoMotionPath`). */
-  readonly torsoMotion?: Pick<TorsoMotionOptions, "amplitudeDeg" | "translationAmplitude">;
+  /** Torso motion (see `coupledTorsoPath`): the head-following part's scale `coupling` (default 1) and
+   * gains, the independent residual's scale `residual` (default 0.15) and its full-scale amplitudes
+   * (`amplitudeDeg`, `translationAmplitude`), the lag behind the head (`lagSeconds`, default 0).
+   * `{ coupling: 0, residual: 1 }` gives the torso of version 1 (its own sway, independent of the head). */
+  readonly torsoMotion?: Pick<
+    CoupledTorsoOptions,
+    "amplitudeDeg" | "translationAmplitude" | "coupling" | "residual" | "lagSeconds" | "gains"
+  >;
+  /** Blinks: a seeded schedule over the training frames (`intervalSeconds`, default [1.5, 3.5];
+   * `durationSeconds`, default [0.2, 0.3]; seeded by `seed`) and `heldOut` blinks (default 3) spread
+   * evenly over the validation frames, so that held-out frames with shut eyes exist. `false`: the eyes
+   * never close. */
+  readonly blinks?: false | (Omit<BlinkOptions, "seed"> & { readonly heldOut?: number });
+  /** Seed of another person's look (`identityLook`: skin, hair, clothing, background). Absent: the
+   * committed portrait. */
+  readonly identity?: number;
   /** JPEG quality of frames and background. @default {95} */
   readonly jpegQuality?: number;
   /** Replace `outDir` when it exists (otherwise that is an error). @default {false} */
@@ -74,8 +93,11 @@ export interface SyntheticSummary {
   readonly elapsedMs: number;
 }
 
+/** Length of each blink spread over the validation frames, seconds. */
+export const HELD_OUT_BLINK_SECONDS = 0.24;
+
 /** Version of the generator's output; bump when the pictures or the ground truth change. */
-export const SYNTHETIC_VERSION = 1;
+export const SYNTHETIC_VERSION = 2;
 
 /**
  * The face box of a frame (`face_rect`): the box around the landmarks, grown by `scale` about its
@@ -115,6 +137,7 @@ function landmarkText(lms: Float32Array): string {
 }
 
 const poseJson = (p: RigidPose) => ({ euler: [...p.euler], trans: [...p.trans] });
+const partJson = (p: TorsoPart) => ({ euler: [...p.euler], offset: [...p.offset] });
 
 /** JSON with two-space indents, but arrays of numbers (and one frame's record) on one line. */
 function jsonText(value: unknown): string {
@@ -145,8 +168,11 @@ function siblingTemp(path: string, tag: string): string {
  * - `transforms_train.json` / `transforms_val.json` (first floor(10 N / 11) frames train, the rest
  *   validate, as AD-NeRF's `int(N * 10 / 11)`) with `focal_len`, `cx`, `cy` and per frame `img_id`,
  *   `aud_id`, `transform_matrix` (c2w = [R^T | -R^T t], float32), `face_rect`, `euler`, `trans`;
- * - `synthetic_gt.json`: options, scene (units, camera, near/far), class names, and per frame the mouth
- *   opening, lip separation, head and torso poses and the landmarks the head hides.
+ * - `synthetic_gt.json`: options, scene (units, camera, near/far), class names, the blinks, and per frame
+ *   the mouth opening, lip separation, eyelid closure, head and torso poses, the torso's head-following
+ *   and residual parts, and the landmarks the head hides.
+ * - per frame in the transforms, `eye`: the eye openness measured from the written landmarks
+ *   (`eyeSignalFromLandmarks`).
  *
  * Everything is written into a temporary folder beside `outDir`, which is renamed to `outDir` at the end:
  * a failed run leaves no half-written dataset. The same options give the same bytes.
@@ -177,7 +203,7 @@ export async function generatePortraitDataset(
   if (!(quality >= 1 && quality <= 100)) {
     throw new Error(`dataset.ts: options.jpegQuality must be in [1, 100]: got ${quality}`);
   }
-  const scene = portraitScene({ width: options.width, height: options.height });
+  const scene = portraitScene({ width: options.width, height: options.height, identity: options.identity });
   const speech = typeof options.speech === "string" ? await readMono16k(options.speech) : options.speech;
   if (!(speech instanceof Float32Array)) {
     throw new Error("dataset.ts: options.speech must be a Float32Array of 16 kHz samples or a WAV path");
@@ -204,13 +230,32 @@ export async function generatePortraitDataset(
     pivot: scene.headPivot,
     restPosition: scene.headRest,
   });
-  const torso = torsoMotionPath(N, {
+  const torso = coupledTorsoPath(head, {
     fps,
     seed,
     ...options.torsoMotion,
+    headPivot: scene.headPivot,
+    headRest: scene.headRest,
     pivot: scene.torsoPivot,
     restPosition: scene.torsoRest,
   });
+  const { train: trainIds, val: valIds } = frameSplit(N);
+  const blinkOptions = options.blinks === false ? undefined : options.blinks ?? {};
+  const heldOut = blinkOptions?.heldOut ?? 3;
+  if (!Number.isInteger(heldOut) || heldOut < 0) {
+    throw new Error(`dataset.ts: options.blinks.heldOut must be an integer >= 0: got ${heldOut}`);
+  }
+  // as many of them as fit in the validation frames' time
+  const heldOutFit = Math.min(heldOut, Math.floor(valIds.length / fps / HELD_OUT_BLINK_SECONDS));
+  // random blinks over the training frames (ending 0.1 s before the split), evenly spread ones over the
+  // validation frames
+  const blinks = blinkOptions
+    ? [
+      ...blinkSchedule(0, trainIds.length / fps - 0.1, { ...blinkOptions, seed }),
+      ...evenBlinks(trainIds.length / fps, N / fps, heldOutFit, HELD_OUT_BLINK_SECONDS),
+    ]
+    : [];
+  const closure = eyeClosurePath(blinks, N, fps);
 
   const tmp = siblingTemp(outDir, "tmp");
   let files = 0, bytes = 0;
@@ -225,9 +270,16 @@ export async function generatePortraitDataset(
     await Deno.mkdir(`${tmp}/parsing`);
     const metas: FrameMeta[] = [];
     const gtFrames: unknown[] = [];
+    const landmarks: Float32Array[] = [];
     for (let i = 0; i < N; i++) {
-      const frame: FrameParams = { head: head[i], torso: torso[i], mouthOpen: mouth[i] };
+      const frame: FrameParams = {
+        head: head[i],
+        torso: torso.poses[i],
+        mouthOpen: mouth[i],
+        eyeClosure: closure[i],
+      };
       const r = renderFrame(scene, frame);
+      landmarks.push(r.landmarks);
       await put(`ori_imgs/${i}.jpg`, encodeJpeg(r.rgb, quality));
       await put(`ori_imgs/${i}.lms`, landmarkText(r.landmarks));
       await put(
@@ -246,12 +298,20 @@ export async function generatePortraitDataset(
         id: i,
         mouthOpen: mouth[i],
         lipSeparation: mouth[i] * scene.maxLipSeparation,
+        eyeClosure: closure[i],
         head: poseJson(head[i]),
-        torso: poseJson(torso[i]),
+        torso: poseJson(torso.poses[i]),
+        torsoCoupled: partJson(torso.coupled[i]),
+        torsoResidual: partJson(torso.residual[i]),
         hiddenLandmarks: [...r.landmarkVisible].flatMap((v, k) => (v ? [] : [k])),
       });
       options.onProgress?.(i + 1, N);
     }
+    // the eye signal as a loader computes it from the written .lms files (4 decimals)
+    const eye = eyeSignalFromLandmarks(
+      landmarks.map((l) => Float32Array.from(l, (v) => Number(v.toFixed(4)))),
+    );
+    metas.forEach((m, i) => metas[i] = { ...m, eye: eye[i] });
     await put("bc.jpg", encodeJpeg(renderBackground(scene), quality));
     await put("aud.wav", encodeWav({ sampleRate: SPEECH_RATE, channels: [audio] }, "pcm16"));
     const feats = computeAudioFeatures(audio, SPEECH_RATE, N, { kind: "mfcc", fps });
@@ -274,7 +334,19 @@ export async function generatePortraitDataset(
           amplitudeDeg: options.torsoMotion?.amplitudeDeg ?? TORSO_MOTION_DEFAULTS.amplitudeDeg,
           translationAmplitude: options.torsoMotion?.translationAmplitude ??
             TORSO_MOTION_DEFAULTS.translationAmplitude,
+          coupling: options.torsoMotion?.coupling ?? COUPLED_TORSO_DEFAULTS.coupling,
+          residual: options.torsoMotion?.residual ?? COUPLED_TORSO_DEFAULTS.residual,
+          lagSeconds: options.torsoMotion?.lagSeconds ?? COUPLED_TORSO_DEFAULTS.lagSeconds,
+          gains: { ...TORSO_COUPLING_GAINS, ...options.torsoMotion?.gains },
         },
+        blinks: blinkOptions
+          ? {
+            intervalSeconds: blinkOptions.intervalSeconds ?? BLINK_DEFAULTS.intervalSeconds,
+            durationSeconds: blinkOptions.durationSeconds ?? BLINK_DEFAULTS.durationSeconds,
+            heldOut,
+          }
+          : false,
+        identity: options.identity ?? null,
         headTranslationAmplitude: HEAD_MOTION_DEFAULTS.translationAmplitude,
         jpegQuality: quality,
         speech: options.speechLabel ??
@@ -297,6 +369,13 @@ export async function generatePortraitDataset(
       backgroundDepth: scene.backgroundDepth,
       classNames: SSPNERF11.classNames,
       split: { numTrain: train.length, numVal: val.length, rule: "first floor(10 N / 11) frames train" },
+      torsoModel: "torso = coupled part (a function of the current head pose, `torsoFromHead`, scaled by " +
+        "coupling, lagSeconds behind the head) + residual (its own sway, scaled by residual); per frame " +
+        "torsoCoupled / torsoResidual hold each part's euler (radians, added) and pivot offset (scene units, " +
+        "added to the rest position)",
+      eye: "per frame eyeClosure in [0, 1] (0 open, 1 shut) is the truth; transforms_*.json's eye is the " +
+        "eye openness measured from the written landmarks (eye aspect ratio / its 90th percentile, clamped)",
+      blinks,
       scene,
       frames: gtFrames,
     };

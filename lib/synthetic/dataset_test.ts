@@ -3,6 +3,13 @@ import { validateDataset } from "../data/dataset.ts";
 import { readNpy } from "../io/npy.ts";
 import { readWav } from "../io/wav.ts";
 import { generatePortraitDataset, type SyntheticOptions } from "./dataset.ts";
+import { loadDataset } from "../data/dataset.ts";
+import { imageToParsing, SSPNERF11 } from "../data/palette.ts";
+import { readImage } from "../io/image.ts";
+import { CLASS } from "./body.ts";
+import { coupledTorsoPath, torsoMotionPath } from "./motion.ts";
+import { pearson } from "./mouth.ts";
+import type { RigidPose } from "./rigid.ts";
 
 const SR = 16000;
 /** 0.3 s of "speech": a tone switched on and off, enough for 7 frames at 25 fps. */
@@ -129,4 +136,57 @@ Deno.test("option errors name the option", async () => {
     });
   });
   assertEquals(progress, [1, 2, 3, 4, 5, 6, 7]); // 0.3 s of speech at 25 fps
+});
+
+Deno.test("version 1's motion by options; blinks and the eye field by default; another identity", async () => {
+  await withTemp(async (dir) => {
+    // 40 frames (1.6 s): 36 train, 4 val (0.16 s: no room for a held-out blink of 0.24 s)
+    const opts: SyntheticOptions = { ...small, width: 32, height: 32, numFrames: 40, seed: 2 };
+    const legacy = { ...opts, torsoMotion: { coupling: 0, residual: 1 }, blinks: false } as const;
+    await generatePortraitDataset(`${dir}/v1`, legacy);
+    await generatePortraitDataset(`${dir}/v2`, { ...opts, blinks: { intervalSeconds: [0.5, 0.6] } });
+    await generatePortraitDataset(`${dir}/id`, { ...legacy, identity: 3 });
+    const gt = async (d: string) => JSON.parse(await Deno.readTextFile(`${dir}/${d}/synthetic_gt.json`));
+    const [v1, v2, id] = [await gt("v1"), await gt("v2"), await gt("id")];
+    const torso1 = torsoMotionPath(40, { seed: 2, fps: 25 });
+    assertEquals(
+      v1.frames.map((f: { torso: unknown }) => f.torso),
+      torso1.map((p) => ({ euler: [...p.euler], trans: [...p.trans] })),
+    );
+    assert(v1.frames.every((f: { eyeClosure: number }) => f.eyeClosure === 0));
+    assertEquals(v1.options.blinks, false);
+    // default torso follows the head: ground truth records both parts
+    const head = v2.frames.map((f: { head: RigidPose }) => f.head);
+    const coupled = coupledTorsoPath(head, { seed: 2, residual: 0.15 });
+    assertEquals(v2.frames.map((f: { torsoCoupled: unknown }) => f.torsoCoupled)[7], {
+      euler: [...coupled.coupled[7].euler],
+      offset: [...coupled.coupled[7].offset],
+    });
+    // blinks every 0.5-0.6 s over the 1.34 s of training time: 2 blinks; the eyes shut in some frames
+    assertEquals(v2.blinks.length, 2);
+    const closure: number[] = v2.frames.map((f: { eyeClosure: number }) => f.eyeClosure);
+    assert(closure.some((c) => c > 0.9) && closure.slice(36).every((c) => c === 0));
+    const ds = await loadDataset(`${dir}/v2`);
+    assertEquals(ds.eyeSource, "transforms");
+    const eye = [...ds.train, ...ds.val].map((f) => f.eye!);
+    assert(pearson(eye, closure) < -0.9, `${pearson(eye, closure)}`);
+    // another person: same motion and parsing, other colours
+    assertEquals(id.scene.identity, 3);
+    assertEquals(id.frames, v1.frames);
+    // the hairline differs, so the parsing differs only where one of them shows hair
+    const labels = async (d: string) =>
+      imageToParsing(await readImage(`${dir}/${d}/parsing/5.png`), SSPNERF11, `${d}/parsing/5.png`);
+    const [l1, l0] = [await labels("id"), await labels("v1")];
+    assert(l1.every((c, i) => c === l0[i] || c === CLASS.hair || l0[i] === CLASS.hair));
+    assertNotEquals(
+      await Deno.readFile(`${dir}/id/ori_imgs/5.jpg`),
+      await Deno.readFile(`${dir}/v1/ori_imgs/5.jpg`),
+    );
+    assertNotEquals(await Deno.readFile(`${dir}/id/bc.jpg`), await Deno.readFile(`${dir}/v1/bc.jpg`));
+  });
+  await assertRejects(
+    () => generatePortraitDataset("/nonexistent/x", { ...small, blinks: { heldOut: -1 } }),
+    Error,
+    "heldOut",
+  );
 });

@@ -8,7 +8,7 @@
  * and brows, move with the mouth, and follow every head pose.
  * @module
  */
-import { browAt, CLASS, EYES, type FrameBody } from "./body.ts";
+import { browAt, CLASS, eyeOpening, EYES, type FrameBody } from "./body.ts";
 import { castFrontal, castRay, newHit } from "./cast.ts";
 import type { PortraitScene } from "./scene.ts";
 
@@ -86,15 +86,20 @@ function frontalPoints(body: FrameBody): Float64Array {
     const r = walk(body, CLASS.nose, x, -0.17, 0, -1, 0.15, true, 0.015) ?? 0;
     put(31 + i, x, -0.17 - r);
   });
-  // eyes: on the painted almond, shrunk towards its centre so the points stay inside the eye
+  // eyes: on the painted almond, shrunk towards the middle of the opening so the points stay inside the
+  // eye; the lids close the opening, and at closure 1 the upper and lower points meet
+  const closure = body.eyeClosure;
   for (const [base, cx] of [[36, -EYES.x], [42, EYES.x]] as const) {
-    const hw = EYES.halfWidth, hh = EYES.halfHeight, lid = 0.7 * hh * (1 - 0.35 * 0.35);
-    put(base, cx - 0.85 * hw, EYES.y);
-    put(base + 1, cx - 0.35 * hw, EYES.y + lid);
-    put(base + 2, cx + 0.35 * hw, EYES.y + lid);
-    put(base + 3, cx + 0.85 * hw, EYES.y);
-    put(base + 4, cx + 0.35 * hw, EYES.y - lid);
-    put(base + 5, cx - 0.35 * hw, EYES.y - lid);
+    const hw = EYES.halfWidth;
+    const corner = eyeOpening(0.85, closure), mid = eyeOpening(0.35, closure);
+    const cc = (corner.lower + corner.upper) / 2, mc = (mid.lower + mid.upper) / 2;
+    const lid = 0.7 * (mid.upper - mid.lower) / 2;
+    put(base, cx - 0.85 * hw, EYES.y + cc);
+    put(base + 1, cx - 0.35 * hw, EYES.y + mc + lid);
+    put(base + 2, cx + 0.35 * hw, EYES.y + mc + lid);
+    put(base + 3, cx + 0.85 * hw, EYES.y + cc);
+    put(base + 4, cx + 0.35 * hw, EYES.y + mc - lid);
+    put(base + 5, cx - 0.35 * hw, EYES.y + mc - lid);
   }
   // lips: from the middle of the opening, the outer edge (last lip point) and the inner edge (first lip
   // point), on directions spread over the mouth's wide ellipse

@@ -15,3 +15,5 @@ export * from "./landmarks.ts";
 export * from "./render.ts";
 export * from "./speech.ts";
 export * from "./dataset.ts";
+export * from "./predictability.ts";
+export * from "./blink.ts";

@@ -1,13 +1,15 @@
 /**
  * Smooth, seeded motion paths of the synthetic portrait: the head pose (rotating about a pivot at the
- * neck) and the torso's own slower sway and shrug, which does not follow the head.
+ * neck), the torso's own slower sway and shrug ({@linkcode torsoMotionPath}), and the torso that follows
+ * the head ({@linkcode coupledTorsoPath}): a smooth non-linear function of the current head pose plus a
+ * scaled copy of the independent sway as the residual.
  *
- * Every angle or offset is a weighted sum of three sinusoids with seeded phases and slightly seeded
- * frequencies; the weights sum to 1, so a path never leaves [-amplitude, amplitude].
+ * Every angle or offset of an independent path is a weighted sum of three sinusoids with seeded phases
+ * and slightly seeded frequencies; the weights sum to 1, so a path never leaves [-amplitude, amplitude].
  * @module
  */
 import { createRng, type Rng } from "../nn/rng.ts";
-import { type RigidPose, rotationFromEuler, translationAboutPivot, type Vec3 } from "./rigid.ts";
+import { type RigidPose, rotate, rotationFromEuler, translationAboutPivot, type Vec3 } from "./rigid.ts";
 
 const DEG = Math.PI / 180;
 
@@ -91,6 +93,42 @@ function checkFrames(numFrames: number, fps: number, where: string): void {
   if (!(fps > 0)) throw new Error(`motion.ts: ${where} fps must be > 0: got ${fps}`);
 }
 
+/** Euler angles and pivot offsets (motion about the rest position) of an independent path. */
+function swayParts(
+  numFrames: number,
+  fps: number,
+  rng: Rng,
+  freqs: readonly number[],
+  amplitudeRad: readonly number[],
+  translationAmplitude: readonly number[],
+): TorsoPart[] {
+  const rot = [0, 1, 2].map(() => channel(rng, freqs));
+  const shift = [0, 1, 2].map(() => channel(rng, freqs));
+  const parts: TorsoPart[] = [];
+  for (let i = 0; i < numFrames; i++) {
+    const t = i / fps;
+    parts.push({
+      euler: [0, 1, 2].map((k) => amplitudeRad[k] * rot[k](t)) as Vec3,
+      offset: [0, 1, 2].map((k) => translationAmplitude[k] * shift[k](t)) as Vec3,
+    });
+  }
+  return parts;
+}
+
+/** Poses R X + t from parts: euler = sum of the parts' angles, pivot at rest + the parts' offsets. */
+function posesOf(
+  parts: readonly (readonly TorsoPart[])[],
+  pivot: readonly number[],
+  rest: readonly number[],
+): RigidPose[] {
+  return parts[0].map((_, i) => {
+    // rest + coupled + residual, summed in that order (legacy paths add a zero coupled part exactly)
+    const euler = [0, 1, 2].map((k) => parts.reduce((s, p) => s + p[i].euler[k], 0)) as Vec3;
+    const offset = [0, 1, 2].map((k) => parts.reduce((s, p) => s + p[i].offset[k], rest[k]));
+    return { euler, trans: translationAboutPivot(rotationFromEuler(euler), pivot, offset) };
+  });
+}
+
 function rigidPath(
   numFrames: number,
   fps: number,
@@ -101,16 +139,7 @@ function rigidPath(
   pivot: readonly number[],
   rest: readonly number[],
 ): RigidPose[] {
-  const rot = [0, 1, 2].map(() => channel(rng, freqs));
-  const shift = [0, 1, 2].map(() => channel(rng, freqs));
-  const path: RigidPose[] = [];
-  for (let i = 0; i < numFrames; i++) {
-    const t = i / fps;
-    const euler: Vec3 = [0, 1, 2].map((k) => amplitudeRad[k] * rot[k](t)) as Vec3;
-    const offset = [0, 1, 2].map((k) => rest[k] + translationAmplitude[k] * shift[k](t));
-    path.push({ euler, trans: translationAboutPivot(rotationFromEuler(euler), pivot, offset) });
-  }
-  return path;
+  return posesOf([swayParts(numFrames, fps, rng, freqs, amplitudeRad, translationAmplitude)], pivot, rest);
 }
 
 /**
@@ -183,4 +212,199 @@ export function torsoMotionPath(numFrames: number, options: TorsoMotionOptions =
     o.pivot,
     o.restPosition,
   );
+}
+
+/** A torso's motion about its rest position: Euler angles (radians) and the offset of its pivot. */
+export interface TorsoPart {
+  /** Rotation about the torso pivot, radians (x lean, y twist, z sway). */
+  readonly euler: Vec3;
+  /** Displacement of the pivot from its rest position, scene units (x shift, y shrug, z lean). */
+  readonly offset: Vec3;
+}
+
+/**
+ * Gains of the torso's head-following part (see {@linkcode torsoFromHead}). Angles in radians, lengths in
+ * scene units.
+ */
+export interface TorsoCouplingGains {
+  /** Twist = `yaw * yawScale * tanh(headYaw / yawScale)`: a fraction of the head's turn that saturates. */
+  readonly yaw: number;
+  readonly yawScale: number;
+  /** Sway = `roll * headRoll`: the shoulders tilt with the head. */
+  readonly roll: number;
+  /** Lean = `lean * headNod`. */
+  readonly lean: number;
+  /** Shrug = `shrug * tanh(headNod / shrugScale) + shrugQuadratic * headNod^2 + shrugFromYaw * headYaw^2`
+   * (the pivot's y offset): shrug with the nod, and lift on far turns either way. */
+  readonly shrug: number;
+  readonly shrugScale: number;
+  readonly shrugQuadratic: number;
+  readonly shrugFromYaw: number;
+  /** Shift x = `shift * headDrift.x - shiftFromRoll * sin(headRoll)`; lean z = `depth * headDrift.z`. */
+  readonly shift: number;
+  readonly shiftFromRoll: number;
+  readonly depth: number;
+}
+
+/** Default gains of the torso's head-following part. */
+export const TORSO_COUPLING_GAINS: TorsoCouplingGains = {
+  yaw: 0.4,
+  yawScale: 20 * DEG,
+  roll: 0.35,
+  lean: 0.3,
+  shrug: 0.06,
+  shrugScale: 10 * DEG,
+  shrugQuadratic: 0.5,
+  shrugFromYaw: 0.4,
+  shift: 0.45,
+  shiftFromRoll: 0.25,
+  depth: 0.4,
+};
+
+/**
+ * The head-following part of the torso motion for one head pose: shoulders turn with a saturating
+ * fraction of the head's yaw, tilt with a fraction of its roll, lean and shrug with the nod (a tanh and
+ * a square term), lift on far turns (a square of the yaw), and shift with the head's pivot drift. A smooth non-linear
+ * function of the pose alone.
+ * @param euler Head Euler angles (x nod, y turn, z tilt), radians.
+ * @param drift Head pivot drift from its rest position, scene units (see {@linkcode headDrift}).
+ * @param gains The gains; every term scales with `scale`.
+ * @param scale Multiplies the whole part (0: no coupling).
+ * @returns The coupled torso part.
+ * @example
+ * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
+ * import { TORSO_COUPLING_GAINS, torsoFromHead } from "./motion.ts";
+ * const p = torsoFromHead([0, 0.1, 0], [0, 0, 0]);
+ * const g = TORSO_COUPLING_GAINS;
+ * assertAlmostEquals(p.euler[1], g.yaw * g.yawScale * Math.tanh(0.1 / g.yawScale), 1e-12);
+ * ```
+ */
+export function torsoFromHead(
+  euler: readonly number[],
+  drift: readonly number[],
+  gains: TorsoCouplingGains = TORSO_COUPLING_GAINS,
+  scale = 1,
+): TorsoPart {
+  const g = gains;
+  const [nod, yaw, roll] = euler;
+  return {
+    euler: [
+      scale * g.lean * nod,
+      scale * g.yaw * g.yawScale * Math.tanh(yaw / g.yawScale),
+      scale * g.roll * roll,
+    ],
+    offset: [
+      scale * (g.shift * drift[0] - g.shiftFromRoll * Math.sin(roll)),
+      scale *
+      (g.shrug * Math.tanh(nod / g.shrugScale) + g.shrugQuadratic * nod * nod + g.shrugFromYaw * yaw * yaw),
+      scale * g.depth * drift[2],
+    ],
+  };
+}
+
+/**
+ * The head's pivot drift, recovered from its pose: with t = pivot - R pivot + rest + drift (see
+ * `translationAboutPivot`), drift = t - pivot + R pivot - rest. A function of the pose alone.
+ * @param head Head pose.
+ * @param pivot Head pivot, canonical head coordinates.
+ * @param rest The pivot offset at rest (the head's rest position).
+ * @returns The drift, scene units.
+ */
+export function headDrift(head: RigidPose, pivot: readonly number[], rest: readonly number[]): Vec3 {
+  const rp = rotate(rotationFromEuler(head.euler), pivot);
+  return [0, 1, 2].map((k) => head.trans[k] - pivot[k] + rp[k] - rest[k]) as Vec3;
+}
+
+/** Options of {@linkcode coupledTorsoPath}. */
+export interface CoupledTorsoOptions extends TorsoMotionOptions {
+  /** Scale of the head-following part (0: none, the torso moves on its own). @default {1} */
+  readonly coupling?: number;
+  /** Scale of the independent residual: {@linkcode torsoMotionPath}'s sway times this. @default {0.15} */
+  readonly residual?: number;
+  /** Delay of the head-following part behind the head, seconds (0: it follows the current pose; > 0 makes
+   * the torso depend on the pose history, which no pose-conditioned model sees). @default {0} */
+  readonly lagSeconds?: number;
+  /** Gains of the head-following part. @default {TORSO_COUPLING_GAINS} */
+  readonly gains?: Partial<TorsoCouplingGains>;
+  /** The head's pivot and rest position (to recover its drift from the poses). @default {HEAD_MOTION_DEFAULTS} */
+  readonly headPivot?: readonly [number, number, number];
+  readonly headRest?: readonly [number, number, number];
+}
+
+/** Defaults of {@linkcode coupledTorsoPath}'s own options. */
+export const COUPLED_TORSO_DEFAULTS = { coupling: 1, residual: 0.15, lagSeconds: 0 } as const;
+
+/** A torso path and its two parts. */
+export interface CoupledTorsoPath {
+  /** The torso poses (Rt Y + tt). */
+  readonly poses: RigidPose[];
+  /** Per frame, the head-following part. */
+  readonly coupled: TorsoPart[];
+  /** Per frame, the independent residual. */
+  readonly residual: TorsoPart[];
+}
+
+/**
+ * Torso poses that partly follow the head: per frame, the head-following part
+ * {@linkcode torsoFromHead} of the head pose (`lagSeconds` earlier, linearly interpolated between frames,
+ * the first frame's pose before the clip starts) times `coupling`, plus the independent sway of
+ * {@linkcode torsoMotionPath} (same seed, same stream) times `residual`. Angles add; the pivot sits at
+ * rest + coupled offset + residual offset. `coupling: 0, residual: 1` gives exactly
+ * {@linkcode torsoMotionPath}'s poses.
+ * @param head The head poses (one per frame).
+ * @param options Frame rate, seed, amplitudes of the residual at scale 1, coupling, residual, lag, gains.
+ * @returns Poses and both parts per frame.
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { coupledTorsoPath, headPosePath, torsoMotionPath } from "./motion.ts";
+ * const head = headPosePath(20, { seed: 1 });
+ * const legacy = coupledTorsoPath(head, { seed: 1, coupling: 0, residual: 1 });
+ * assertEquals(legacy.poses, torsoMotionPath(20, { seed: 1 }));
+ * ```
+ */
+export function coupledTorsoPath(
+  head: readonly RigidPose[],
+  options: CoupledTorsoOptions = {},
+): CoupledTorsoPath {
+  const o = withDefaults<TorsoMotionOptions & typeof TORSO_MOTION_DEFAULTS>(TORSO_MOTION_DEFAULTS, options);
+  const coupling = options.coupling ?? COUPLED_TORSO_DEFAULTS.coupling;
+  const residual = options.residual ?? COUPLED_TORSO_DEFAULTS.residual;
+  const lag = options.lagSeconds ?? COUPLED_TORSO_DEFAULTS.lagSeconds;
+  const N = head.length;
+  checkFrames(N, o.fps, "coupledTorsoPath");
+  for (const [name, v] of [["coupling", coupling], ["residual", residual], ["lagSeconds", lag]] as const) {
+    if (!(Number.isFinite(v) && v >= 0)) {
+      throw new Error(`motion.ts: coupledTorsoPath ${name} must be a number >= 0: got ${v}`);
+    }
+  }
+  if (o.amplitudeDeg.length !== 3 || !o.amplitudeDeg.every((a) => a >= 0 && a <= 45)) {
+    throw new Error(
+      `motion.ts: coupledTorsoPath amplitudeDeg must be 3 angles in [0, 45]: got [${o.amplitudeDeg}]`,
+    );
+  }
+  const gains = { ...TORSO_COUPLING_GAINS, ...options.gains };
+  const pivot = options.headPivot ?? HEAD_MOTION_DEFAULTS.pivot;
+  const rest = options.headRest ?? HEAD_MOTION_DEFAULTS.restPosition;
+  const euler = head.map((h) => h.euler);
+  const drift = head.map((h) => headDrift(h, pivot, rest));
+  const at = (series: readonly (readonly number[])[], x: number): number[] => {
+    const i = Math.max(0, Math.min(N - 1, Math.floor(x))), j = Math.min(N - 1, i + 1);
+    const w = Math.max(0, Math.min(1, x - i));
+    return [0, 1, 2].map((k) => w === 0 ? series[i][k] : (1 - w) * series[i][k] + w * series[j][k]);
+  };
+  const coupled = head.map((_, i) => {
+    const x = Math.max(0, i - lag * o.fps);
+    return torsoFromHead(at(euler, x), at(drift, x), gains, coupling);
+  });
+  const sway = swayParts(
+    N,
+    o.fps,
+    createRng((o.seed ^ 0x5bd1e995) >>> 0),
+    TORSO_FREQS,
+    o.amplitudeDeg.map((a) => a * DEG * residual),
+    o.translationAmplitude.map((a) => a * residual),
+  );
+  return { poses: posesOf([coupled, sway], o.pivot, o.restPosition), coupled, residual: sway };
 }

@@ -82,7 +82,7 @@ export function renderFrame(
           d[0] = (u + su - cx) / f;
           d[1] = -(v + sv - cy) / f;
           if (castRay(body, o, d, hit)) shade(scene, body, hit, col);
-          else backgroundColor(d[0] * bgZ, d[1] * bgZ, col);
+          else backgroundColor(d[0] * bgZ, d[1] * bgZ, col, scene.background);
           acc[0] += col[0];
           acc[1] += col[1];
           acc[2] += col[2];
@@ -127,7 +127,7 @@ export function renderBackground(scene: PortraitScene, options: RenderOptions = 
       let r = 0, g = 0, b = 0;
       for (const sv of subs) {
         for (const su of subs) {
-          backgroundColor(((u + su - cx) / f) * bgZ, (-(v + sv - cy) / f) * bgZ, col);
+          backgroundColor(((u + su - cx) / f) * bgZ, (-(v + sv - cy) / f) * bgZ, col, scene.background);
           r += col[0];
           g += col[1];
           b += col[2];

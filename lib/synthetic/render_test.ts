@@ -104,3 +104,39 @@ Deno.test("bad frame parameters are named in the error", () => {
   assertThrows(() => renderFrame(scene64, atRest(), { supersample: 3 as 2 }), Error, "supersample");
   assertThrows(() => portraitScene({ width: 3 }), Error, "width");
 });
+
+Deno.test("blinks: the lids shrink and then hide the eye class, the eye landmarks close, the skin shows", () => {
+  const scene = portraitScene({ width: 128, height: 128 });
+  const at = (eyeClosure: number) =>
+    renderFrame(scene, { ...atRest(scene, 0, [0.05, 0.1, 0]), eyeClosure }, { supersample: 1 });
+  const open = at(0), half = at(0.5), shut = at(1);
+  const eyes = [open, half, shut].map((f) => count(f.parsing, CLASS.eyes));
+  assertGreater(eyes[0], 20);
+  assertLess(eyes[1], 0.8 * eyes[0]);
+  assertEquals(eyes[2], 0);
+  // what was eye is now skin (the lid), and the rest of the parsing is unchanged
+  let toSkin = 0, other = 0;
+  open.parsing.forEach((c, i) => {
+    if (c === CLASS.eyes && shut.parsing[i] === CLASS.skin) toSkin++;
+    else if (c !== shut.parsing[i]) other++;
+  });
+  assertEquals([toSkin, other], [eyes[0], 0]);
+  // the eyes' upper and lower landmarks (37/41, 38/40, 43/47, 44/46) meet when shut, and open by
+  // (1 - closure) of their open gap in between
+  const gap = (f: typeof open) =>
+    [[37, 41], [38, 40], [43, 47], [44, 46]].reduce(
+      (s, [a, b]) =>
+        s +
+        Math.hypot(f.landmarks[2 * a] - f.landmarks[2 * b], f.landmarks[2 * a + 1] - f.landmarks[2 * b + 1]),
+      0,
+    ) / 4;
+  assertGreater(gap(open), 1.5);
+  assertLess(gap(shut), 1e-3);
+  assert(Math.abs(gap(half) / gap(open) - 0.5) < 0.02, `${gap(half) / gap(open)}`);
+  // the picture changes only around the eyes
+  let changed = 0;
+  for (let i = 0; i < open.rgb.data.length; i++) if (open.rgb.data[i] !== shut.rgb.data[i]) changed++;
+  assertGreater(changed, 3 * eyes[0] * 0.5);
+  assertLess(changed, 3 * 128 * 10);
+  assertThrows(() => renderFrame(scene, { ...atRest(scene), eyeClosure: 1.5 }), Error, "eyeClosure");
+});

@@ -3,9 +3,9 @@
  * part's own frame and learnable), Lambert + ambient shading from one fixed light, and the background.
  * @module
  */
-import { EYES, type FrameBody } from "./body.ts";
+import { eyeOpening, EYES, type FrameBody } from "./body.ts";
 import { type Hit, PART } from "./cast.ts";
-import type { PortraitScene, Rgb } from "./scene.ts";
+import { type BackgroundLayout, DEFAULT_BACKGROUND, type PortraitScene, type Rgb } from "./scene.ts";
 
 function hash3(x: number, y: number, z: number): number {
   let h = Math.imul(x | 0, 0x27d4eb2d) ^ Math.imul(y | 0, 0x165667b1) ^ Math.imul(z | 0, 0x9e3779b1);
@@ -101,6 +101,14 @@ export function albedo(scene: PortraitScene, body: FrameBody, hit: Hit, out: Flo
       else set(out, C.eyeWhite, 1 - 0.25 * smooth(0.5, 1, Math.abs(dx) / EYES.halfWidth));
       return;
     }
+    case "lid": {
+      // skin a little shaded, with a dark lash line along the upper lid's edge
+      const dx = Math.abs(p[0]) - EYES.x, dy = p[1] - EYES.y;
+      const edge = eyeOpening(dx / EYES.halfWidth, body.eyeClosure).upper;
+      if (dy >= edge && dy < edge + 0.018) set(out, C.brows, 0.8);
+      else set(out, C.skin, 0.9);
+      return;
+    }
     case "brow": {
       set(out, C.brows, 0.85 + 0.3 * valueNoise3(40 * p[0], 10 * p[1], 0));
       return;
@@ -122,7 +130,18 @@ export function albedo(scene: PortraitScene, body: FrameBody, hit: Hit, out: Flo
         set(out, C.shirt, 0.6);
         return;
       }
-      const stripe = smooth(0.55, 0.85, 0.5 + 0.5 * Math.sin((2 * Math.PI * p[1]) / 0.34));
+      const { kind, period } = scene.clothing;
+      const wave = (v: number) => smooth(0.55, 0.85, 0.5 + 0.5 * Math.sin((2 * Math.PI * v) / period));
+      const stripe = kind === "stripes"
+        ? wave(p[1])
+        : kind === "checks"
+        ? Math.max(wave(p[1]), wave(p[0]))
+        : smooth(
+          0.6,
+          0.8,
+          (0.5 + 0.5 * Math.sin((2 * Math.PI * p[0]) / period)) *
+            (0.5 + 0.5 * Math.sin((2 * Math.PI * p[1]) / period)),
+        );
       mix(out, C.shirt, C.stripe, 0.6 * stripe);
       if (p[2] > 0 && Math.abs(p[0]) < 0.035 && p[1] < -0.3) set(out, C.shirt, 0.55); // button placket
       const k = 0.94 + 0.12 * valueNoise3(9 * p[0], 9 * p[1], 9 * p[2]);
@@ -147,31 +166,31 @@ export function shade(scene: PortraitScene, body: FrameBody, hit: Hit, out: Floa
   for (let i = 0; i < 3; i++) out[i] *= k;
 }
 
-const DISCS: readonly { x: number; y: number; r: number; c: Rgb }[] = [
-  { x: -2.8, y: 2.6, r: 0.9, c: [0.93, 0.85, 0.68] },
-  { x: 3.0, y: 1.3, r: 1.3, c: [0.68, 0.84, 0.76] },
-  { x: -3.3, y: -1.7, r: 1.1, c: [0.86, 0.71, 0.8] },
-  { x: 1.2, y: 3.6, r: 0.6, c: [0.95, 0.93, 0.8] },
-];
-
 /**
  * Colour of the background plane at a point of it (camera-frame x, y on z = -backgroundDepth): a vertical
- * gradient with soft discs, a shelf line and a frame, unshaded.
+ * gradient with soft discs, a shelf line and a framed picture, unshaded.
  * @param x Plane coordinate (scene units).
  * @param y Plane coordinate (scene units).
  * @param out RGB, written.
+ * @param layout The picture on the plane. @default {DEFAULT_BACKGROUND}
  */
-export function backgroundColor(x: number, y: number, out: Float64Array): void {
+export function backgroundColor(
+  x: number,
+  y: number,
+  out: Float64Array,
+  layout: BackgroundLayout = DEFAULT_BACKGROUND,
+): void {
   const t = smooth(-4.5, 4.5, y);
-  mix(out, [0.57, 0.6, 0.68], [0.8, 0.85, 0.91], t);
-  for (const d of DISCS) {
+  mix(out, layout.bottom, layout.top, t);
+  for (const d of layout.discs) {
     const a = 1 - smooth(d.r - 0.12, d.r + 0.12, Math.hypot(x - d.x, y - d.y));
     if (a > 0) { for (let i = 0; i < 3; i++) out[i] += (d.c[i] - out[i]) * a * 0.8; }
   }
-  if (y > -0.6 && y < -0.4) { for (let i = 0; i < 3; i++) out[i] *= 0.82; // a shelf
+  if (y > layout.shelfY - 0.1 && y < layout.shelfY + 0.1) { for (let i = 0; i < 3; i++) out[i] *= 0.82; // a shelf
    }
-  if (x > 2.2 && x < 3.8 && y > -3.8 && y < -1.2) {
-    const edge = Math.min(x - 2.2, 3.8 - x, y + 3.8, -1.2 - y) < 0.12;
-    set(out, edge ? [0.42, 0.33, 0.26] : [0.62, 0.58, 0.5]); // a picture frame
+  const p = layout.picture;
+  if (x > p.x0 && x < p.x1 && y > p.y0 && y < p.y1) {
+    const edge = Math.min(x - p.x0, p.x1 - x, y - p.y0, p.y1 - y) < 0.12;
+    set(out, edge ? p.frame : p.fill); // a picture frame
   }
 }
