@@ -16,7 +16,7 @@ import { trainRun } from "../lib/train/mod.ts";
 import { markdownTable, movingAverage, type Series, svgLineChart, writeReport } from "../lib/viz/mod.ts";
 import { ablations } from "./ablations.ts";
 import { ABLATION_BASE } from "./configs.ts";
-import { parseCli, runMain } from "./cli.ts";
+import { BACKEND_FLAGS, backendOptions, parseCli, runMain } from "./cli.ts";
 
 if (import.meta.main) {
   await runMain(async () => {
@@ -27,8 +27,9 @@ if (import.meta.main) {
       seconds: { type: "string", help: "training time budget per row in seconds" },
       rows: { type: "string", help: "comma-separated row labels to run (default: all)" },
       seed: { type: "string", help: "seed shared by every row" },
+      ...BACKEND_FLAGS,
     }, "usage: deno task ablation [options]");
-    await initBackend();
+    await initBackend(backendOptions(a));
     const dataset = await loadDataset(a.data!);
     let base = ABLATION_BASE;
     if (a.steps) base = override(base, { train: { steps: Number(a.steps) } });

@@ -45,7 +45,7 @@ import {
   type SkipSpace,
   Trainer,
 } from "../lib/train/mod.ts";
-import { parseCli, runMain } from "./cli.ts";
+import { BACKEND_FLAGS, backendOptions, parseCli, runMain } from "./cli.ts";
 
 const USAGE = "usage: deno task bench [--presets small,triplane,paper] [--psnr 22] [--budget 300] [--quick]";
 
@@ -712,6 +712,7 @@ if (import.meta.main) {
         help: "smoke run: tiny budgets and batches, same JSON shape",
       },
       out: { type: "string", default: "runs/bench/bench.json", help: "result file" },
+      ...BACKEND_FLAGS,
     }, USAGE);
     const num = (k: string, v: string | undefined) => {
       const x = Number(v);
@@ -735,7 +736,7 @@ if (import.meta.main) {
       quick,
       out: a.out!,
     };
-    const backend = await initBackend({ log: null });
+    const backend = await initBackend({ ...backendOptions(a), log: null });
     const ds = await loadDataset(o.data);
     const log = (s: string) => console.error(s);
     const loadBefore = loadAverage();

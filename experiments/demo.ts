@@ -13,7 +13,7 @@ import { loadAudioFeatures, renderAudioVideo, trainRun } from "../lib/train/mod.
 import { markdownTable, movingAverage, svgLineChart, writeReport } from "../lib/viz/mod.ts";
 import { override } from "../lib/config/mod.ts";
 import { DEMO, DEMO_TRAIN_SECONDS } from "./configs.ts";
-import { parseCli, runMain } from "./cli.ts";
+import { BACKEND_FLAGS, backendOptions, parseCli, runMain } from "./cli.ts";
 
 /** |a - b| per pixel, amplified 4x, as a grey-to-red heat image. */
 function errorImage(a: Float32Array, b: Float32Array, width: number, height: number): Image {
@@ -45,9 +45,10 @@ if (import.meta.main) {
         default: "fixtures/speech/heldout.wav",
         help: "held-out speech for the video",
       },
+      ...BACKEND_FLAGS,
     }, "usage: deno task demo [options]");
     const t0 = performance.now();
-    await initBackend();
+    await initBackend(backendOptions(a));
     const dataset = await loadDataset(a.data!);
     const config = a.steps ? override(DEMO, { train: { steps: Number(a.steps) } }) : DEMO;
     const runDir = a.out!;

@@ -6,7 +6,8 @@
  * @module
  */
 import { type PreprocessSummary, preprocessVideo } from "../lib/preprocess/mod.ts";
-import { parseCli } from "./cli.ts";
+import { initBackend } from "../lib/backend/mod.ts";
+import { BACKEND_FLAGS, backendOptions, parseCli } from "./cli.ts";
 
 function num(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -68,9 +69,14 @@ if (import.meta.main) {
       help: "fail when more than this fraction of frames has no face",
     },
     overwrite: { type: "boolean", default: false, help: "replace --out if it exists" },
+    ...BACKEND_FLAGS,
   }, "usage: deno task preprocess --video talk.mp4 --out data/name [options]");
   try {
     if (!a.video || !a.out) throw new Error("--video and --out are required (see --help)");
+    const backend = backendOptions(a);
+    // face-api reads its tensors synchronously (dataSync), which the webgpu backend cannot do in Deno.
+    if (backend.backend === "webgpu") throw new Error("--backend webgpu: face-api needs wasm or cpu here");
+    await initBackend(backend);
     let focalRange: [number, number] | undefined;
     if (a["focal-range"]) {
       const parts = a["focal-range"].split(",").map(Number);

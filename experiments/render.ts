@@ -18,7 +18,7 @@ import {
   renderAudioVideo,
   Trainer,
 } from "../lib/train/mod.ts";
-import { parseCli, runMain } from "./cli.ts";
+import { BACKEND_FLAGS, backendOptions, parseCli, runMain } from "./cli.ts";
 
 if (import.meta.main) {
   await runMain(async () => {
@@ -35,6 +35,7 @@ if (import.meta.main) {
         default: "1",
         help: "worker threads rendering beside this one (0: one thread)",
       },
+      ...BACKEND_FLAGS,
     }, "usage: deno task render --run <run folder> (--audio <wav|npy> | --val) [options]");
     if (!a.run) throw new Error("--run is required: the folder of a training run");
     const workers = Number(a.workers);
@@ -47,7 +48,7 @@ if (import.meta.main) {
     if (a.poses !== "dataset" && a.poses !== "still") {
       throw new Error(`--poses must be dataset or still: got ${a.poses}`);
     }
-    await initBackend();
+    await initBackend(backendOptions(a));
     const { meta } = await readCheckpointMeta(a.run);
     const dataset = await loadDataset(a.data ?? meta.dataset.root);
     const trainer = Trainer.create(dataset, meta.config);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { initBackend } from "../lib/backend/mod.ts";
 import { loadDataset } from "../lib/data/mod.ts";
 import { trainRun } from "../lib/train/mod.ts";
-import { loadConfig, parseCli, runMain } from "./cli.ts";
+import { BACKEND_FLAGS, backendOptions, loadConfig, parseCli, runMain } from "./cli.ts";
 
 const USAGE =
   "usage: deno task train --data <dataset folder> [--config small|paper|tiny|file.json] [--out runs/name]";
@@ -26,7 +26,7 @@ if (import.meta.main) {
       out: { type: "string", help: "run folder (default runs/<config name>)" },
       steps: { type: "string", help: "override train.steps" },
       resume: { type: "boolean", default: false, help: "continue from the run folder's checkpoint" },
-      backend: { type: "string", default: "wasm", help: "tfjs backend: wasm or cpu" },
+      ...BACKEND_FLAGS,
       "eval-frames": {
         type: "string",
         help: "evaluate on the first N validation frames only (default: all)",
@@ -41,7 +41,7 @@ if (import.meta.main) {
     }
     const patch = a.steps ? { train: { steps: Number(a.steps) } } : {};
     const config = await loadConfig(resumeConfig ?? a.config!, patch);
-    await initBackend({ preferred: a.backend === "cpu" ? "cpu" : "wasm" });
+    await initBackend(backendOptions(a));
     const dataset = await loadDataset(a.data!);
     const runDir = a.out ?? join("runs", config.name);
     const evalFrames = a["eval-frames"] ? Number(a["eval-frames"]) : undefined;
