@@ -2,7 +2,8 @@
  * GPU check: prints the WebGPU adapter, runs the webgpu-vs-wasm parity scenarios, times training steps and
  * frame renders on both backends, and writes everything as JSON.
  *
- *   deno run -A tools/gpu_check.ts [--out gpu_check.json] [--dataset DIR] [--steps 5] [--require-gpu]
+ *   deno run -A tools/gpu_check.ts [--out gpu_check.json] [--dataset DIR] [--size 512] [--steps 5]
+ *     [--frames 1] [--skip-timing] [--require-gpu]
  *
  * tfjs keeps one backend per process in practice (tensors, variables and registered kernels belong to it),
  * so every scenario runs in its own `deno run` subprocess (this file with `--scenario NAME --backend B`)
@@ -12,7 +13,9 @@
  * - `field:<preset>`: a field of the preset (tiny: MLP, triplane: grid) on 4096 points: outputs, the
  *   gradient of every parameter, and the outputs after one Adam step.
  * - `trainer:<preset>`: `Trainer.create` on the fixture, one `trainStep`, one `renderDatasetFrame`.
- * - `timing`: training steps and frame renders of a preset on a dataset (e.g. a 512 px fixture).
+ * - `timing-field:<preset>`: the field's compute of a training step (rays x samples points) and of a
+ *   size x size frame, without the Trainer's CPU-side work.
+ * - `timing:<preset>`: Trainer steps and frame renders on a dataset (e.g. a 512 px fixture).
  * Every scenario runs its work twice and reports `tf.memory().numTensors` after each (flat = no leak).
  * @module
  */
@@ -228,6 +231,78 @@ async function timing(preset: string, dataset: string, steps: number, frames: nu
 }
 
 /**
+ * The compute of a training step and of a frame render, without the Trainer's CPU-side work: the preset's
+ * coarse field trained on rays x samples points (forward, backward, Adam; the loss read with `await`
+ * each step), and evaluated on size^2 x samples points in chunks of `render.chunk` x samples (each chunk's
+ * rgb read with `await`, as a frame render needs its pixels). Runs where the Trainer cannot yet (webgpu).
+ */
+async function timingField(preset: string, size: number, steps: number, frames: number) {
+  const config = PRESETS[preset];
+  if (!config) throw new Error(`gpu_check: unknown preset ${preset}`);
+  const f = config.field;
+  const dims = {
+    posDim: f.kind === "mlp" ? encodedDim(3, f.posFreqs) : 0,
+    dirDim: f.viewDirs ? encodedDim(3, f.dirFreqs) : 0,
+    audDim: config.audio.dimAud,
+    numClasses: 12,
+  };
+  const field = createField("coarse", f, dims, 7);
+  const k = config.points.numCoarse + config.points.numFine;
+  const posFreqs = f.kind === "mlp" ? f.posFreqs : 0;
+  const aud = tf.tensor2d(uniform(dims.audDim, -1, 1, 13), [1, dims.audDim]);
+  const inputs = (n: number, seed: number) => {
+    const pts = uniform(3 * n, -1, 1, seed);
+    return {
+      xyz: tf.tensor2d(pts, [n, 3]),
+      pos: dims.posDim > 0 ? positionalEncodingOf(pts, 3, posFreqs) : undefined,
+      dir: dims.dirDim > 0 ? positionalEncodingOf(uniform(3 * n, -1, 1, seed + 1), 3, f.dirFreqs) : undefined,
+      aud,
+    };
+  };
+  const stepPoints = config.train.raysPerStep * k;
+  const batch = inputs(stepPoints, 21);
+  const target = tf.tensor2d(uniform(3 * stepPoints, 0, 1, 22), [stepPoints, 3]);
+  const opt = tf.train.adam(1e-3);
+  const params = [...field.params.values()];
+  const step = async () => {
+    const loss = opt.minimize(
+      () => {
+        const o = field.apply(batch);
+        return tf.add(
+          tf.mean(tf.squaredDifference(o.rgb, target)),
+          tf.mul(tf.mean(o.sigma), 1e-4),
+        ) as tf.Scalar;
+      },
+      true,
+      params,
+    );
+    await loss!.data();
+    loss!.dispose();
+  };
+  await step();
+  let t0 = performance.now();
+  for (let s = 0; s < steps; s++) await step();
+  const stepMs = (performance.now() - t0) / steps;
+  const chunkPoints = config.render.chunk * k;
+  const chunk = inputs(chunkPoints, 31);
+  const frameRays = size * size;
+  const renderFrame = async () => {
+    for (let r = 0; r < frameRays; r += config.render.chunk) {
+      const rgb = tf.tidy(() => field.apply(chunk).rgb);
+      await rgb.data();
+      rgb.dispose();
+    }
+  };
+  await renderFrame();
+  t0 = performance.now();
+  for (let i = 0; i < frames; i++) await renderFrame();
+  const frameMs = (performance.now() - t0) / frames;
+  opt.dispose();
+  tf.dispose([aud, target, ...Object.values(batch), ...Object.values(chunk), ...params] as tf.Tensor[]);
+  return { stepMs, stepPoints, frameMs, framePoints: frameRays * k, size, steps, frames };
+}
+
+/**
  * Runs one scenario in this process on `backend` (twice, counting tensors) and returns its result.
  * @param scenario "kernels", "field:<preset>", "trainer:<preset>" or "timing:<preset>".
  * @param backend The tfjs backend.
@@ -237,7 +312,7 @@ async function timing(preset: string, dataset: string, steps: number, frames: nu
 export async function runScenario(
   scenario: string,
   backend: BackendName,
-  opts: { dataset?: string; steps?: number; frames?: number; requireGpu?: boolean } = {},
+  opts: { dataset?: string; steps?: number; frames?: number; size?: number; requireGpu?: boolean } = {},
 ): Promise<ScenarioResult> {
   const info = await initBackend({ backend, requireGpu: opts.requireGpu, log: null });
   if (info.name !== backend) throw new Error(`gpu_check: ${backend} did not start: ${info.fallbackReason}`);
@@ -247,6 +322,12 @@ export async function runScenario(
     if (kind === "kernels") return { outputs: await kernels() };
     if (kind === "field") return { outputs: await fieldStep(preset) };
     if (kind === "trainer") return { outputs: await trainerStep(preset, dataset) };
+    if (kind === "timing-field") {
+      return {
+        outputs: {},
+        timings: await timingField(preset, opts.size ?? 512, opts.steps ?? 5, opts.frames ?? 1),
+      };
+    }
     if (kind === "timing") {
       const t = await timing(preset, dataset, opts.steps ?? 5, opts.frames ?? 2);
       return { outputs: {}, timings: t };
@@ -255,8 +336,9 @@ export async function runScenario(
   };
   const first = await once();
   const c1 = tf.memory().numTensors;
-  const second = kind === "timing" ? first : await once();
-  const c2 = kind === "timing" ? c1 : tf.memory().numTensors;
+  const timed = kind.startsWith("timing");
+  const second = timed ? first : await once();
+  const c2 = timed ? c1 : tf.memory().numTensors;
   return {
     scenario,
     backend,
@@ -355,11 +437,12 @@ async function main(args: string[]): Promise<void> {
   const scenario = flagValue(args, "scenario");
   const dataset = flagValue(args, "dataset");
   const steps = Number(flagValue(args, "steps") ?? 5);
-  const frames = Number(flagValue(args, "frames") ?? 2);
+  const frames = Number(flagValue(args, "frames") ?? 1);
+  const size = Number(flagValue(args, "size") ?? 512);
   const requireGpu = args.includes("--require-gpu");
   if (scenario) {
     const backend = (flagValue(args, "backend") ?? "wasm") as BackendName;
-    const result = await runScenario(scenario, backend, { dataset, steps, frames, requireGpu });
+    const result = await runScenario(scenario, backend, { dataset, steps, frames, size, requireGpu });
     console.log(JSON.stringify(result));
     return;
   }
@@ -405,20 +488,29 @@ async function main(args: string[]): Promise<void> {
     }
   }
   if (!args.includes("--skip-timing")) {
-    for (const preset of ["triplane"]) {
+    // timing-field: the field's compute alone (runs on webgpu today); timing: the Trainer's step and frame
+    // render (on webgpu only once its synchronous reads are asynchronous: an error is recorded until then).
+    for (const scenario of ["timing-field:triplane", "timing:triplane"]) {
       for (const backend of ["webgpu", "wasm"] as BackendName[]) {
-        const flags = [...extra, "--steps", String(steps), "--frames", String(frames)];
+        const flags = [
+          ...extra,
+          "--steps",
+          String(steps),
+          "--frames",
+          String(frames),
+          "--size",
+          String(size),
+        ];
+        const key = `${scenario}.${backend}`;
         try {
-          const r = await runScenarioProcess(`timing:${preset}`, backend, flags);
-          (report.timing as Record<string, unknown>)[`${preset}.${backend}`] = r.timings;
-          console.error(`timing ${preset} on ${backend}: ${JSON.stringify(r.timings)}`);
+          const r = await runScenarioProcess(scenario, backend, flags);
+          (report.timing as Record<string, unknown>)[key] = r.timings;
+          console.error(`${key}: ${JSON.stringify(r.timings)}`);
         } catch (e) {
-          (report.timing as Record<string, unknown>)[`${preset}.${backend}`] = {
+          (report.timing as Record<string, unknown>)[key] = {
             error: e instanceof Error ? e.message : String(e),
           };
-          console.error(
-            `timing ${preset} on ${backend}: FAILED: ${e instanceof Error ? e.message.slice(0, 400) : e}`,
-          );
+          console.error(`${key}: FAILED: ${e instanceof Error ? e.message.slice(0, 300) : e}`);
         }
       }
     }
