@@ -10,9 +10,12 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { describeGpuAdapter, VULKAN_PACKAGES } from "../lib/backend/mod.ts";
-import { compareResults, runScenarioProcess, type ScenarioResult } from "../tools/gpu_check.ts";
-
-const TOLERANCE = 1e-4;
+import {
+  compareResults,
+  PARITY_TOLERANCE as TOLERANCE,
+  runScenarioProcess,
+  type ScenarioResult,
+} from "../tools/gpu_check.ts";
 
 /**
  * The Trainer's step and frame render still read tensors synchronously (`dataSync`: losses and per-ray

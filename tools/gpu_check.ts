@@ -53,6 +53,9 @@ export interface Comparison {
   readonly size: number;
 }
 
+/** Largest relative difference per output allowed between webgpu and wasm (tests/webgpu_parity_test.ts). */
+export const PARITY_TOLERANCE = 1e-4;
+
 /** The default fixture: the committed 128 px synthetic portrait. */
 export const FIXTURE = new URL("../fixtures/synthetic_portrait", import.meta.url).pathname;
 
@@ -476,7 +479,9 @@ async function main(args: string[]): Promise<void> {
       ];
       const cmp = compareResults(gpu, ref);
       const worst = Math.max(...cmp.map((c) => c.maxRelDiff));
+      const flat = gpu.tensorCounts[0] === gpu.tensorCounts[1] && ref.tensorCounts[0] === ref.tensorCounts[1];
       (report.parity as Record<string, unknown>)[s] = {
+        ok: worst <= PARITY_TOLERANCE && flat,
         maxRelDiff: worst,
         tensorCounts: { webgpu: gpu.tensorCounts, wasm: ref.tensorCounts },
         outputs: Object.fromEntries(cmp.map((c) => [c.output, c.maxRelDiff])),
