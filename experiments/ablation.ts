@@ -29,7 +29,7 @@ import type { SspNerfConfig } from "../lib/config/mod.ts";
 import { loadDataset } from "../lib/data/mod.ts";
 import { ablations } from "./ablations.ts";
 import { ABLATION_BASE } from "./configs.ts";
-import { loadConfig, parseCli, runMain } from "./cli.ts";
+import { BACKEND_FLAGS, backendOptions, loadConfig, parseCli, runMain } from "./cli.ts";
 
 const DEFAULT_OUT = "runs/ablation";
 
@@ -92,6 +92,7 @@ if (import.meta.main) {
         default: false,
         help: "--collect DIR...: merge finished run folders under DIR... into the table",
       },
+      ...BACKEND_FLAGS,
     }, "usage: deno task ablation [options] | --emit-commands [options] | --collect DIR... [--out DIR]");
 
     const base: SspNerfConfig = a.base ? await loadConfig(a.base) : ABLATION_BASE;
@@ -143,7 +144,7 @@ if (import.meta.main) {
       return;
     }
 
-    await initBackend();
+    await initBackend(backendOptions(a));
     const dataset = await loadDataset(a.data!);
     const rows = Object.fromEntries(wanted.map((w) => [w, all[w]]));
     const out = a.out ?? DEFAULT_OUT;

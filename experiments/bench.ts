@@ -43,7 +43,7 @@ import {
   renderPixels,
   type SkipSpace,
 } from "../lib/render/mod.ts";
-import { parseCli, runMain } from "./cli.ts";
+import { BACKEND_FLAGS, backendOptions, parseCli, runMain } from "./cli.ts";
 
 const USAGE = "usage: deno task bench [--presets small,triplane,paper] [--psnr 22] [--budget 300] [--quick]";
 
@@ -711,6 +711,7 @@ if (import.meta.main) {
         help: "smoke run: tiny budgets and batches, same JSON shape",
       },
       out: { type: "string", default: "runs/bench/bench.json", help: "result file" },
+      ...BACKEND_FLAGS,
     }, USAGE);
     const num = (k: string, v: string | undefined) => {
       const x = Number(v);
@@ -734,7 +735,7 @@ if (import.meta.main) {
       quick,
       out: a.out!,
     };
-    const backend = await initBackend({ log: null });
+    const backend = await initBackend({ ...backendOptions(a), log: null });
     const ds = await loadDataset(o.data);
     const log = (s: string) => console.error(s);
     const loadBefore = loadAverage();

@@ -13,6 +13,7 @@ import {
   upgradeConfigFields,
   validateConfig,
 } from "../lib/config/mod.ts";
+import { BACKEND_NAMES, type BackendName } from "../lib/backend/mod.ts";
 
 /** Option spec for node:util parseArgs. */
 export type OptionSpec = Record<
@@ -50,6 +51,38 @@ export function parseCli<S extends OptionSpec>(
     Deno.exit(0);
   }
   return values as never;
+}
+
+/**
+ * The `--backend` and `--require-gpu` options every task takes: spread into its parseCli spec and pass
+ * {@linkcode backendOptions} of the parsed values to `initBackend`.
+ */
+export const BACKEND_FLAGS = {
+  backend: {
+    type: "string",
+    help: "tfjs backend: wasm | webgpu | cpu (default: $SSP_BACKEND, else wasm)",
+  },
+  "require-gpu": {
+    type: "boolean",
+    default: false,
+    help: "with webgpu: fail unless the adapter is a hardware GPU (not a software one such as lavapipe)",
+  },
+} as const satisfies OptionSpec;
+
+/**
+ * initBackend's options from the parsed `--backend` / `--require-gpu`; without `--backend`, the
+ * environment variable SSP_BACKEND, else wasm. Throws naming the flag (or variable) on a bad name.
+ */
+export function backendOptions(
+  values: { backend?: string; "require-gpu"?: boolean },
+  env: string | undefined = Deno.env.get("SSP_BACKEND"),
+): { backend: BackendName; requireGpu: boolean } {
+  const source = values.backend !== undefined ? "--backend" : "SSP_BACKEND";
+  const name = values.backend ?? (env || "wasm");
+  if (!BACKEND_NAMES.includes(name as BackendName)) {
+    throw new Error(`${source} must be one of ${BACKEND_NAMES.join(", ")}: got ${JSON.stringify(name)}`);
+  }
+  return { backend: name as BackendName, requireGpu: values["require-gpu"] ?? false };
 }
 
 /**
@@ -103,7 +136,13 @@ export async function runMain(main: () => Promise<void>): Promise<void> {
   try {
     await main();
   } catch (e) {
-    console.error(`error: ${e instanceof Error ? e.message : e}`);
+    const message = e instanceof Error ? e.message : String(e);
+    // What tfjs-backend-webgpu throws in Deno on a synchronous read (dataSync) of a GPU tensor.
+    const hint = message.includes("clearRect")
+      ? " (a synchronous read of a GPU tensor: this code path still calls dataSync, which the webgpu backend " +
+        "cannot do in Deno; run it with --backend wasm)"
+      : "";
+    console.error(`error: ${message}${hint}`);
     Deno.exit(1);
   }
 }

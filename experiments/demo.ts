@@ -17,7 +17,7 @@ import { markdownTable, movingAverage, svgLineChart, writeReport } from "../lib/
 import { override } from "../lib/config/mod.ts";
 import { PROTOCOL_NAMES } from "../lib/metrics/mod.ts";
 import { DEMO, DEMO_TRAIN_SECONDS } from "./configs.ts";
-import { parseCli, runMain } from "./cli.ts";
+import { BACKEND_FLAGS, backendOptions, parseCli, runMain } from "./cli.ts";
 
 /** |a - b| per pixel, amplified 4x, as a grey-to-red heat image. */
 function errorImage(a: Float32Array, b: Float32Array, width: number, height: number): Image {
@@ -49,9 +49,10 @@ if (import.meta.main) {
         default: "fixtures/speech/heldout.wav",
         help: "held-out speech for the video",
       },
+      ...BACKEND_FLAGS,
     }, "usage: deno task demo [options]");
     const t0 = performance.now();
-    await initBackend();
+    await initBackend(backendOptions(a));
     const dataset = await loadDataset(a.data!);
     const config = a.steps ? override(DEMO, { train: { steps: Number(a.steps) } }) : DEMO;
     const runDir = a.out!;

@@ -14,7 +14,7 @@ import { evaluateClips, writeEvalReport } from "../lib/metrics/eval.ts";
 import { loadEvalClip } from "../lib/metrics/eval_frames.ts";
 import { loadLpips } from "../lib/metrics/lpips.ts";
 import { loadSsSync, saveSsSync } from "../lib/metrics/sync_net.ts";
-import { intFlag, numberFlag, parseCli, runMain } from "./cli.ts";
+import { BACKEND_FLAGS, backendOptions, intFlag, numberFlag, parseCli, runMain } from "./cli.ts";
 
 const USAGE = "deno task eval --pred <video | frames folder> --gt <video | frames folder> [options]";
 
@@ -42,6 +42,7 @@ await runMain(async () => {
     "max-frames": { type: "string", help: "read at most this many frames of each clip" },
     fps: { type: "string", default: "25", help: "frame rate of frame folders" },
     out: { type: "string", help: "folder for metrics.txt/.md/.json" },
+    ...BACKEND_FLAGS,
   }, USAGE);
   if (!args.pred || !args.gt) throw new Error(`--pred and --gt are required\n${USAGE}`);
   const maxFrames = intFlag(args["max-frames"], "max-frames");
@@ -50,7 +51,7 @@ await runMain(async () => {
     throw new Error("--sync-model and --train-sync exclude each other: score with a model, or train one");
   }
   const t0 = performance.now();
-  await initBackend({ log: null });
+  await initBackend({ ...backendOptions(args), log: null });
   const [pred, gt] = await Promise.all([
     loadEvalClip(args.pred, { maxFrames, fps }),
     loadEvalClip(args.gt, { maxFrames, fps }),

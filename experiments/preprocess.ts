@@ -8,7 +8,8 @@
 import { type PreprocessSummary, preprocessVideo } from "../lib/preprocess/mod.ts";
 import { basename, dirname, resolve } from "node:path";
 import { cleanTempLeftovers } from "../lib/train/run_folder.ts";
-import { intFlag, numberFlag, parseCli } from "./cli.ts";
+import { initBackend } from "../lib/backend/mod.ts";
+import { BACKEND_FLAGS, backendOptions, intFlag, numberFlag, parseCli } from "./cli.ts";
 
 function printSummary(s: PreprocessSummary): void {
   const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
@@ -68,9 +69,14 @@ if (import.meta.main) {
       default: "difference",
       help: "person/background split: difference (to the estimated background) | selfie (MediaPipe model)",
     },
+    ...BACKEND_FLAGS,
   }, "usage: deno task preprocess --video talk.mp4 --out data/name [options]");
   try {
     if (!a.video || !a.out) throw new Error("--video and --out are required (see --help)");
+    const backend = backendOptions(a);
+    // face-api reads its tensors synchronously (dataSync), which the webgpu backend cannot do in Deno.
+    if (backend.backend === "webgpu") throw new Error("--backend webgpu: face-api needs wasm or cpu here");
+    await initBackend(backend);
     let focalRange: [number, number] | undefined;
     if (a["focal-range"]) {
       const parts = a["focal-range"].split(",").map(Number);

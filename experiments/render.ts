@@ -13,7 +13,7 @@ import { loadDataset } from "../lib/data/mod.ts";
 import { floatToImage, writeImage } from "../lib/io/mod.ts";
 import { evaluateFrames, loadScene, readCheckpointMeta } from "../lib/train/mod.ts";
 import { loadAudioFeatures, renderAudioVideo, renderFrameSequence } from "../lib/render/mod.ts";
-import { intFlag, parseCli, runMain } from "./cli.ts";
+import { BACKEND_FLAGS, backendOptions, intFlag, parseCli, runMain } from "./cli.ts";
 import { parsePosePathSpec, resolvePosePath } from "../lib/camera/pose_path.ts";
 import { readSourceRecord } from "../lib/preprocess/source_record.ts";
 import { renderedCrops, renderPasteBack } from "../lib/video/paste_back.ts";
@@ -47,6 +47,7 @@ export async function renderCommand(argv: string[]): Promise<void> {
         default: "1",
         help: "worker threads rendering beside this one (0: one thread)",
       },
+      ...BACKEND_FLAGS,
     }, "usage: deno task render --run <run folder> (--audio <wav|npy> | --val) [options]");
     if (!a.run) throw new Error("--run is required: the folder of a training run");
     const workers = Number(a.workers);
@@ -63,7 +64,7 @@ export async function renderCommand(argv: string[]): Promise<void> {
         `--audio must be a .wav file or an aud.npy of features: got ${JSON.stringify(a.audio)}`,
       );
     }
-    await initBackend();
+    await initBackend(backendOptions(a));
     const { meta } = await readCheckpointMeta(a.run);
     const dataset = await loadDataset(a.data ?? meta.dataset.root);
     // The scene alone (model + camera, bounds, background): rendering needs no trainer and no optimizer.

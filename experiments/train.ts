@@ -23,7 +23,7 @@ import {
   resumeConfig,
   trainRun,
 } from "../lib/train/mod.ts";
-import { choiceFlag, intFlag, loadConfig, parseCli, runMain } from "./cli.ts";
+import { BACKEND_FLAGS, backendOptions, intFlag, loadConfig, parseCli, runMain } from "./cli.ts";
 
 const USAGE =
   "usage: deno task train --data <dataset folder> [--config small|paper|tiny|file.json] [--out runs/name] " +
@@ -49,7 +49,7 @@ if (import.meta.main) {
         default: false,
         help: "replace the run in --out (the old run stays until the new run's first checkpoint)",
       },
-      backend: { type: "string", default: "wasm", help: "tfjs backend: wasm or cpu" },
+      ...BACKEND_FLAGS,
       "eval-frames": {
         type: "string",
         help: "evaluate on the first N validation frames only (default: all)",
@@ -67,7 +67,7 @@ if (import.meta.main) {
     // Every flag first, so that a typo fails now rather than after the training.
     const steps = intFlag(a.steps, "steps");
     const evalFrames = intFlag(a["eval-frames"], "eval-frames");
-    const backend = choiceFlag(a.backend, "backend", ["wasm", "cpu"] as const)!;
+    const backend = backendOptions(a);
     const leaksText = a["check-leaks"] ?? Deno.env.get("SSP_CHECK_LEAKS");
     const checkLeaksEvery = intFlag(
       leaksText,
@@ -95,7 +95,7 @@ if (import.meta.main) {
     const state = found ?? await inspectRunFolder(runDir);
     if (state.holdsRun && !a.resume && !a.overwrite) throw existingRunError(runDir, state);
     data ??= "fixtures/synthetic_portrait";
-    await initBackend({ preferred: backend });
+    await initBackend(backend);
     let bar: Progress | undefined;
     let phase = "";
     const t0 = performance.now();

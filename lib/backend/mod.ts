@@ -1,2 +1,2 @@
-/** Choosing and starting the tfjs backend (wasm by default, cpu as fallback). @module */
+/** Choosing and starting the tfjs backend (wasm by default; webgpu on request; cpu as fallback). @module */
 export * from "./backend.ts";

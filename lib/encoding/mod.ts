@@ -6,5 +6,6 @@ export {
   encodedDim,
   positionalEncoding,
   positionalEncodingJs,
+  positionalEncodingOf,
   type PositionalEncodingOptions,
 } from "./positional_encoding.ts";

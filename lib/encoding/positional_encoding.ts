@@ -20,6 +20,11 @@ export interface PositionalEncodingOptions {
   readonly includeInput?: boolean;
 }
 
+/** 2 pi = TWO_PI_HI + TWO_PI_LO; the high part (201 / 32) has 8 significant bits, so k TWO_PI_HI is exact
+ * in float32 for |k| < 2^16 (angles up to ~400,000 rad). */
+const TWO_PI_HI = 6.28125;
+const TWO_PI_LO = 2 * Math.PI - TWO_PI_HI;
+
 /**
  * Width of the encoding: d (if the input is included) + 2 L d.
  * @param dim Input dimension d.
@@ -83,7 +88,15 @@ export function positionalEncoding(
   return tf.tidy(() => {
     if (numFreqs === 0) return x.clone();
     const freqs = tf.tensor3d(Float32Array.from({ length: numFreqs }, (_, k) => 2 ** k), [1, numFreqs, 1]);
-    const scaled = tf.mul(x.reshape([n, 1, d]), freqs); // [n, L, d]
+    let scaled = tf.mul(x.reshape([n, 1, d]), freqs); // [n, L, d]
+    // WGSL's sin/cos are only specified for |a| <= pi (absolute error 2^-11) and GPUs compute large
+    // arguments (2^9 x reaches ~800 rad) coarsely: on webgpu the angle is reduced to [-pi, pi] first,
+    // r = a - k 2pi with k = round(a / 2pi) and 2pi split in two (Cody and Waite) so k * TWO_PI_HI is
+    // exact in float32. round() has gradient 0, so dr/da = 1 and the encoding's gradient is unchanged.
+    if (tf.getBackend() === "webgpu") {
+      const k = tf.round(tf.mul(scaled, 1 / (2 * Math.PI)));
+      scaled = tf.sub(tf.sub(scaled, tf.mul(k, TWO_PI_HI)), tf.mul(k, TWO_PI_LO));
+    }
     // [n, L, 2, d] flattens to: per frequency, the sines of all coordinates then their cosines.
     const sc = tf.stack([tf.sin(scaled), tf.cos(scaled)], 2).reshape([n, 2 * numFreqs * d]) as tf.Tensor2D;
     return includeInput ? tf.concat([x, sc], 1) : sc;
@@ -149,4 +162,40 @@ export function positionalEncodingJs(
     }
   }
   return out;
+}
+
+/**
+ * The encoding of inputs known on the CPU (sample points, view directions) as a tensor, computed where it
+ * is cheapest: in JS ({@linkcode positionalEncodingJs}) on the CPU backends, where tf.sin is slow; on
+ * webgpu by {@linkcode positionalEncoding} on the GPU, so only the d raw coordinates per point are uploaded
+ * instead of the d (1 + 2 L) encoded ones. Not differentiable w.r.t. x (x is data).
+ * @param x Inputs, [n, d] flattened.
+ * @param dim d.
+ * @param numFreqs L.
+ * @param options See {@linkcode PositionalEncodingOptions}.
+ * @returns [n, encodedDim(d, L, includeInput)].
+ * @example
+ * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
+ * import { positionalEncodingOf } from "./positional_encoding.ts";
+ * const e = positionalEncodingOf(Float32Array.of(Math.PI / 4), 1, 1, { includeInput: false });
+ * const v = e.dataSync();
+ * assertAlmostEquals(v[0], Math.SQRT1_2, 1e-6);
+ * assertAlmostEquals(v[1], Math.SQRT1_2, 1e-6);
+ * e.dispose();
+ * ```
+ */
+export function positionalEncodingOf(
+  x: Float32Array,
+  dim: number,
+  numFreqs: number,
+  options: PositionalEncodingOptions = {},
+): tf.Tensor2D {
+  const width = encodedDim(dim, numFreqs, options.includeInput ?? true);
+  if (x.length % dim !== 0) throw new Error(`x must be [n, ${dim}] flattened: got length ${x.length}`);
+  const n = x.length / dim;
+  if (tf.getBackend() !== "webgpu") {
+    return tf.tensor2d(positionalEncodingJs(x, dim, numFreqs, options), [n, width]);
+  }
+  return tf.tidy(() => positionalEncoding(tf.tensor2d(x, [n, dim]), numFreqs, options));
 }
