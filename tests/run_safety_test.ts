@@ -203,7 +203,7 @@ Deno.test("case 5: each unclear message is clear and comes before any work", asy
     const flags: [string[], string][] = [
       [["--eval-frames", "abc"], '--eval-frames must be an integer >= 1: got "abc"'],
       [["--eval-frames", "0"], '--eval-frames must be an integer >= 1: got "0"'],
-      [["--backend", "gpu"], '--backend must be wasm or cpu: got "gpu"'],
+      [["--backend", "gpu"], '--backend must be one of wasm, webgpu, cpu: got "gpu"'],
       [["--steps", "1.5"], '--steps must be an integer >= 1: got "1.5"'],
       [["--check-leaks", "x"], '--check-leaks must be an integer >= 1: got "x"'],
       [["--resume", "--overwrite"], "--resume and --overwrite exclude each other"],
