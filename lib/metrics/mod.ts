@@ -24,3 +24,4 @@ export * from "./eval.ts";
 export * from "./distortions.ts";
 export * from "./ablation_results.ts";
 export * from "./protocols.ts";
+export * from "./error_budget.ts";
