@@ -54,6 +54,21 @@ Deno.test("runner: with an awaited show, nbconvert keeps every output of every c
   });
 });
 
+Deno.test("runner: large displays (megabytes, as a first plotly figure) are kept too", async () => {
+  // Without show's settle wait, 4-5 of 20 such cells had their display arrive after idle (see lib/viz/show.ts).
+  const n = 8;
+  const r = await run([
+    { source: `import { show } from "${VIZ}";` },
+    ...Array.from({ length: n }, (_, i) => ({
+      source: `const html${i} = "<b>c${i}</b>" + "x".repeat(${i % 2 ? 3000 : 3_000_000});\n` +
+        `await show({ [Symbol.for("Jupyter.display")]: () => ({ "text/plain": "c${i}", "text/html": html${i} }) });`,
+      expect: { displays: ["text/html"] },
+    })),
+  ]);
+  assertEquals(r.problems, []);
+  assertEquals(r.count?.displaysKept, n);
+});
+
 Deno.test("runner: a bare last expression fails the check, whether nbconvert kept its output or lost it", async () => {
   const r = await run(Array.from({ length: 6 }, (_, i) => ({
     source: `await new Promise((r) => setTimeout(r, 20));\n` +

@@ -25,7 +25,7 @@ import {
 const TEST_PARAMETERS: Readonly<Record<string, Record<string, ParamValue>>> = {
   "01_nerf_from_scratch.ipynb": { STEPS: 40 },
   "02_ssp_components.ipynb": { STEPS: 30 },
-  "03_ablation_study.ipynb": { STEPS: 10, EXTRA_SEEDS: [2] },
+  "03_ablation_study.ipynb": { STEPS: 10, VAL_FRAMES: 1, EXTRA_SEEDS: [2] },
 };
 
 /**
