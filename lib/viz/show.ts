@@ -16,7 +16,9 @@
  * `show` waits after the display before it resolves, longer for a larger bundle: `settleMs` plus 1 ms per
  * 10 kB (a 5 MB bundle: 0.6 s; a table: 0.1 s), only inside the kernel. Through nbconvert, the same 20
  * cells kept 18 of 20 displays without the wait and 20 of 20 with it, three runs each. A wait lowers the
- * odds, it cannot prove delivery: the notebook tests check every expected output.
+ * odds, it cannot prove delivery: the notebook tests check every expected output. `console.log` output
+ * goes through yet another path in the kernel and can also arrive after `idle` when a cell ends with it
+ * (seen once in a notebook test run): a cell's closing line of text goes through `show` too.
  * @module
  */
 import { displayBundle, isDisplayable, type MimeBundle } from "./mime.ts";
