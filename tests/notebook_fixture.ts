@@ -2,13 +2,17 @@
  * Small notebooks written on the fly for the runner's tests (nbformat 4.5 JSON, Deno kernel).
  * @module
  */
+import type { CellExpectation } from "../tools/notebook_runner.ts";
 
-/** A code cell: its source and optional `ssp` metadata (expected outputs, timeout). */
+/** A code cell: its source, its expected outputs and tags. */
 export interface TestCell {
   readonly source: string;
-  readonly expect?: readonly string[];
-  readonly timeout?: number;
+  readonly expect?: CellExpectation;
+  readonly tags?: readonly string[];
 }
+
+/** The library's entry point as a URL, for notebooks written outside the repository. */
+export const MOD_URL: string = new URL("../mod.ts", import.meta.url).href;
 
 /** Writes a notebook of code cells (after one markdown cell) to `path`. */
 export async function writeTestNotebook(path: string, cells: readonly TestCell[]): Promise<void> {
@@ -21,7 +25,10 @@ export async function writeTestNotebook(path: string, cells: readonly TestCell[]
       ...cells.map((c, i) => ({
         cell_type: "code",
         id: `c${i}`,
-        metadata: c.expect || c.timeout ? { ssp: { expect: c.expect, timeout: c.timeout } } : {},
+        metadata: {
+          ...(c.tags ? { tags: c.tags } : {}),
+          ssp: { expect: c.expect ?? { displays: [] } },
+        },
         source: c.source,
         outputs: [],
         execution_count: null,
@@ -29,14 +36,4 @@ export async function writeTestNotebook(path: string, cells: readonly TestCell[]
     ],
   };
   await Deno.writeTextFile(path, JSON.stringify(nb, null, 1));
-}
-
-/** Outputs of the code cells of an executed notebook. */
-export async function readOutputs(
-  path: string,
-): Promise<{ output_type: string; data?: Record<string, unknown> }[][]> {
-  const nb = JSON.parse(await Deno.readTextFile(path));
-  return nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code").map((c: { outputs: [] }) =>
-    c.outputs
-  );
 }

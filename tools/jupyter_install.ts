@@ -130,7 +130,8 @@ async function main(): Promise<number> {
     [
       "Open the notebooks (the kernel finds deno.json by walking up from the notebook's folder):",
       `  cd ${root} && jupyter lab notebooks/      # or: jupyter notebook notebooks/`,
-      'then pick the "Deno" kernel. Run them all headless: deno task notebooks',
+      'then pick the "Deno" kernel. Headless: jupyter nbconvert --to notebook --execute notebooks/04_metrics.ipynb',
+      "(or all of them, outputs checked, parameters with -p NAME VALUE: deno task notebooks)",
       "(Jupyter itself: apt-get install -y jupyter-notebook python3-jupyter-client, or pip install jupyterlab)",
     ].join("\n"),
   );

@@ -29,3 +29,4 @@ export * from "./plot_helpers.ts";
 export * from "./table.ts";
 export * from "./draw_landmarks.ts";
 export * from "./moving_average.ts";
+export * from "./show.ts";
