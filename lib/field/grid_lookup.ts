@@ -6,7 +6,7 @@
  * features are bilinearly interpolated from the four vertices around the projected point, read from the
  * level's table (dense, or instant-ngp's spatial hash for large levels: see `grid_levels.ts`).
  *
- * Why not tf ops: tf.gather is slow on the wasm backend and has no gradient there (DESIGN.md: 211 ms for
+ * Why not tf ops: tf.gather is slow on the wasm backend and has no gradient there (docs/speed.md; measured: 211 ms for
  * 262k rows against 45 ms in JS). Here the four vertex rows and the bilinear weights of every
  * (point, plane, level) are computed once in the forward pass, kept for the backward pass, and the table
  * gradient is a scatter-add of dY * weight into zeroed Float32Arrays.

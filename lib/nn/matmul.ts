@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 
 // tfjs' built-in MatMul gradient calls matMul with transpose flags, which the wasm backend runs 5-9x slower
-// than a plain product (DESIGN.md: a NeRF MLP step went from 15.6 s to 4.6 s). Transposing explicitly is a
+// than a plain product (docs/speed.md; measured: a NeRF MLP step went from 15.6 s to 4.6 s). Transposing explicitly is a
 // cheap copy followed by the fast kernel.
 const matMulWithExplicitTransposes = tf.customGrad((a, b, save) => {
   const A = a as tf.Tensor2D, B = b as tf.Tensor2D;
