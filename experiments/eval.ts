@@ -13,7 +13,7 @@ import { readMono16k } from "../lib/io/mod.ts";
 import { evaluateClips, writeEvalReport } from "../lib/metrics/eval.ts";
 import { loadEvalClip } from "../lib/metrics/eval_frames.ts";
 import { loadLpips } from "../lib/metrics/lpips.ts";
-import { loadSsSync, saveSsSync } from "../lib/metrics/sync_net.ts";
+import { loadSsSync, saveSsSync } from "../lib/metrics/sync_net_file.ts";
 import { BACKEND_FLAGS, backendOptions, intFlag, numberFlag, parseCli, runMain } from "./cli.ts";
 
 const USAGE = "deno task eval --pred <video | frames folder> --gt <video | frames folder> [options]";

@@ -11,14 +11,9 @@ import { imageToParsing, type Palette } from "./palette.ts";
 import { type CacheStats, LruCache } from "./lru.ts";
 import { DatasetError, errorMessage } from "./problems.ts";
 import { type EyeSource, parseAu45, resolveEyeSignal } from "./eye.ts";
-import {
-  checkOptions,
-  type DatasetScan,
-  DEFAULT_MAX_CACHE_BYTES,
-  type LoadDatasetOptions,
-  scanDataset,
-  sizeText,
-} from "./check.ts";
+import { checkOptions, DEFAULT_MAX_CACHE_BYTES, type LoadDatasetOptions } from "./load_options.ts";
+import { type DatasetScan, sizeText } from "./dataset_scan.ts";
+import { scanDataset } from "./check.ts";
 
 /** A loaded dataset. Values returned by the accessors are shared with the cache: do not modify them. */
 export interface Dataset {

@@ -12,7 +12,12 @@
 export * from "./types.ts";
 export * from "./palette.ts";
 export { type Dataset, loadDataset, validateDataset } from "./dataset.ts";
-export { AUDIO_WINDOW, DEFAULT_MAX_CACHE_BYTES, FRAME_FOLDERS, type LoadDatasetOptions } from "./check.ts";
+export {
+  AUDIO_WINDOW,
+  DEFAULT_MAX_CACHE_BYTES,
+  FRAME_FOLDERS,
+  type LoadDatasetOptions,
+} from "./load_options.ts";
 export { DatasetError, MAX_LISTED_PROBLEMS } from "./problems.ts";
 export {
   collectTransforms,

@@ -24,7 +24,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { TriplaneFieldConfig } from "../config/config.ts";
 import { addRows, createRng, Linear, namedVariable } from "../nn/mod.ts";
 import { type GridLevel, gridLevels } from "./grid_levels.ts";
-import { triplaneFeatureDim, triplaneLookup } from "./grid_lookup.ts";
+import { triplaneLookup } from "./grid_lookup.ts";
+import { triplaneFeatureDim } from "./triplane_layout.ts";
 import type { FieldDims, FieldInputs, FieldOutputs, RadianceField } from "./mlp_field.ts";
 
 /** A grid table: [rows, featuresPerLevel]. */

@@ -1,3 +1,8 @@
+/**
+ * Video I/O through ffmpeg, the binary (ffmpeg.ts) and the readers and writers built on it
+ * (video_probe.ts, video_frames.ts, video_audio.ts, video_write.ts): mostly round trips, frames and audio
+ * written with writeVideo and read back.
+ */
 import {
   assert,
   assertAlmostEquals,
@@ -6,7 +11,11 @@ import {
   assertLess,
   assertRejects,
 } from "@std/assert";
-import { extractAudio, ffmpegPath, probeVideo, readVideoFrames, writeVideo } from "./ffmpeg.ts";
+import { ffmpegPath } from "./ffmpeg.ts";
+import { probeVideo } from "./video_probe.ts";
+import { readVideoFrames } from "./video_frames.ts";
+import { extractAudio } from "./video_audio.ts";
+import { writeVideo } from "./video_write.ts";
 import { writeWav } from "./wav.ts";
 import type { Image } from "./types.ts";
 

@@ -31,12 +31,13 @@ export {
 } from "./image.ts";
 export type { ResizeFilter, ResizeOptions, WriteImageOptions } from "./image.ts";
 export { decodeNpy, encodeNpy, readNpy, writeNpy } from "./npy.ts";
-export { extractAudio, ffmpegPath, probeVideo, readVideoFrames, writeVideo } from "./ffmpeg.ts";
-export type {
-  CropRect,
-  ExtractAudioOptions,
-  FfmpegPathOptions,
-  ReadFramesOptions,
-  VideoInfo,
-  WriteVideoOptions,
-} from "./ffmpeg.ts";
+export { ffmpegPath } from "./ffmpeg.ts";
+export type { FfmpegPathOptions } from "./ffmpeg.ts";
+export { probeVideo } from "./video_probe.ts";
+export type { VideoInfo } from "./video_probe.ts";
+export { readVideoFrames } from "./video_frames.ts";
+export type { ReadFramesOptions } from "./video_frames.ts";
+export { extractAudio } from "./video_audio.ts";
+export type { ExtractAudioOptions } from "./video_audio.ts";
+export { writeVideo } from "./video_write.ts";
+export type { WriteVideoOptions } from "./video_write.ts";

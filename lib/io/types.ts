@@ -23,6 +23,18 @@ export interface Wav {
   readonly channels: readonly Float32Array[];
 }
 
+/** A rectangle in pixels of the decoded frame. */
+export interface CropRect {
+  /** Left edge (pixels from the left). */
+  readonly x: number;
+  /** Top edge (pixels from the top). */
+  readonly y: number;
+  /** Width in pixels. */
+  readonly w: number;
+  /** Height in pixels. */
+  readonly h: number;
+}
+
 /** Sample formats a WAV file can be written in. */
 export type WavFormat = "pcm16" | "pcm24" | "pcm32" | "float32";
 

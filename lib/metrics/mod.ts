@@ -17,6 +17,17 @@ export * from "./sync_offsets.ts";
 export * from "./sync_landmark.ts";
 export * from "./sync_mouth_crop.ts";
 export * from "./sync_net.ts";
+export * from "./sync_net_file.ts";
+export {
+  audioWindows,
+  type FrameRange,
+  SS_SYNC_DEFAULTS,
+  type SsSyncConfig,
+  stepsPerFrame,
+  type SyncClip,
+  type SyncWindows,
+  videoWindows,
+} from "./sync_windows.ts";
 export * from "./sync_net_train.ts";
 export * from "./lpips.ts";
 export * from "./eval_frames.ts";

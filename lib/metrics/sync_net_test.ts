@@ -5,7 +5,9 @@ import { readImage, readMono16k } from "../io/mod.ts";
 import type { Image } from "../io/types.ts";
 import { parseLandmarks } from "../data/landmarks.ts";
 import { assertNoLeak } from "../testing/leak.ts";
-import { loadSsSync, saveSsSync, ssSync, SsSyncNet, type SyncClip } from "./sync_net.ts";
+import { ssSync, SsSyncNet } from "./sync_net.ts";
+import { loadSsSync, saveSsSync } from "./sync_net_file.ts";
+import type { SyncClip } from "./sync_windows.ts";
 import { trainSsSync } from "./sync_net_train.ts";
 import { SS_SYNC_NAME } from "./sync_offsets.ts";
 

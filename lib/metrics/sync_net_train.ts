@@ -23,15 +23,15 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { createRng } from "../nn/rng.ts";
+import { SsSyncNet } from "./sync_net.ts";
 import {
   audioWindows,
   type FrameRange,
   type SsSyncConfig,
-  SsSyncNet,
   type SyncClip,
   type SyncWindows,
   videoWindows,
-} from "./sync_net.ts";
+} from "./sync_windows.ts";
 import { SYNC_MAX_OFFSET } from "./sync_offsets.ts";
 
 /** Options of {@linkcode trainSsSync}. */

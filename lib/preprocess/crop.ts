@@ -2,7 +2,7 @@
  * The one square crop of a whole video, from its face track, and the mapping of points into it.
  * @module
  */
-import type { CropRect } from "../io/ffmpeg.ts";
+import type { CropRect } from "../io/types.ts";
 
 /** An axis-aligned box in pixels: top-left corner and size. */
 export interface Box {

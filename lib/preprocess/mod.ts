@@ -27,6 +27,12 @@ export * from "./parsing_landmarks.ts";
 export * from "./parsing_dir.ts";
 export * from "./background.ts";
 export * from "./pipeline.ts";
+export {
+  PREPROCESS_STEPS,
+  type PreprocessOptions,
+  type PreprocessStep,
+  type PreprocessSummary,
+} from "./pipeline_options.ts";
 export * from "./source_record.ts";
 export * from "./tflite.ts";
 export * from "./selfie_segmentation.ts";

@@ -5,8 +5,7 @@
  */
 import { join } from "node:path";
 import { readImage, resizeImage } from "../io/mod.ts";
-import type { CropRect } from "../io/ffmpeg.ts";
-import type { Image } from "../io/types.ts";
+import type { CropRect, Image } from "../io/types.ts";
 import { imageToParsing, matchingPalettes, type Palette, SSPNERF11 } from "../data/palette.ts";
 
 /**

@@ -1,21 +1,15 @@
 /**
  * Video of one person talking -> dataset folder in the AD-NeRF / SSP-NeRF layout, with no Python:
  * frames, landmarks, head poses and focal length, parsing maps, background, audio and its features.
+ * The options and summary are in pipeline_options.ts; steps 4-6 in pipeline_pose.ts,
+ * pipeline_background.ts and pipeline_parsing.ts.
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { computeAudioFeatures } from "../audio/windows.ts";
-import { poseToC2w } from "../camera/pose.ts";
-import { parsingToImage, SSPNERF11 } from "../data/palette.ts";
-import type { Palette } from "../data/palette.ts";
-import { frameSplit } from "../data/split.ts";
-import type { FrameMeta } from "../data/types.ts";
-import { writeTransforms } from "../data/write_transforms.ts";
 import {
-  decodeJpeg,
   encodeJpeg,
   encodeNpy,
-  encodePng,
   encodeWav,
   extractAudio,
   probeVideo,
@@ -23,134 +17,24 @@ import {
   type VideoInfo,
 } from "../io/mod.ts";
 import { pathExists } from "../io/atomic.ts";
-import type { CropRect } from "../io/ffmpeg.ts";
 import type { Image } from "../io/types.ts";
 import { createLandmarkDetector } from "../landmarks/detector.ts";
-import { eyeSignalFromLandmarks } from "../landmarks/eye.ts";
 import { createProgress, type Progress } from "../train/progress.ts";
-import { estimateBackground, personMask, personPrior } from "./background.ts";
-import { writeSourceRecord } from "./source_record.ts";
 import { SelfieSegmenter } from "./selfie_segmentation.ts";
 import { cropFromTrack, landmarkBox, trackingBox } from "./crop.ts";
-import { fitShapeAtFocal, type FocalCandidate, RIGID_WEIGHTS_68, searchFocal } from "./focal_search.ts";
-import { type ExternalParsingKind, readExternalParsing } from "./parsing_dir.ts";
-import { faceOutline, parsingFromLandmarks } from "./parsing_landmarks.ts";
-import { fitPose, type PoseFit } from "./pose_fit.ts";
-import { dilate, fillPolygon } from "./raster.ts";
-import { type EulerPose, meanAngularStep, smoothPoses, smoothSeries } from "./smooth.ts";
+import { backgroundStage, personMasker } from "./pipeline_background.ts";
+import {
+  positive,
+  type PreprocessOptions,
+  type PreprocessStep,
+  type PreprocessSummary,
+  type StageContext,
+} from "./pipeline_options.ts";
+import { parsingStage } from "./pipeline_parsing.ts";
+import { poseStage } from "./pipeline_pose.ts";
+import { meanAngularStep, smoothSeries } from "./smooth.ts";
 import { type FaceDetector, fillMissing, trackFace } from "./track.ts";
 import { describeImplausible, implausibleFaces } from "./plausible_face.ts";
-
-/** Steps of {@linkcode preprocessVideo}, in order. */
-export const PREPROCESS_STEPS = ["track", "crop", "audio", "pose", "background", "parsing"] as const;
-
-/** A step name. */
-export type PreprocessStep = typeof PREPROCESS_STEPS[number];
-
-/** Options of {@linkcode preprocessVideo}. */
-export interface PreprocessOptions {
-  /** Side of the square output frames, pixels. @default {512} */
-  readonly size?: number;
-  /** Output frame rate: the video is resampled to it (ffmpeg's fps filter). @default {25} */
-  readonly fps?: number;
-  /** Use at most this many frames from the start. @default all */
-  readonly maxFrames?: number;
-  /** Folder of external parsing maps `<frame>.png` (BiSeNet CelebAMask-HQ ids, AD-NeRF 4-class or
-   * SSP-NeRF 11-class colours), used instead of landmark-polygon parsing. */
-  readonly parsingDir?: string;
-  /** Focal lengths searched, in output pixels. @default {[0.8 * size, 6 * size]} */
-  readonly focalRange?: readonly [number, number];
-  /** A fixed focal length (output pixels) instead of the search. */
-  readonly focal?: number;
-  /** Landmark detector (injectable for tests); default: face-api's tiny detector + 68 landmarks,
-   * created and disposed here. */
-  readonly detector?: FaceDetector;
-  /** Progress callback; default: one progress bar per step on stderr (none when `quiet`). */
-  readonly onProgress?: (step: PreprocessStep, done: number, total: number) => void;
-  /** Receives warnings (variable frame rate, missing faces, uncertain focal); they also go to the summary.
-   * @default prints to stderr unless quiet */
-  readonly onWarning?: (message: string) => void;
-  /** No progress bars or warnings on the terminal. @default {false} */
-  readonly quiet?: boolean;
-  /** Crop side in face sizes (see cropFromTrack). @default {3} */
-  readonly cropScale?: number;
-  /** Largest side of the frames of the tracking pass (smaller videos are tracked as they are). @default {512} */
-  readonly trackSide?: number;
-  /** Fail when more than this fraction of the frames has no face (else they are interpolated). @default {0.2} */
-  readonly maxMissingFraction?: number;
-  /** Savitzky-Golay window (frames) of the landmark smoothing; 1 turns it off. @default {5} */
-  readonly landmarkSmoothWindow?: number;
-  /** Savitzky-Golay window (frames) of the pose-path smoothing; 1 turns it off. @default {9} */
-  readonly poseSmoothWindow?: number;
-  /** Frames held in memory for the background median (evenly spaced). @default {60} */
-  readonly backgroundSamples?: number;
-  /** JPEG quality of the frames and background. @default {95} */
-  readonly jpegQuality?: number;
-  /** Replace `outDir` if it exists (else that is an error). @default {false} */
-  readonly overwrite?: boolean;
-  /** How the person is told from the background (background estimate and parsing): "difference" (colour
-   * difference to the estimated background, personMask) or "selfie" (MediaPipe's selfie segmentation
-   * model, selfie_segmentation.ts); the face outline counts as person either way. @default {"difference"} */
-  readonly personSegmentation?: "difference" | "selfie";
-}
-
-/** What {@linkcode preprocessVideo} did, also written as `preprocess_summary.json`. */
-export interface PreprocessSummary {
-  readonly video: string;
-  readonly outDir: string;
-  /** Source video facts. */
-  readonly source: {
-    readonly width: number;
-    readonly height: number;
-    readonly fps: number;
-    readonly durationS: number;
-    readonly variableFrameRate: boolean;
-  };
-  readonly frames: number;
-  readonly fps: number;
-  readonly size: number;
-  /** The crop, in source pixels. */
-  readonly crop: CropRect;
-  /** Frames where the detector / tracker found a face. */
-  readonly facesFound: number;
-  /** Frames without a face (filled by interpolation). */
-  readonly missingFrames: readonly number[];
-  readonly detectorRuns: number;
-  readonly trackingLosses: number;
-  /** Focal length (output pixels), how it was chosen, and the search's error curve. */
-  readonly focal: number;
-  readonly focalSource: "search" | "given" | "fallback";
-  readonly focalCurve: readonly FocalCandidate[];
-  /** The search's 95 % interval of focal lengths (searchFocal `interval`); null without a search result. */
-  readonly focalInterval: readonly [number, number] | null;
-  /** Mean reprojection RMSE of the per-frame pose fits (pixels, rigid points). */
-  readonly reprojectionRmse: number;
-  /** Mean angular change of the head per frame (degrees) before and after smoothing. */
-  readonly poseSmoothness: { readonly rawDeg: number; readonly smoothedDeg: number };
-  readonly parsing: {
-    readonly source: "landmarks" | ExternalParsingKind;
-    readonly palette: string;
-    /** How the person was told from the background (options.personSegmentation). */
-    readonly person: "difference" | "selfie";
-    /** Mean fraction of the image per class. */
-    readonly classAreas: Readonly<Record<string, number>>;
-  };
-  /** Fraction of the background never seen behind the person (inpainted). */
-  readonly backgroundInpainted: number;
-  readonly warnings: readonly string[];
-  /** Seconds per step and total, and frames per second overall. */
-  readonly seconds: Readonly<Record<string, number>>;
-  readonly framesPerSecond: number;
-}
-
-function positive(v: number, name: string, integer = false): number {
-  if (!(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    throw new Error(
-      `preprocess: options.${name} must be a positive ${integer ? "integer" : "number"}: got ${v}`,
-    );
-  }
-  return v;
-}
 
 async function* limit<T>(src: AsyncIterable<T>, n: number): AsyncGenerator<T> {
   if (n <= 0) return;
@@ -400,163 +284,25 @@ export async function preprocessVideo(
     endStep("audio");
 
     // 4. Focal length and poses.
-    const cx = size / 2, cy = size / 2;
-    const withFace = lms.filter((_, k) => track.landmarks[k]);
-    let focal: number, shape: Float64Array, focalSource: PreprocessSummary["focalSource"];
-    let focalCurve: PreprocessSummary["focalCurve"] = [];
-    let focalInterval: PreprocessSummary["focalInterval"] = null;
-    const range = options.focalRange ?? [0.8 * size, 6 * size];
-    progress("pose", 0, N);
-    if (options.focal !== undefined) {
-      focal = options.focal, focalSource = "given";
-      shape = fitShapeAtFocal(withFace, { focal, cx, cy }).shape;
-    } else {
-      const s = searchFocal(withFace, { cx, cy }, { range });
-      focalCurve = s.curve;
-      const lo = Math.min(...s.curve.map((c) => c.focal)), hi = Math.max(...s.curve.map((c) => c.focal));
-      if (s.focal <= lo * 1.0001 || s.focal >= hi / 1.0001) {
-        focal = Math.sqrt(range[0] * range[1]), focalSource = "fallback";
-        warn(
-          `the focal search's error is least at the end of the range [${
-            range.map((v) => v.toFixed(0))
-          }] px ` +
-            `(too little head rotation to tell focal lengths apart): using ${focal.toFixed(1)} px`,
-        );
-        shape = fitShapeAtFocal(withFace, { focal, cx, cy }).shape;
-      } else {
-        focal = s.focal, focalSource = "search", focalInterval = s.interval;
-        // The search's shape is nearly free (so that no prior sways f) and takes up the detector's
-        // pose-dependent errors; the poses come from a shape held closer to the template.
-        shape = fitShapeAtFocal(withFace, { focal, cx, cy }).shape;
-        if (s.interval[0] <= lo * 1.0001 || s.interval[1] >= hi / 1.0001) {
-          warn(
-            `the focal length is uncertain: the landmarks fit about as well from ${
-              s.interval[0].toFixed(0)
-            } to ` +
-              `${s.interval[1].toFixed(0)} px (search range [${range.map((v) => v.toFixed(0))}] px; ` +
-              `more head rotation, or --focal, helps): using ${focal.toFixed(1)} px`,
-          );
-        }
-      }
-    }
-    const cam = { focal, cx, cy };
-    const raw: PoseFit[] = [];
-    let prev: PoseFit | undefined;
-    for (let k = 0; k < N; k++) {
-      prev = fitPose(lms[k], cam, { model: shape, weights: RIGID_WEIGHTS_68, init: prev });
-      raw.push(prev);
-      if (k % 25 === 0) progress("pose", k + 1, N);
-    }
-    progress("pose", N, N);
-    const rawPath: EulerPose[] = raw.map((p) => ({ euler: p.euler, trans: p.trans }));
-    const pwin = options.poseSmoothWindow ?? 9;
-    const path = pwin > 1 ? smoothPoses(rawPath, { window: pwin, order: 2 }) : rawPath;
-    // the eye signal (FrameMeta.eye) from the landmarks before temporal smoothing, which flattens blinks
-    let eyes: number[] | undefined;
-    try {
-      eyes = eyeSignalFromLandmarks(cropped);
-    } catch (e) {
-      warn(`no eye signal in the transforms: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    const metas: FrameMeta[] = path.map((p, k) => {
-      const b = landmarkBox(lms[k]);
-      return {
-        imgId: k,
-        audId: k,
-        c2w: poseToC2w(p.euler, p.trans),
-        faceRect: [Math.round(b.x), Math.round(b.y), Math.round(b.w), Math.round(b.h)] as const,
-        euler: p.euler,
-        trans: p.trans,
-        ...(eyes && { eye: eyes[k] }),
-      };
-    });
-    const split = frameSplit(N);
-    await writeTransforms(join(tmp, "transforms_train.json"), {
-      focal,
-      cx,
-      cy,
-      frames: split.train.map((k) => metas[k]),
-    });
-    await writeTransforms(join(tmp, "transforms_val.json"), {
-      focal,
-      cx,
-      cy,
-      frames: split.val.map((k) => metas[k]),
-    });
-    // Where the crop sits in the source, for pasting rendered frames back (source_record.ts).
-    await writeSourceRecord(tmp, {
-      video: basename(videoPath),
-      width: info.width,
-      height: info.height,
-      nativeFps: info.fps,
+    const ctx: StageContext = { tmp, size, quality, options, warn, progress };
+    const { focal, focalSource, focalCurve, focalInterval, raw, rawPath, path } = await poseStage(ctx, {
+      videoPath,
+      info,
       fps,
-      sourceFrames: Math.max(1, Math.round(info.durationS * fps)),
-      frames: N,
       crop,
-      scale: size / crop.w,
+      lms,
+      cropped,
+      tracked: track.landmarks,
     });
     endStep("pose");
 
     // 5. Background.
-    const sz = { width: size, height: size };
-    const faceMaskOf = (l: ArrayLike<number>) => {
-      const m = new Uint8Array(size * size);
-      fillPolygon(m, sz, faceOutline(l));
-      return m;
-    };
-    const grow = Math.max(2, Math.round(size / 64));
-    const personOf = (img: Image, background: Image, l: ArrayLike<number>) => {
-      const face = faceMaskOf(l);
-      if (!segmenter) return personMask(img, background, { include: face });
-      const m = segmenter.personMask(img);
-      for (let p = 0; p < m.length; p++) m[p] |= face[p];
-      return m;
-    };
-    const sampleList = [...samples.keys()];
-    progress("background", 0, 2);
-    const first = estimateBackground(
-      sampleList.map((k) => samples.get(k)!),
-      sampleList.map((k) => dilate(personPrior(lms[k], sz), sz, grow)),
-    );
-    progress("background", 1, 2);
-    // The second pass can only free pixels the first one saw: where the first estimate is inpainted,
-    // a colour difference says nothing, so those pixels stay excluded.
-    const bg = estimateBackground(
-      sampleList.map((k) => samples.get(k)!),
-      sampleList.map((k) => {
-        const m = dilate(personOf(samples.get(k)!, first.image, lms[k]), sz, grow);
-        for (let p = 0; p < m.length; p++) if (first.seen[p] === 0) m[p] = 1;
-        return m;
-      }),
-    );
-    samples.clear();
-    await Deno.writeFile(join(tmp, "bc.jpg"), encodeJpeg(bg.image, quality));
-    progress("background", 2, 2);
+    const personOf = personMasker(size, segmenter);
+    const bg = await backgroundStage(ctx, samples, lms, personOf);
     endStep("background");
 
     // 6. Parsing.
-    await Deno.mkdir(join(tmp, "parsing"));
-    let palette: Palette = SSPNERF11;
-    let kind: ExternalParsingKind | undefined;
-    let areas = new Float64Array(11);
-    for (let k = 0; k < N; k++) {
-      let ids: Uint8Array;
-      if (options.parsingDir) {
-        const ext = await readExternalParsing(options.parsingDir, k, size, { kind, crop, frameSize: info });
-        kind = ext.kind, palette = ext.palette, ids = ext.ids;
-      } else {
-        const frame = decodeJpeg(await Deno.readFile(join(tmp, "ori_imgs", `${k}.jpg`)));
-        const person = personOf(frame, bg.image, lms[k]);
-        ids = parsingFromLandmarks(lms[k], person, sz);
-      }
-      if (areas.length !== palette.classNames.length) areas = new Float64Array(palette.classNames.length);
-      for (let p = 0; p < ids.length; p++) areas[ids[p]] += 1 / (ids.length * N);
-      await Deno.writeFile(
-        join(tmp, "parsing", `${k}.png`),
-        encodePng(parsingToImage(ids, size, size, palette)),
-      );
-      progress("parsing", k + 1, N);
-    }
+    const { kind, palette, areas } = await parsingStage(ctx, lms, personOf, bg.image, crop, info);
     endStep("parsing");
 
     const total = (performance.now() - t0) / 1000;

@@ -21,7 +21,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.ts";
-import type { CropRect } from "../io/ffmpeg.ts";
+import type { CropRect } from "../io/types.ts";
 
 /** The crop's place in the source video (see the module doc for the JSON form). */
 export interface SourceRecord {

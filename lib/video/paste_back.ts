@@ -5,10 +5,11 @@
  * so that everything outside the mask, and everything outside the crop, is the source unchanged.
  * @module
  */
-import type { CropRect } from "../io/ffmpeg.ts";
-import { probeVideo, readVideoFrames, writeVideo } from "../io/ffmpeg.ts";
+import { probeVideo } from "../io/video_probe.ts";
+import { readVideoFrames } from "../io/video_frames.ts";
+import { writeVideo } from "../io/video_write.ts";
 import { floatToImage, resizeImage, toRgb } from "../io/image.ts";
-import type { Image, Wav } from "../io/types.ts";
+import type { CropRect, Image, Wav } from "../io/types.ts";
 import { dilate } from "../preprocess/raster.ts";
 import type { SourceRecord } from "../preprocess/source_record.ts";
 
