@@ -26,5 +26,6 @@ export function ablations(full: SspNerfConfig): Record<string, SspNerfConfig> {
       pixelSampler: { kind: "faceRect", insideFraction: 0.95 },
     }),
     "adaptive pose encoding (ER-NeRF)": named("adaptive-pose", { pose: { kind: "keypoints", count: 3 } }),
+    "w/o eye control": named("no-eye-control", { eye: { enabled: false } }),
   };
 }
