@@ -18,7 +18,7 @@ import { writeTinyDataset } from "../data/tiny_dataset.ts";
 import { SspNerfModel } from "./ssp_model.ts";
 import { Scene } from "../render/scene.ts";
 import { Trainer } from "../train/trainer.ts";
-import { saveCheckpoint } from "../train/checkpoint.ts";
+import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
 import { loadScene } from "../train/load_scene.ts";
 import { EYE_OFF } from "./eye_code.ts";
 import { positionalEncoding } from "../encoding/mod.ts";
@@ -171,6 +171,13 @@ Deno.test("checkpoints written before the eye section load as eye off", async ()
       assertEquals(scene.renderDatasetFrame(meta).rgb, trainer.renderDatasetFrame(meta).rgb);
     } finally {
       scene.dispose();
+    }
+    // An eye-conditioned trainer refuses this checkpoint by the field that differs.
+    const eyeTrainer = Trainer.create(dataset, EYE_ON);
+    try {
+      await assertRejects(() => loadCheckpoint(eyeTrainer, run), Error, "config.eyeCode");
+    } finally {
+      eyeTrainer.dispose();
     }
     await assertRejects(async () => {
       const bad = { ...json, config: { ...json.config, eye: { enabled: true, freqs: -1 } } };
