@@ -17,6 +17,7 @@ import { loadDataset } from "../data/mod.ts";
 import { writeTinyDataset } from "../data/tiny_dataset.ts";
 import { SspNerfModel } from "./ssp_model.ts";
 import { Scene } from "../render/scene.ts";
+import { renderFramesParallel } from "../render/parallel_render.ts";
 import { Trainer } from "../train/trainer.ts";
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
 import { loadScene } from "../train/load_scene.ts";
@@ -136,6 +137,9 @@ Deno.test("eye on: a tiny training runs, renders the eye it is given, checkpoint
     assertNotEquals(Array.from(open.rgb), Array.from(shut.rgb));
     assertEquals(dflt.rgb, open.rgb); // the default is open
     assertEquals(own.rgb, same.rgb); // a dataset frame renders with its own eye
+    // A worker thread renders the frame as this one does (the codes carry the eye; its model reads them).
+    const [parallel] = await renderFramesParallel(scene, [meta], { workers: 1 });
+    assertEquals(parallel.rgb, own.rgb);
     await saveCheckpoint(trainer, run);
     const { scene: loaded, meta: cm } = await loadScene(run, dataset);
     try {
