@@ -5,6 +5,7 @@
  *   deno task render --run runs/small --audio aud.npy --poses still
  *   deno task render --run runs/small --val          # validation frames as PNG + metrics
  *   deno task render --run runs/small --audio new.wav --poses smooth:9 --paste-back talk.mp4
+ *   deno task render --run runs/eyes --audio new.wav --eyes blink:3,0.25   # eye-conditioned model
  * @module
  */
 import { join } from "node:path";
@@ -18,6 +19,8 @@ import { parsePosePathSpec, resolvePosePath } from "../lib/camera/pose_path.ts";
 import { readSourceRecord } from "../lib/preprocess/source_record.ts";
 import { renderedCrops, renderPasteBack } from "../lib/video/paste_back.ts";
 import { PROTOCOL_NAMES } from "../lib/metrics/mod.ts";
+import { parseEyeTrackSpec, resolveEyeTrack } from "../lib/render/eye_track.ts";
+import { VIDEO_FPS } from "../lib/render/render_video.ts";
 
 /**
  * The render command on its arguments (what `deno task render` runs).
@@ -34,6 +37,13 @@ export async function renderCommand(argv: string[]): Promise<void> {
         default: "dataset",
         help:
           'pose path: dataset | still | smooth:<odd window> | FILE.json ({"poses": [{euler, trans}, ...]})',
+      },
+      eyes: {
+        type: "string",
+        default: "dataset",
+        help:
+          "eye openness (models with eye conditioning): dataset | open | closed | <constant in [0,1]> | " +
+          "blink:<period_s>[,<duration_s>]",
       },
       "paste-back": {
         type: "string",
@@ -58,6 +68,7 @@ export async function renderCommand(argv: string[]): Promise<void> {
       throw new Error("give --audio <wav|npy> to render a video, or --val for the validation frames");
     }
     const poseSpec = parsePosePathSpec(a.poses!);
+    const eyeSpec = parseEyeTrackSpec(a.eyes!);
     const maxFrames = intFlag(a.frames, "frames");
     if (a.audio && !/\.(wav|npy)$/i.test(a.audio)) {
       throw new Error(
@@ -103,6 +114,16 @@ export async function renderCommand(argv: string[]): Promise<void> {
         ? [...dataset.train, ...dataset.val].sort((p, q) => p.imgId - q.imgId).map((f) => f.c2w)
         : dataset.train.map((f) => f.c2w);
       const path = await resolvePosePath(poseSpec, recorded, n);
+      // The eye track (models with eye conditioning): the clip's own, along the same recorded order.
+      const eyeOn = scene.config.eye?.enabled ?? false;
+      if (!eyeOn && argv.some((x) => x === "--eyes" || x.startsWith("--eyes="))) {
+        console.error(`--eyes: the run's model has no eye conditioning (eye.enabled is false): ignored`);
+      }
+      const recordedEyes = (record
+        ? [...dataset.train, ...dataset.val].sort((p, q) => p.imgId - q.imgId)
+        : dataset.train)
+        .map((f) => f.eye);
+      const eyes = eyeOn ? resolveEyeTrack(eyeSpec, recordedEyes, n, VIDEO_FPS, dataset.root) : undefined;
       console.log(
         `pose path ${a.poses}: jitter ${
           path.unsmoothedJitterDeg !== undefined ? `${path.unsmoothedJitterDeg.toFixed(3)} -> ` : ""
@@ -111,7 +132,7 @@ export async function renderCommand(argv: string[]): Promise<void> {
       if (record) {
         const frames = renderFrameSequence(scene, n, (k) => ({
           c2w: path.poses[k],
-          audio: { features: audio, index: k },
+          audio: { features: audio, index: k, eye: eyes?.[k] },
         }), workers);
         const crops = renderedCrops(
           frames,
@@ -132,6 +153,7 @@ export async function renderCommand(argv: string[]): Promise<void> {
         out,
         wav: /\.wav$/i.test(a.audio!) ? a.audio : undefined,
         poses: path.poses,
+        eyes,
         maxFrames,
         workers,
         onFrame: (i, n) => {

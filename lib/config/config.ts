@@ -9,6 +9,7 @@
 import type { PixelSamplerConfig } from "../sampling/create.ts";
 import type { TorsoConfig } from "../torso/config.ts";
 import type { PoseEncoderConfig } from "../torso/pose_encoder.ts";
+import type { EyeConfig } from "../model/eye_code.ts";
 
 /** The radiance field's backbone and sizes: one of the backbone kinds. */
 export type FieldConfig = MlpFieldConfig | TriplaneFieldConfig;
@@ -104,6 +105,9 @@ export interface PointSamplingConfig {
     readonly threshold: number;
   };
 }
+
+/** Eye-blink conditioning ({ enabled, freqs }). */
+export type { EyeConfig } from "../model/eye_code.ts";
 
 /** Which pixels of a training frame become rays (uniform | faceRect | semanticDynamic). */
 export type { PixelSamplerConfig } from "../sampling/create.ts";
@@ -213,6 +217,9 @@ export interface SspNerfConfig {
   readonly background: BackgroundConfig;
   /** What the torso is conditioned on (see `PoseEncoderConfig`; euler when absent). */
   readonly pose: PoseEncoderConfig;
+  /** Eye-blink conditioning: the frame's eye openness joins the audio code (see `EyeConfig`; off when
+   * absent, as in configurations written before it existed). */
+  readonly eye: EyeConfig;
   readonly loss: LossConfig;
   readonly train: TrainConfig;
   readonly render: RenderConfig;

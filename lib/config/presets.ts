@@ -39,6 +39,7 @@ export const PAPER: SspNerfConfig = {
   parsing: { enabled: true },
   background: { mode: "lastSample" },
   pose: { kind: "euler" },
+  eye: { enabled: false, freqs: 2 },
   loss: { rgb: 1, rgbCoarse: 1, semantic: 0.1, semanticCoarse: 0.1, deformation: 0.01 },
   train: {
     steps: 400_000,

@@ -1,7 +1,8 @@
 /**
  * Reading configurations written by older versions: the loss weights used to live in three sections
  * (`train.coarseWeight`, `parsing.lambdaSem`, `torso.penalty`) and are now the one `loss` section; the
- * `pose` section is new (configs without one use the Euler pose code, as before).
+ * `pose` section is new (configs without one use the Euler pose code, as before), and so is `eye` (configs
+ * without one have no eye conditioning).
  * @module
  */
 import type { SspNerfConfig } from "./config.ts";
@@ -80,6 +81,8 @@ export function upgradeConfigFields(
     out.loss = loss;
   }
   if (options.complete && !("pose" in out)) out.pose = { kind: "euler" };
+  // Configurations from before eye-blink conditioning: the model without it.
+  if (options.complete && !("eye" in out)) out.eye = { enabled: false, freqs: 2 };
   return out;
 }
 

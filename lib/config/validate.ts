@@ -10,6 +10,7 @@ import { fieldConfigProblems } from "../field/create.ts";
 import { pixelSamplerConfigProblems } from "../sampling/create.ts";
 import { torsoConfigProblems } from "../torso/config.ts";
 import { EULER_POSE, poseEncoderConfigProblems } from "../torso/pose_encoder.ts";
+import { eyeConfigProblems } from "../model/eye_code.ts";
 
 /**
  * Throws one error listing every invalid field of `c` (path, value, what was expected).
@@ -51,6 +52,7 @@ export function validateConfig(c: SspNerfConfig, source = "config"): void {
   problems.push(...pixelSamplerConfigProblems(c.pixelSampler));
   problems.push(...torsoConfigProblems(c.torso));
   problems.push(...poseEncoderConfigProblems(c.pose ?? EULER_POSE));
+  problems.push(...eyeConfigProblems(c.eye));
   if (typeof c.loss !== "object" || c.loss === null) {
     problems.push(
       `loss must be the section of loss weights (rgb, rgbCoarse, semantic, semanticCoarse, deformation)`,

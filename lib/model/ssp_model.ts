@@ -17,6 +17,7 @@ import {
   type PoseEncoderContext,
   type Torso,
 } from "../torso/mod.ts";
+import { encodeEye, EYE_OFF, eyeCodeDim } from "./eye_code.ts";
 
 /** Sizes the model takes from the dataset. */
 export interface ModelDims {
@@ -41,6 +42,10 @@ export class SspNerfModel implements Module {
   readonly poseEncoder: PoseEncoder;
   /** AD-NeRF's separate torso field (two-NeRF architecture only), conditioned on [audio code, pose code]. */
   readonly torsoField: RadianceField | null;
+  /** Width of the eye code appended to the audio code (0 without eye conditioning). */
+  readonly eyeDim: number;
+  /** Width of the code the fields read: dimAud + eyeDim. */
+  readonly codeDim: number;
   readonly params: Map<string, tf.Variable>;
 
   /**
@@ -60,10 +65,12 @@ export class SspNerfModel implements Module {
       ? new AudioAttNet("audioatt", a.dimAud, { seqLen: a.smoothing.seqLen, seed: seed + 2 })
       : null;
     const f = config.field;
+    this.eyeDim = eyeCodeDim(config.eye);
+    this.codeDim = a.dimAud + this.eyeDim;
     const fieldDims = {
       posDim: f.kind === "mlp" ? encodedDim(3, f.posFreqs) : 0,
       dirDim: f.viewDirs ? encodedDim(3, f.dirFreqs) : 0,
-      audDim: a.dimAud,
+      audDim: this.codeDim,
       numClasses: config.parsing.enabled ? dims.numClasses : 0,
     };
     this.coarse = createField("coarse", f, fieldDims, seed + 100);
@@ -75,7 +82,7 @@ export class SspNerfModel implements Module {
     const poseDim = this.poseEncoder.dim;
     this.torso = createTorso(twoNerf ? { kind: "none" } : config.torso, poseDim, { seed: seed + 300 });
     this.torsoField = twoNerf
-      ? createField("torso", f, { ...fieldDims, audDim: a.dimAud + poseDim }, seed + 400)
+      ? createField("torso", f, { ...fieldDims, audDim: this.codeDim + poseDim }, seed + 400)
       : null;
     const modules: Module[] = [this.audioNet, this.coarse];
     if (this.audioAtt) modules.push(this.audioAtt);
@@ -118,6 +125,29 @@ export class SspNerfModel implements Module {
       }
       return this.audioAtt.apply(codes).reshape([1, codes.shape[1]]) as tf.Tensor2D;
     });
+  }
+
+  /**
+   * The code the fields read for one frame, [1, codeDim]: the audio code (`encodeAudio`), followed, with
+   * eye conditioning (`config.eye.enabled`), by the eye code of the frame's eye openness (`encodeEye`).
+   * Without eye conditioning it is `encodeAudio(windows, smooth)` and `eye` is ignored.
+   * @param windows Feature windows [S, 16, D] (see `encodeAudio`).
+   * @param smooth Whether to apply the attention smoothing.
+   * @param eye The frame's eye openness in [0, 1] (`FrameMeta.eye`); required with eye conditioning.
+   * @throws With eye conditioning, when `eye` is missing or outside [0, 1].
+   */
+  frameCode(windows: tf.Tensor3D, smooth: boolean, eye: number | undefined): tf.Tensor2D {
+    const e = this.config.eye ?? EYE_OFF;
+    if (!e.enabled) return this.encodeAudio(windows, smooth);
+    if (eye === undefined) {
+      throw new Error(
+        `model "${this.config.name}" is conditioned on the eye openness (eye.enabled): the frame has none`,
+      );
+    }
+    const code = encodeEye(e, eye, `model "${this.config.name}"`);
+    return tf.tidy(() =>
+      tf.concat([this.encodeAudio(windows, smooth), tf.tensor2d(code, [1, code.length])], 1) as tf.Tensor2D
+    );
   }
 
   dispose(): void {

@@ -240,7 +240,7 @@ export async function renderFramesParallel(
 ): Promise<RenderedFrame[]> {
   const skip = options.skip === undefined ? scene.renderSkip() : options.skip ?? undefined;
   const codes = frames.map((f) =>
-    scene.frameCodes(f.c2w, { features: scene.dataset.audio!, index: f.audId })
+    scene.frameCodes(f.c2w, { features: scene.dataset.audio!, index: f.audId, eye: f.eye })
   );
   const renderer = await ParallelRenderer.create(scene.model, scene.setup, options);
   try {

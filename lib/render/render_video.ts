@@ -89,6 +89,9 @@ export interface RenderVideoOptions {
   readonly poses?: PosePath;
   /** Render at most this many frames (the audio track is cut to match). */
   readonly maxFrames?: number;
+  /** Eye openness per frame (at least one per rendered frame; `resolveEyeTrack`), read by models with eye
+   * conditioning. @default {all open} */
+  readonly eyes?: readonly number[];
   /** Called after each frame. */
   readonly onFrame?: (index: number, total: number) => void;
   /** Worker threads rendering beside this one (`ParallelRenderer`; frames equal bit for bit); 0 renders
@@ -147,13 +150,18 @@ export async function renderAudioVideo(
 ): Promise<{ frames: number; secondsPerFrame: number }> {
   const n = Math.min(audio.shape[0], options.maxFrames ?? Infinity);
   const poses = posesForAudio(scene, options.poses ?? "dataset", n);
+  if (options.eyes && options.eyes.length < n) {
+    throw new Error(
+      `the eye track has ${options.eyes.length} values but ${n} frames are rendered: give one per frame`,
+    );
+  }
   const t0 = performance.now();
   async function* frames(): AsyncGenerator<Image> {
     let i = 0;
     const sequence = renderFrameSequence(
       scene,
       n,
-      (k) => ({ c2w: poses[k], audio: { features: audio, index: k } }),
+      (k) => ({ c2w: poses[k], audio: { features: audio, index: k, eye: options.eyes?.[k] } }),
       options.workers ?? 1,
     );
     for await (const f of sequence) {

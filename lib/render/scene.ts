@@ -12,6 +12,7 @@ import { validateConfig } from "../config/validate.ts";
 import type { Dataset, FrameMeta } from "../data/mod.ts";
 import { OccupancyGrid } from "../sampling/mod.ts";
 import { SspNerfModel } from "../model/ssp_model.ts";
+import { EYE_OPEN } from "../model/eye_code.ts";
 import { renderFrameChunks } from "./chunks.ts";
 import type { RenderedFrame } from "./frame.ts";
 import { buildRenderGrid } from "./render_grid.ts";
@@ -24,10 +25,23 @@ import {
 } from "./scene_setup.ts";
 import type { SkipSpace } from "./skip_space.ts";
 
-/** Audio of a frame: a clip's features and the frame of them. */
+/** Audio of a frame: a clip's features and the frame of them (and the frame's eye openness). */
 export interface FrameAudio {
   readonly features: AudioFeatures;
   readonly index: number;
+  /** Eye openness in [0, 1] (1 open, 0 shut), read by models with eye conditioning (`config.eye`).
+   * @default {1} (open) */
+  readonly eye?: number;
+}
+
+/**
+ * What a dataset frame renders with: the dataset's audio features, the frame's row of them and its eye
+ * openness.
+ * @param dataset The dataset (with audio).
+ * @param meta One of its frames.
+ */
+export function datasetFrameAudio(dataset: Dataset, meta: FrameMeta): FrameAudio {
+  return { features: dataset.audio!, index: meta.audId, eye: meta.eye };
 }
 
 /** A model and what rendering it needs. Create with {@linkcode Scene.create}; `dispose()` when done. */
@@ -99,14 +113,15 @@ export class Scene {
 
   /**
    * The codes of a frame as the model renders it now (audio smoothing on from
-   * `audio.smoothing.startStep`).
+   * `audio.smoothing.startStep`; with eye conditioning, the eye code of `audio.eye` after the audio code).
    * @param c2w Camera pose.
-   * @param audio Audio features and the frame of them.
+   * @param audio Audio features and the frame of them, and the eye openness (default open).
    */
   frameCodes(c2w: Float32Array, audio: FrameAudio): FrameCodes {
     const smooth = this.smoothingOn();
     const windows = this.audioWindows(audio.features, audio.index, smooth);
-    const [code, pose] = tf.tidy(() => [this.model.encodeAudio(windows, smooth), this.poseCode(c2w)]);
+    const eye = audio.eye ?? EYE_OPEN;
+    const [code, pose] = tf.tidy(() => [this.model.frameCode(windows, smooth, eye), this.poseCode(c2w)]);
     const aud = code.dataSync() as Float32Array;
     const poseCode = pose.dataSync() as Float32Array;
     tf.dispose([windows, code, pose]);
@@ -123,9 +138,9 @@ export class Scene {
     return renderFrameChunks(this.model, this.setup, this.frameCodes(c2w, audio), this.renderSkip());
   }
 
-  /** Renders a dataset frame with its own pose and audio. */
+  /** Renders a dataset frame with its own pose, audio and eye openness. */
   renderDatasetFrame(meta: FrameMeta): RenderedFrame {
-    return this.renderFrame(meta.c2w, { features: this.dataset.audio!, index: meta.audId });
+    return this.renderFrame(meta.c2w, datasetFrameAudio(this.dataset, meta));
   }
 
   /**
@@ -148,7 +163,7 @@ export class Scene {
       const count = Math.min(es.frames, ds.train.length);
       const frames = Array.from({ length: count }, (_, i) => {
         const meta = ds.train[Math.floor((i * ds.train.length) / count)];
-        return this.frameCodes(meta.c2w, { features: ds.audio!, index: meta.audId });
+        return this.frameCodes(meta.c2w, datasetFrameAudio(ds, meta));
       });
       const grid = buildRenderGrid(this.model, this.setup, frames, {
         resolution: es.resolution,

@@ -44,7 +44,7 @@ export interface FrameRenderSetup {
 export interface FrameCodes {
   /** Camera-to-world, row-major 4x4. */
   readonly c2w: Float32Array;
-  /** Audio code, [A] (the model's `encodeAudio` output). */
+  /** The code the field reads, [A] or, with eye conditioning, [A + E] (the model's `frameCode`). */
   readonly aud: Float32Array;
   /** Pose code, [P]. */
   readonly pose: Float32Array;
@@ -87,6 +87,7 @@ export function sceneSetup(dataset: Dataset, config: SspNerfConfig): FrameRender
     );
   }
   if (dataset.train.length === 0) throw new Error(`${dataset.root}: transforms_train.json lists no frames`);
+  if (config.eye?.enabled) requireEyeSignal(dataset);
   const c2ws = dataset.train.map((f) => f.c2w);
   const { sceneRadius, near, far } = sceneBounds(c2ws, config.points.boundsMargin);
   return {
@@ -100,6 +101,24 @@ export function sceneSetup(dataset: Dataset, config: SspNerfConfig): FrameRender
     poseNorm: poseCodeNormalization(c2ws),
     classes: renderClasses(dataset.palette),
   };
+}
+
+/**
+ * Checks that every frame of a dataset has an eye openness, as eye conditioning (`eye.enabled`) needs.
+ * @throws Naming the dataset and the sources the loader looked for.
+ */
+export function requireEyeSignal(dataset: Dataset): void {
+  const missing = [...dataset.train, ...dataset.val].filter((f) => f.eye === undefined);
+  if (missing.length === 0) return;
+  throw new Error(
+    `${dataset.root}: eye.enabled conditions the model on each frame's eye openness, but ${missing.length} ` +
+      `frame(s) have none (first: img_id ${
+        missing[0].imgId
+      }); the loader looked for an "eye" field on every ` +
+      `frame of transforms_train.json and transforms_val.json, the AU45_r column of an OpenFace au.csv, and ` +
+      `the 68 landmarks (<img_id>.lms)${dataset.eyeNote ? ` (${dataset.eyeNote})` : ""}: add one of them, ` +
+      `or set eye.enabled to false`,
+  );
 }
 
 /** The pass options of a config and scene radius. */

@@ -14,6 +14,7 @@
  */
 import { join } from "node:path";
 import type { SspNerfConfig } from "../config/config.ts";
+import { eyeCodeDim } from "../model/eye_code.ts";
 import { writeFileAtomic } from "../io/mod.ts";
 import { loadParams, serializeParams } from "../nn/mod.ts";
 import type { Trainer, TrainerState } from "./trainer.ts";
@@ -165,6 +166,7 @@ function architecture(c: SspNerfConfig) {
     },
     parsing: c.parsing.enabled,
     fine: c.points.numFine > 0,
+    eyeCode: eyeCodeDim(c.eye),
   };
 }
 

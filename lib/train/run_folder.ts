@@ -6,6 +6,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import type { SspNerfConfig } from "../config/config.ts";
+import { upgradeConfig } from "../config/upgrade.ts";
 import { pathExists } from "../io/mod.ts";
 
 /** Files whose presence means a folder holds (part of) a training run. */
@@ -257,6 +258,8 @@ export function resumeConfig(
   source: { readonly requested: string; readonly run: string },
 ): { config: SspNerfConfig; changes: string[] } {
   const a = new Map<string, unknown>(), b = new Map<string, unknown>();
+  // A run of an older version lacks the newer sections (pose, eye): compare it as it loads.
+  runConfig = upgradeConfig(runConfig, source.run);
   leaves(runConfig, "config", a);
   leaves(requested, "config", b);
   const changes: string[] = [];

@@ -150,3 +150,15 @@ Deno.test("inspectRunFolder and existingRunError: what the folder holds, and the
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("resumeConfig: a run written before the eye section resumes under a config with eye off", () => {
+  const src = { requested: "the requested config", run: "runs/old" };
+  const { eye: _, ...old } = TINY;
+  const r = resumeConfig(old as typeof TINY, TINY, src);
+  assertEquals([r.changes, r.config.eye], [[], TINY.eye]);
+  assertThrows(
+    () => resumeConfig(old as typeof TINY, override(TINY, { eye: { enabled: true } }), src),
+    Error,
+    "at config.eye.enabled",
+  );
+});

@@ -260,7 +260,7 @@ export class Trainer {
     let rayErrors: Float32Array | undefined;
     const total = this.optimizer.minimize(() => {
       // Stage 2: model outputs.
-      const aud = this.model.encodeAudio(windows, smooth);
+      const aud = this.model.frameCode(windows, smooth, meta.eye);
       const targetT = tf.tensor2d(batch.target, [n, 3]);
       const out = renderModel(this.model, {
         batch: rays,
@@ -309,7 +309,11 @@ export class Trainer {
     const grid = this.scene.occupancy;
     if (!grid || this.step % this.config.points.occupancy.updateEvery !== 0) return;
     const scene = this.scene;
-    const codes = scene.frameCodes(meta.c2w, { features: this.dataset.audio!, index: meta.audId });
+    const codes = scene.frameCodes(meta.c2w, {
+      features: this.dataset.audio!,
+      index: meta.audId,
+      eye: meta.eye,
+    });
     grid.update(densityAtFor(this.model, scene.setup, codes), {
       jitter: this.rng,
       threshold: this.config.points.occupancy.threshold,
