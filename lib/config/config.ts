@@ -163,6 +163,14 @@ export interface TrainConfig {
   readonly evalFrames: number;
   /** Write a checkpoint every this many steps (0 = only at the end). */
   readonly checkpointEvery: number;
+  /**
+   * Threads computing each step's gradients (data-parallel: the step's rays split into contiguous
+   * shares, one per thread, the calling thread included). Results are deterministic for a given count;
+   * counts differ from each other by float rounding only (the gradients are summed in another order, and
+   * the fine samples' jitter is drawn per share). 1 is the plain one-thread path.
+   * @default {1}
+   */
+  readonly threads?: number;
 }
 
 /**

@@ -66,23 +66,63 @@ export class Adam {
     const byTfName = new Map(vars.map((v, i) => [v.name, names[i]]));
     const value = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(loss, vars);
-      this.step++;
-      const t = this.step;
-      const b1 = this.beta1, b2 = this.beta2;
-      const alpha = lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
-      for (const [tfName, g] of Object.entries(grads)) {
-        const name = byTfName.get(tfName)!;
-        const p = this.params.get(name)!, m = this.m.get(name)!, v = this.v.get(name)!;
-        const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
-        const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
-        m.assign(m1);
-        v.assign(v1);
-        const step = alpha * (this.lrScale.get(name) ?? 1);
-        p.assign(tf.sub(p, tf.mul(step, tf.div(m1, tf.add(tf.sqrt(v1), this.epsilon)))));
-      }
+      this.update(Object.entries(grads).map(([tfName, g]) => [byTfName.get(tfName)!, g]), lr);
       return value.dataSync()[0];
     });
     return value;
+  }
+
+  /**
+   * One Adam update with gradients computed elsewhere (e.g. summed over data-parallel threads): the same
+   * update, bit for bit, as `minimize` on the loss that produced them. Parameters without a gradient are
+   * skipped, as `minimize` skips parameters its loss does not reach.
+   * @param grads Gradients by parameter name (the caller keeps ownership).
+   * @param lr Learning rate of this step.
+   * @throws When a name is not a parameter or a shape differs.
+   * @example
+   * ```ts
+   * import * as tf from "@tensorflow/tfjs";
+   * import { assertEquals } from "@std/assert";
+   * import { Adam } from "./adam.ts";
+   * const a = tf.variable(tf.tensor1d([1, 2])), b = tf.variable(tf.tensor1d([1, 2]));
+   * const optA = new Adam(new Map([["p", a]])), optB = new Adam(new Map([["p", b]]));
+   * const loss = (p: tf.Variable) => () => tf.sum(tf.square(tf.sub(p, 3))) as tf.Scalar;
+   * optA.minimize(loss(a), 0.1);
+   * const { grads } = tf.variableGrads(loss(b), [b]);
+   * optB.applyGradients(new Map([["p", grads[b.name]]]), 0.1);
+   * assertEquals(Array.from(b.dataSync()), Array.from(a.dataSync())); // bit for bit
+   * tf.dispose([a, b, grads[b.name]]);
+   * optA.dispose(), optB.dispose();
+   * ```
+   */
+  applyGradients(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
+    for (const [name, g] of grads) {
+      const p = this.params.get(name);
+      if (!p) throw new Error(`Adam.applyGradients: gradient for ${name}, which is not a parameter`);
+      if (p.shape.join(",") !== g.shape.join(",")) {
+        throw new Error(
+          `Adam.applyGradients: gradient of ${name} has shape [${g.shape}], the parameter [${p.shape}]`,
+        );
+      }
+    }
+    tf.tidy(() => this.update([...grads], lr));
+  }
+
+  /** The update of one step (call inside tf.tidy), in the order of `grads`. */
+  private update(grads: readonly (readonly [string, tf.Tensor])[], lr: number): void {
+    this.step++;
+    const t = this.step;
+    const b1 = this.beta1, b2 = this.beta2;
+    const alpha = lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
+    for (const [name, g] of grads) {
+      const p = this.params.get(name)!, m = this.m.get(name)!, v = this.v.get(name)!;
+      const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
+      const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
+      m.assign(m1);
+      v.assign(v1);
+      const step = alpha * (this.lrScale.get(name) ?? 1);
+      p.assign(tf.sub(p, tf.mul(step, tf.div(m1, tf.add(tf.sqrt(v1), this.epsilon)))));
+    }
   }
 
   /** Moment buffers by name: `m/<param>` and `v/<param>` (for checkpoints). */

@@ -2,7 +2,6 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { initBackend } from "../backend/mod.ts";
 import { Adam } from "./adam.ts";
-import { applyAdamGradients } from "./apply_gradients.ts";
 import { DataParallel, mergeExtras, type ParallelStepResult, shareRanges } from "./data_parallel.ts";
 import {
   createReplica,
@@ -106,7 +105,7 @@ async function train(threads: number, update: "adam" | "sgd"): Promise<{
       results.push(
         await engine.step(shares, weights, (grads) => {
           if (step === 0) firstGrads = new Map([...grads].map(([k, g]) => [k, g.dataSync() as Float32Array]));
-          if (update === "adam") applyAdamGradients(adam, grads, LR);
+          if (update === "adam") adam.applyGradients(grads, LR);
           else {
             for (const [k, g] of grads) {
               const p = engine.params.get(k)!;
@@ -196,13 +195,13 @@ Deno.test("data-parallel: one share on a two-thread engine is the one-thread pat
   const adamA = new Adam(engine.params), adamB = new Adam(ref.params);
   try {
     for (let step = 0; step < 2; step++) {
-      const r = await engine.step([batchOf(step)], [1], (g) => applyAdamGradients(adamA, g, LR));
+      const r = await engine.step([batchOf(step)], [1], (g) => adamA.applyGradients(g, LR));
       assertEquals(r.timing.workers, []);
       adamB.minimize(() => shareLoss(ref, batchOf(step)).loss, LR);
     }
     // Then two shares: the worker loads the parameters the caller has after one-share steps.
     const { shares, weights } = sharesOf(batchOf(2), 2);
-    const r = await engine.step(shares, weights, (g) => applyAdamGradients(adamA, g, LR));
+    const r = await engine.step(shares, weights, (g) => adamA.applyGradients(g, LR));
     const want = shareLoss(ref, shares[1]); // ref's parameters equal the caller's before this step
     assertEquals(r.shareLosses[1], want.extras!.mse as number);
     want.loss.dispose();
