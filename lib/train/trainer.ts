@@ -30,7 +30,13 @@ import type { FrameRenderSetup } from "../render/scene_setup.ts";
 import { type FrameAudio, Scene } from "../render/scene.ts";
 import { Adam } from "./adam.ts";
 import { psnrFromMse } from "./losses.ts";
-import { DataParallel, mergeExtras, type ParallelStepResult, shareRanges } from "./data_parallel.ts";
+import {
+  DataParallel,
+  mergeExtras,
+  type ParallelStepResult,
+  shareRanges,
+  type StepTiming,
+} from "./data_parallel.ts";
 import { replicaOf, splitShare, sspLoss, type SspShare } from "./ssp_share_loss.ts";
 
 /** What one training step reports. */
@@ -104,6 +110,8 @@ export class Trainer {
   private readonly hooks: AfterStepHook[];
   /** The data-parallel engine, with `train.threads` > 1 (started at the first step). */
   private engine?: DataParallel<SspShare>;
+  /** Where the time of the last multi-thread step went (the engine's clocks), for benchmarks. */
+  lastTiming?: StepTiming;
 
   private constructor(readonly dataset: Dataset, readonly config: SspNerfConfig) {
     this.scene = Scene.create(dataset, config);
@@ -359,6 +367,7 @@ export class Trainer {
       this.engine = undefined; // the engine disposed itself (workers terminated)
       throw e;
     }
+    this.lastTiming = r.timing;
     const merged = mergeExtras(r.extras, weights);
     const losses: Record<string, number> = {};
     for (const [k, v] of Object.entries(merged)) if (typeof v === "number") losses[k] = v;
