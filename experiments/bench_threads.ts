@@ -3,7 +3,7 @@
  * with 1 and 2 threads (`train.threads`, lib/train/data_parallel.ts), measured in one run, interleaved
  * (rounds of `steps` steps with each thread count in turn, after `warmup` steps each), so that load from
  * other processes falls on both alike. Steps/s is wall time over whole `trainStep` calls; the ratio is
- * the median of the rounds' ratios. With 2 threads, where the time of a step went (the engine's clocks).
+ * the median of the rounds' ratios. Every training frame is decoded (cached) before timing. With 2 threads, where the time of a step went (the engine's clocks).
  * @module
  */
 import { DEMO, override } from "../lib/config/mod.ts";
@@ -78,6 +78,12 @@ export async function benchThreads(
   log: (s: string) => void,
 ): Promise<ThreadBenchResult> {
   const rays = o.raysPerStep ?? DEMO.train.raysPerStep;
+  // Decode every training frame first: the trainers share the dataset's cache and draw the same frames,
+  // so the first to meet a frame would pay its decoding for the others.
+  for (const meta of ds.train) {
+    await ds.imageFloat(meta.imgId);
+    if (ds.has.parsing) await ds.parsing(meta.imgId);
+  }
   const before = loadAverage();
   const trainers = o.threads.map((threads) =>
     Trainer.create(ds, override(DEMO, { train: { threads, raysPerStep: rays } }))

@@ -23,14 +23,16 @@
  *
  * Loss terms must be means over the share's rays (or points) and each share's weight its ray count over
  * the step's, so that sum_i w_i loss_i is the whole batch's loss; a term that is a sum, or a mean over
- * something else, needs its own weighting inside `shareLoss`. For a NeRF trainer a share holds the rays'
- * origins, directions, background, target colours and labels, pixel uv, the coarse sample depths, the
- * frame's audio windows and pose, the step's flags (e.g. audio smoothing on) and a seed for the fine
- * samples' jitter; its extras hold per-ray errors (for the semantic sampler, concatenated in share order
- * by `mergeExtras`) and the loss terms by name (weighted sums).
+ * something else, needs its own weighting inside `shareLoss`. The SSP-NeRF trainer's module is
+ * lib/train/ssp_share_loss.ts: a share holds the rays' origins, directions, background, target colours
+ * and labels, pixel uv, the coarse sample depths, the frame's audio windows and pose, the step's flags
+ * (audio smoothing on) and a seed for the fine samples' jitter; its extras hold per-ray errors (for the
+ * semantic sampler, concatenated in share order by `mergeExtras`) and the loss terms by name (weighted
+ * sums).
  *
  * With one share (always so with one thread) nothing is spawned or copied and the gradients are those of
  * `tf.variableGrads` on the whole batch, so `step` + `Adam.applyGradients` equals `Adam.minimize` bit for
+ * bit (tested).
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
