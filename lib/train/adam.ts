@@ -34,6 +34,8 @@ export class Adam {
   step = 0;
   /** Optimizers constructed so far in this thread (lets a test show that a code path builds none). */
   static constructed = 0;
+  /** The moments as flat arrays, for `applyFlat` (see there); `dirty` when newer than the variables. */
+  private flat?: { m: Float32Array; v: Float32Array; dirty: boolean };
 
   constructor(readonly params: ReadonlyMap<string, tf.Variable>, options: AdamOptions = {}) {
     this.beta1 = options.beta1 ?? 0.9;
@@ -110,6 +112,8 @@ export class Adam {
 
   /** The update of one step (call inside tf.tidy), in the order of `grads`. */
   private update(grads: readonly (readonly [string, tf.Tensor])[], lr: number): void {
+    this.flush();
+    this.flat = undefined;
     this.step++;
     const t = this.step;
     const b1 = this.beta1, b2 = this.beta2;
@@ -125,8 +129,75 @@ export class Adam {
     }
   }
 
-  /** Moment buffers by name: `m/<param>` and `v/<param>` (for checkpoints). */
+  /**
+   * One Adam update of parameters held as flat float32 arrays (e.g. the shared memory of the data-parallel
+   * engine), in one pass per element in JavaScript instead of a dozen tfjs kernels per parameter: the same
+   * formula as `minimize`, rounded differently (intermediates in float64), and deterministic. The moments
+   * are kept as flat arrays between calls and written back into the moment variables when `state()` is
+   * read or a tensor update follows; the caller writes the new parameter values into the variables.
+   * @param layout Each parameter's name, first element and size in the flat arrays (all parameters).
+   * @param grads Gradients, flat; only parameters with `reached[k]` are updated (as `minimize` skips
+   *   parameters its loss does not reach).
+   * @param reached 1 per layout entry whose gradient is present.
+   * @param params Current parameter values, flat, updated in place.
+   * @param lr Learning rate of this step.
+   */
+  applyFlat(
+    layout: readonly { readonly name: string; readonly offset: number; readonly size: number }[],
+    grads: Float32Array,
+    reached: Uint8Array,
+    params: Float32Array,
+    lr: number,
+  ): void {
+    if (!this.flat) {
+      const total = layout.reduce((s, e) => s + e.size, 0);
+      const m = new Float32Array(total), v = new Float32Array(total);
+      for (const e of layout) {
+        m.set(this.m.get(e.name)!.dataSync() as Float32Array, e.offset);
+        v.set(this.v.get(e.name)!.dataSync() as Float32Array, e.offset);
+      }
+      this.flat = { m, v, dirty: false };
+    }
+    const { m, v } = this.flat;
+    this.step++;
+    const t = this.step;
+    const b1 = this.beta1, b2 = this.beta2, c1 = 1 - b1, c2 = 1 - b2, eps = this.epsilon;
+    const alpha = lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
+    layout.forEach((e, k) => {
+      if (!reached[k]) return;
+      const step = alpha * (this.lrScale.get(e.name) ?? 1);
+      for (let j = e.offset, end = e.offset + e.size; j < end; j++) {
+        const g = grads[j];
+        const mj = m[j] = b1 * m[j] + c1 * g;
+        const vj = v[j] = b2 * v[j] + c2 * g * g;
+        params[j] -= step * mj / (Math.sqrt(vj) + eps);
+      }
+    });
+    this.flat.dirty = true;
+    this.flatLayout = layout;
+  }
+
+  private flatLayout?: readonly { readonly name: string; readonly offset: number; readonly size: number }[];
+
+  /** Writes flat moments newer than the variables into them. */
+  private flush(): void {
+    if (!this.flat?.dirty || !this.flatLayout) return;
+    const { m, v } = this.flat;
+    for (const e of this.flatLayout) {
+      const shape = this.params.get(e.name)!.shape;
+      tf.tidy(() => {
+        this.m.get(e.name)!.assign(tf.tensor(m.slice(e.offset, e.offset + e.size), shape));
+        this.v.get(e.name)!.assign(tf.tensor(v.slice(e.offset, e.offset + e.size), shape));
+      });
+    }
+    this.flat.dirty = false;
+  }
+
+  /** Moment buffers by name: `m/<param>` and `v/<param>` (for checkpoints; they may be written). */
   state(): Map<string, tf.Variable> {
+    this.flush();
+    // The caller may assign new moments (a checkpoint load): read them again before the next applyFlat.
+    this.flat = undefined;
     const out = new Map<string, tf.Variable>();
     for (const [n, t] of this.m) out.set(`m/${n}`, t);
     for (const [n, t] of this.v) out.set(`v/${n}`, t);
@@ -134,6 +205,7 @@ export class Adam {
   }
 
   dispose(): void {
+    this.flat = undefined;
     for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
   }
 }

@@ -27,79 +27,27 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { FromGradWorker, ToGradWorker } from "./grad_worker.ts";
-import {
-  checkLossModule,
-  errorText,
-  type LossModule,
-  type Replica,
-  type ShareExtra,
-  shareGradients,
-} from "./loss_module.ts";
+import { checkLossModule, errorText, type LossModule, type Replica, shareGradients } from "./loss_module.ts";
 import {
   createSharedBuffers,
   GradientSum,
   paramLayout,
+  ParamMirror,
   type ParamSlot,
   type SharedBuffers,
-  writeParams,
 } from "./shared_params.ts";
+import {
+  type DataParallelOptions,
+  type FlatApply,
+  type ParallelStepResult,
+  singleShareResult,
+} from "./data_parallel_types.ts";
 
+export * from "./data_parallel_types.ts";
 export * from "./loss_module.ts";
 export * from "./shared_params.ts";
 export * from "./shares.ts";
 
-/** Options of {@linkcode DataParallel.create}. */
-export interface DataParallelOptions<Init> {
-  /** Absolute URL of the loss module, e.g. `new URL("./my_loss.ts", import.meta.url)`. */
-  readonly module: string | URL;
-  /** Argument of `createReplica` in the workers (and in this thread when `replica` is not given). */
-  readonly init: Init;
-  /** Threads computing gradients: this one plus `threads - 1` workers.
-   * @default {1} */
-  readonly threads?: number;
-  /** This thread's replica (e.g. the trainer's model); the engine does not dispose it.
-   * @default {a replica from `createReplica(init)`, disposed with the engine} */
-  readonly replica?: Replica;
-  /** How long to wait for the workers once this thread's share is done before failing the step (and
-   * disposing the engine). A worker that throws or crashes fails the step at once without it; this is for
-   * a worker stuck in its loss. Deno's `terminate()` (2.9.6, measured) takes effect only when the worker's
-   * JavaScript returns, so a worker in an endless loop keeps its thread busy until the process exits:
-   * the caller is freed, the core is not. Leave generous room for load from other processes.
-   * @default {no limit} */
-  readonly stepTimeoutMs?: number;
-}
-
-/** Milliseconds spent in the parts of one step (this thread's clock). */
-export interface StepTiming {
-  /** Copying this thread's parameters into shared memory for the workers. */
-  readonly broadcastMs: number;
-  /** This thread's share: forward, backward, gradients read out. */
-  readonly ownMs: number;
-  /** Waiting for the workers after this thread's share was done. */
-  readonly waitMs: number;
-  /** Weighted sum of the gradients and their tensors. */
-  readonly reduceMs: number;
-  /** The caller's `apply`. */
-  readonly applyMs: number;
-  /** Per worker: loading the parameters, its share (forward, backward, gradients written), and its
-   * tensor count after the step (flat across steps unless the loss module leaks). */
-  readonly workers: readonly {
-    readonly loadMs: number;
-    readonly computeMs: number;
-    readonly tensors: number;
-  }[];
-}
-
-/** What {@linkcode DataParallel.step} returns. */
-export interface ParallelStepResult {
-  /** sum_i w_i loss_i, in share order. */
-  readonly loss: number;
-  /** Each share's loss. */
-  readonly shareLosses: readonly number[];
-  /** Each share's extras, in share order. */
-  readonly extras: readonly Readonly<Record<string, ShareExtra>>[];
-  readonly timing: StepTiming;
-}
 interface WorkerHandle {
   readonly worker: Worker;
   onMessage?: (msg: FromGradWorker) => void;
@@ -154,7 +102,11 @@ export class DataParallel<Share = unknown> {
     private readonly shared: SharedBuffers | null,
     private readonly workers: WorkerHandle[],
     private readonly stepTimeoutMs: number | undefined,
-  ) {}
+  ) {
+    this.mirror = new ParamMirror(slots, shared?.params ?? new Float32Array(total));
+  }
+
+  private readonly mirror: ParamMirror;
 
   /**
    * Imports the loss module, builds this thread's replica (unless given), and starts the workers (each
@@ -256,7 +208,8 @@ export class DataParallel<Share = unknown> {
    *   sum_i w_i loss_i is the loss of the whole batch.
    * @param apply Receives the combined gradients by parameter key (tensors freed after it returns;
    *   parameters no share's loss reached are absent) and updates `params`, e.g.
-   *   `(g) => adam.applyGradients(g, lr)`.
+   *   `(g) => adam.applyGradients(g, lr)`; or a {@linkcode FlatApply}, e.g.
+   *   `{ flat: (layout, g, reached, p) => adam.applyFlat(layout, g, reached, p, lr) }`.
    * @returns Losses, extras per share, and where the time went.
    * @throws When a share's loss fails, in this thread or a worker (with the worker's stack); the engine
    *   is then disposed.
@@ -264,7 +217,7 @@ export class DataParallel<Share = unknown> {
   async step(
     shares: readonly Share[],
     weights: readonly number[],
-    apply: (grads: ReadonlyMap<string, tf.Tensor>) => void,
+    apply: ((grads: ReadonlyMap<string, tf.Tensor>) => void) | FlatApply,
   ): Promise<ParallelStepResult> {
     this.check();
     if (this.running) throw new Error("data-parallel: a step is already running (await each step)");
@@ -295,33 +248,28 @@ export class DataParallel<Share = unknown> {
   private stepAlone(
     share: Share,
     weight: number,
-    apply: (g: ReadonlyMap<string, tf.Tensor>) => void,
+    apply: ((g: ReadonlyMap<string, tf.Tensor>) => void) | FlatApply,
   ): ParallelStepResult {
     const t0 = performance.now();
     const own = shareGradients(this.mod, this.replica, share);
     const t1 = performance.now();
     let grads = own.grads;
     try {
+      if (typeof apply !== "function") {
+        const sum = new GradientSum(this.slots, this.total);
+        sum.addTensors(own.grads, weight);
+        this.mirror.sync(this.replica.params);
+        const t2 = performance.now();
+        this.flatUpdate(apply, sum);
+        return singleShareResult(own, weight, t0, t1, t2, performance.now());
+      }
       if (weight !== 1) {
         grads = new Map([...own.grads].map(([k, g]) => [k, tf.mul(g, weight)]));
         tf.dispose([...own.grads.values()]);
       }
       const t2 = performance.now();
       apply(grads);
-      const t3 = performance.now();
-      return {
-        loss: weight * own.loss,
-        shareLosses: [own.loss],
-        extras: [own.extras],
-        timing: {
-          broadcastMs: 0,
-          ownMs: t1 - t0,
-          waitMs: 0,
-          reduceMs: t2 - t1,
-          applyMs: t3 - t2,
-          workers: [],
-        },
-      };
+      return singleShareResult(own, weight, t0, t1, t2, performance.now());
     } finally {
       tf.dispose([...grads.values()]);
     }
@@ -330,7 +278,7 @@ export class DataParallel<Share = unknown> {
   private async stepShared(
     shares: readonly Share[],
     weights: readonly number[],
-    apply: (g: ReadonlyMap<string, tf.Tensor>) => void,
+    apply: ((g: ReadonlyMap<string, tf.Tensor>) => void) | FlatApply,
   ): Promise<ParallelStepResult> {
     const shared = this.shared!;
     this.workers.forEach((h, i) => {
@@ -338,8 +286,8 @@ export class DataParallel<Share = unknown> {
     });
     const step = ++this.stepId;
     const t0 = performance.now();
-    const version = ++this.version;
-    writeParams(shared, this.slots, this.replica.params, version);
+    if (this.mirror.sync(this.replica.params)) Atomics.store(shared.control, 0, ++this.version);
+    const version = this.version;
     const n = shares.length;
     const results: (FromGradWorker & { type: "done" })[] = [];
     const finished = this.workers.slice(0, n - 1).map((h, i) =>
@@ -385,10 +333,16 @@ export class DataParallel<Share = unknown> {
       }
       sum.addShared(shared.grads[i - 1], shared.reached[i - 1], weights[i]);
     }
-    const grads = sum.tensors();
+    const flat = typeof apply !== "function";
+    const grads = flat ? new Map<string, tf.Tensor>() : sum.tensors();
     try {
       const t4 = performance.now();
-      apply(grads);
+      if (flat) {
+        this.flatUpdate(apply, sum);
+        Atomics.store(shared.control, 0, ++this.version);
+      } else {
+        apply(grads);
+      }
       const t5 = performance.now();
       const shareLosses = [own.loss, ...results.map((r) => r.loss)];
       return {
@@ -408,6 +362,12 @@ export class DataParallel<Share = unknown> {
       tf.dispose([...grads.values()]);
       for (const h of this.workers) h.onMessage = undefined;
     }
+  }
+
+  /** A flat update of the parameter copy, then the updated parameters assigned to the variables. */
+  private flatUpdate(apply: FlatApply, sum: GradientSum): void {
+    apply.flat(this.slots, sum.acc, sum.touched, this.mirror.buffer);
+    this.mirror.upload(this.replica.params, sum.touched);
   }
 
   /** Terminates the workers and frees the replica the engine created (not one passed in). */

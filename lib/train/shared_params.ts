@@ -1,8 +1,8 @@
 /**
  * The shared-memory transport of the data-parallel engine (lib/train/data_parallel.ts): the layout of a
  * replica's parameters in flat float32 buffers, the buffers one engine shares with its workers, the
- * caller's broadcast of its parameters, a worker's load of them, and the weighted sum of the gradients
- * in share order.
+ * caller's copy of its parameters there (written when they changed), a worker's load of them, and the
+ * weighted sum of the gradients in share order.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -92,21 +92,53 @@ export function createSharedBuffers(
 }
 
 /**
- * The caller's broadcast: writes its parameters into the shared buffer and publishes a new version (the
- * Atomics store orders the plain writes before it).
- * @param shared The engine's buffers.
- * @param slots The layout.
- * @param params The caller's parameters.
- * @param version The new version number.
+ * The caller's copy of its parameters in a flat buffer (the shared one, for the workers), kept in step
+ * with its variables: tfjs gives a variable a new `dataId` on every `assign`, so a slot is written again
+ * only when its variable changed since it was last written or uploaded (after an update by tensors every
+ * slot is; after an update of the flat buffer itself, see {@linkcode ParamMirror.upload}, none is).
  */
-export function writeParams(
-  shared: SharedBuffers,
-  slots: readonly ParamSlot[],
-  params: ReadonlyMap<string, tf.Variable>,
-  version: number,
-): void {
-  for (const s of slots) shared.params.set(params.get(s.name)!.dataSync(), s.offset);
-  Atomics.store(shared.control, 0, version);
+export class ParamMirror {
+  private readonly ids: unknown[];
+
+  /**
+   * @param slots The layout.
+   * @param buffer The flat buffer (e.g. `SharedBuffers.params`).
+   */
+  constructor(private readonly slots: readonly ParamSlot[], readonly buffer: Float32Array) {
+    this.ids = slots.map(() => undefined);
+  }
+
+  /**
+   * Writes the slots whose variable changed into the buffer.
+   * @param params The caller's parameters.
+   * @returns Whether anything was written.
+   */
+  sync(params: ReadonlyMap<string, tf.Variable>): boolean {
+    let changed = false;
+    this.slots.forEach((s, k) => {
+      const v = params.get(s.name)!;
+      if (v.dataId === this.ids[k]) return;
+      this.buffer.set(v.dataSync() as Float32Array, s.offset);
+      this.ids[k] = v.dataId;
+      changed = true;
+    });
+    return changed;
+  }
+
+  /**
+   * Assigns the buffer's values to the variables of the given slots (after the buffer was updated in
+   * place, e.g. by `Adam.applyFlat`); they then count as in step.
+   * @param params The caller's parameters.
+   * @param which 1 per slot to upload.
+   */
+  upload(params: ReadonlyMap<string, tf.Variable>, which: Uint8Array): void {
+    this.slots.forEach((s, k) => {
+      if (!which[k]) return;
+      const v = params.get(s.name)!;
+      tf.tidy(() => v.assign(tf.tensor(this.buffer.slice(s.offset, s.offset + s.size), [...s.shape])));
+      this.ids[k] = v.dataId;
+    });
+  }
 }
 
 /**

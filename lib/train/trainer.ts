@@ -5,6 +5,11 @@
  * optional fine pass) -> a dictionary of losses weighted by the config's `loss` section -> Adam with
  * exponential learning-rate decay -> after-step hooks (sampler feedback, occupancy update, NaN check,
  * logging). The model and what rendering it needs live in a {@linkcode Scene}, which the trainer holds.
+ *
+ * With `train.threads` > 1 stages 2 and 3 run data-parallel (lib/train/data_parallel.ts, the loss module
+ * lib/train/ssp_share_loss.ts): the batch, drawn here, is split into contiguous shares, one per thread;
+ * the gradients are summed in share order and applied here; the workers start at the first step and end
+ * with `dispose()`, `releaseWorkers()` or a failed step.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -320,7 +325,8 @@ export class Trainer {
   /**
    * Stages 2 and 3 on `train.threads` threads: the batch in contiguous shares (one per thread), each
    * share's loss terms means over its rays weighted by its rays / the step's, so the weighted sum is the
-   * whole batch's loss; the update applied here (the workers load these parameters next step). The fine
+   * whole batch's loss; the update (`Adam.applyFlat`) applied here (the workers load these parameters
+   * next step). The fine
    * samples' jitter of share i comes from a seed drawn here, once per step.
    */
   private async parallelStep(
@@ -362,7 +368,11 @@ export class Trainer {
     const weights = ranges.map(([, , w]) => w);
     let r: ParallelStepResult;
     try {
-      r = await this.engine.step(shares, weights, (g) => this.optimizer.applyGradients(g, lr));
+      // Adam on the flat sum in the engine's shared buffer: no gradient tensors, and the workers read
+      // the new parameters from where the update wrote them.
+      r = await this.engine.step(shares, weights, {
+        flat: (layout, g, reached, p) => this.optimizer.applyFlat(layout, g, reached, p, lr),
+      });
     } catch (e) {
       this.engine = undefined; // the engine disposed itself (workers terminated)
       throw e;
