@@ -8,6 +8,11 @@
  * workers load those parameters at the start of the next step, so every replica starts every step with
  * the caller's parameters bit for bit and the optimizer state lives only in the caller.
  *
+ * The update is either given the summed gradients as tensors (e.g. `Adam.applyGradients`) or, as a
+ * {@linkcode FlatApply} (e.g. `Adam.applyFlat`), updates the flat copy of the parameters the workers read
+ * from in place: no gradient tensors, no copy of unchanged parameters (the trainer's choice: on the demo
+ * config it takes the update and the parameter broadcast off most of the serial part of a step).
+ *
  * What a model provides (the loss module, `createReplica` and `shareLoss`) is described in
  * lib/train/loss_module.ts; the shared-memory transport is lib/train/shared_params.ts; splitting a step
  * into shares and merging their extras, lib/train/shares.ts.

@@ -146,8 +146,11 @@ Deno.test("2 threads: no tensors and no threads left behind, after dispose and a
     const t = Trainer.create(dataset, TWO);
     await t.trainStep();
     const tensors = tf.memory().numTensors;
+    const workerTensors = t.lastTiming!.workers[0].tensors;
+    await t.trainStep();
     await t.trainStep();
     assertEquals(tf.memory().numTensors, tensors, "flat across steps");
+    assertEquals(t.lastTiming!.workers[0].tensors, workerTensors, "flat in the worker too");
     assert(
       Deno.build.os !== "linux" || [...workerThreads()].some((n) => !threadsBefore.has(n)),
       "a worker runs",
