@@ -36,6 +36,12 @@ export interface ThreadBenchResult {
     readonly ratio: number;
     /** Mean ms per step of the engine's parts (absent with 1 thread). */
     readonly timing?: Record<string, number>;
+    /** CPU ms per step of the main thread and of the workers (all rounds; Linux only). */
+    readonly cpuMsPerStep?: { readonly main: number; readonly workers: number };
+    /** Steps/s if each thread had a core of its own: 1000 / max(main, workers) CPU ms per step (an
+     * upper bound: waiting for the slower thread is left out), and its ratio to the first count's. */
+    readonly cpuBoundStepsPerSec?: number;
+    readonly cpuBoundRatio?: number;
   }>;
 }
 
@@ -50,6 +56,34 @@ function loadAverage(): number[] {
     return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).map(Number);
   } catch {
     return [];
+  }
+}
+
+/**
+ * CPU seconds used so far by this process's main thread and by its worker threads ("worker-<n>"), from
+ * /proc (Linux; null elsewhere). Unlike wall time, they hardly change with the load of other processes.
+ */
+function threadCpu(): { main: number; workers: number } | null {
+  try {
+    const tick = 100; // USER_HZ: /proc counts in 1/100 s on Linux
+    const out = { main: 0, workers: 0 };
+    for (const t of Deno.readDirSync("/proc/self/task")) {
+      let stat: string, comm: string;
+      try {
+        stat = Deno.readTextFileSync(`/proc/self/task/${t.name}/stat`);
+        comm = Deno.readTextFileSync(`/proc/self/task/${t.name}/comm`).trim();
+      } catch {
+        continue; // the thread ended while listing
+      }
+      // Fields after the parenthesised name: state is field 3, utime 14, stime 15.
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const secs = (Number(f[11]) + Number(f[12])) / tick;
+      if (t.name === String(Deno.pid)) out.main += secs;
+      else if (/^worker-\d+$/.test(comm)) out.workers += secs;
+    }
+    return out;
+  } catch {
+    return null;
   }
 }
 
@@ -92,14 +126,21 @@ export async function benchThreads(
     for (const t of trainers) for (let i = 0; i < o.warmup; i++) await t.trainStep();
     const rounds = trainers.map(() => [] as number[]);
     const timing = trainers.map(() => ({} as Record<string, number>));
+    const cpu = trainers.map(() => ({ main: 0, workers: 0 }));
     for (let r = 0; r < o.rounds; r++) {
       for (const [k, t] of trainers.entries()) {
+        const c0 = threadCpu();
         const t0 = performance.now();
         for (let i = 0; i < o.steps; i++) {
           await t.trainStep();
           if (t.lastTiming && o.threads[k] > 1) addTiming(timing[k], t.lastTiming);
         }
         rounds[k].push(o.steps / ((performance.now() - t0) / 1000));
+        const c1 = threadCpu();
+        if (c0 && c1) {
+          cpu[k].main += c1.main - c0.main;
+          cpu[k].workers += c1.workers - c0.workers;
+        }
       }
       log(
         `threads: round ${r + 1}/${o.rounds}: ` +
@@ -108,14 +149,22 @@ export async function benchThreads(
       );
     }
     const byThreads: ThreadBenchResult["byThreads"] = {};
+    const total = o.steps * o.rounds;
+    const cpuMs = cpu.map((c) => ({ main: 1000 * c.main / total, workers: 1000 * c.workers / total }));
+    const hasCpu = cpuMs.every((c) => c.main > 0);
+    const bound = cpuMs.map((c) => 1000 / Math.max(c.main, c.workers));
     o.threads.forEach((n, k) => {
       const sps = median(rounds[k]);
-      const total = o.steps * o.rounds;
       byThreads[String(n)] = {
         stepsPerSecRounds: rounds[k],
         stepsPerSec: sps,
         raysPerSec: sps * rays,
         ratio: median(rounds[k].map((x, r) => x / rounds[0][r])),
+        ...(hasCpu && {
+          cpuMsPerStep: cpuMs[k],
+          cpuBoundStepsPerSec: bound[k],
+          cpuBoundRatio: bound[k] / bound[0],
+        }),
         ...(Object.keys(timing[k]).length > 0 && {
           timing: Object.fromEntries(Object.entries(timing[k]).map(([key, v]) => [key, v / total])),
         }),
@@ -125,7 +174,8 @@ export async function benchThreads(
       config: DEMO.name,
       raysPerStep: rays,
       protocol: `${o.warmup} warm-up steps each, then ${o.rounds} rounds of ${o.steps} steps per thread ` +
-        `count in turn; steps/s = steps / wall seconds; ratio = median over rounds`,
+        `count in turn; steps/s = steps / wall seconds; ratio = median over rounds; CPU ms per step of ` +
+        `the main thread and the workers from /proc (cpu-bound steps/s = 1000 / the larger)`,
       loadAverage: { before, after: loadAverage() },
       byThreads,
     };
@@ -144,17 +194,23 @@ export function threadTable(r: ThreadBenchResult): string {
           t.workerLoadMs.toFixed(1)
         } / compute ${t.workerComputeMs.toFixed(0)}`
       : "-";
+    const c = b.cpuMsPerStep;
+    const cpuCells = c
+      ? `${c.main.toFixed(0)} / ${c.workers.toFixed(0)} | ${b.cpuBoundStepsPerSec!.toFixed(2)} (x${
+        b.cpuBoundRatio!.toFixed(2)
+      })`
+      : "- | -";
     return `| ${n} | ${b.stepsPerSec.toFixed(2)} | ${b.raysPerSec.toFixed(0)} | x${
       b.ratio.toFixed(2)
-    } | ${parts} |`;
+    } | ${cpuCells} | ${parts} |`;
   });
   return [
     `Training threads, config "${r.config}" (${r.raysPerStep} rays/step), load ${
       r.loadAverage.before.join(" ")
     } -> ${r.loadAverage.after.join(" ")}:`,
     "",
-    "| threads | steps/s | rays/s | ratio | ms per step (2+ threads) |",
-    "| --- | --- | --- | --- | --- |",
+    "| threads | steps/s | rays/s | ratio | CPU ms/step main / workers | CPU-bound steps/s (ratio) | ms per step (2+ threads) |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
   ].join("\n");
 }
