@@ -8,6 +8,7 @@
  *   deno task bench --presets small --budget 120 --psnr 24
  *   deno task bench --psnr 26 --budget 1200            # a higher bar needs longer budgets
  *   deno task bench --quick                           # smoke run (seconds): tiny budgets, same JSON shape
+ *   deno task bench --presets "" --threads 1,2         # only training steps/s with 1 and 2 threads
  *
  * Writes `runs/bench/bench.json` (atomically) and prints a markdown table. Method notes:
  * - Throughput: median StepLog.ms over `--steps` steps after `--warmup` steps. Points per ray count every
@@ -23,6 +24,8 @@
  * - Time to PSNR: training seconds (evaluation excluded) until the mean PSNR of the first 2 validation
  *   frames reaches `--psnr`, evaluated every `--eval-every` training seconds; when the budget ends first,
  *   extrapolated (method named in the JSON).
+ * - Training threads (experiments/bench_threads.ts): steps/s of the demo config with `--threads` (1,2),
+ *   interleaved rounds in one run, and the ratio to 1 thread.
  * Timings share 2 cores with other jobs: the load average is recorded before and after.
  * @module
  */
@@ -44,6 +47,7 @@ import {
   type SkipSpace,
 } from "../lib/render/mod.ts";
 import { BACKEND_FLAGS, backendOptions, parseCli, runMain } from "./cli.ts";
+import { benchThreads, threadTable } from "./bench_threads.ts";
 
 const USAGE = "usage: deno task bench [--presets small,triplane,paper] [--psnr 22] [--budget 300] [--quick]";
 
@@ -63,6 +67,10 @@ interface BenchOptions {
   readonly grid: number;
   readonly quick: boolean;
   readonly out: string;
+  /** Thread counts of the training-threads comparison on the demo config (empty: skipped). */
+  readonly threads: number[];
+  readonly threadSteps: number;
+  readonly threadRounds: number;
 }
 
 /** Peak memory seen at the sampling points (after steps, renders, evaluations). */
@@ -712,6 +720,13 @@ if (import.meta.main) {
       },
       out: { type: "string", default: "runs/bench/bench.json", help: "result file" },
       ...BACKEND_FLAGS,
+      threads: {
+        type: "string",
+        default: "1,2",
+        help: "thread counts of the training-threads comparison on the demo config (empty: skip it)",
+      },
+      "thread-steps": { type: "string", default: "20", help: "steps per round of the threads comparison" },
+      "thread-rounds": { type: "string", default: "3", help: "rounds of the threads comparison" },
     }, USAGE);
     const num = (k: string, v: string | undefined) => {
       const x = Number(v);
@@ -734,6 +749,15 @@ if (import.meta.main) {
       grid: quick ? 4 : Math.round(num("grid", a.grid)),
       quick,
       out: a.out!,
+      threads: a.threads!.split(",").map((x) => x.trim()).filter(Boolean).map((x) => {
+        const n = Number(x);
+        if (!Number.isInteger(n) || n < 1) {
+          throw new Error(`--threads must list integers >= 1: got ${a.threads}`);
+        }
+        return n;
+      }),
+      threadSteps: quick ? 2 : Math.max(1, Math.round(num("thread-steps", a["thread-steps"]))),
+      threadRounds: quick ? 1 : Math.max(1, Math.round(num("thread-rounds", a["thread-rounds"]))),
     };
     const backend = await initBackend({ ...backendOptions(a), log: null });
     const ds = await loadDataset(o.data);
@@ -745,6 +769,16 @@ if (import.meta.main) {
       `bench on ${o.data} (${ds.intrinsics.width}x${ds.intrinsics.height}), ${backend.description}, ` +
         `load ${loadBefore.join(" ")}, matMul 1024: ${matmul.gflops.toFixed(1)} GFLOP/s`,
     );
+    // Training threads first: the presets' renders below leave wasm heaps grown.
+    const threads = o.threads.length > 0
+      ? await benchThreads(ds, {
+        threads: o.threads,
+        warmup: quick ? 1 : 3,
+        steps: o.threadSteps,
+        rounds: o.threadRounds,
+        raysPerStep: quick ? 32 : undefined,
+      }, log)
+      : null;
     const presets: Record<string, PresetResult> = {};
     const ref = new Map<
       string,
@@ -766,12 +800,13 @@ if (import.meta.main) {
       matmul1024: matmul,
       wallSeconds: (performance.now() - t0) / 1000,
       presets,
+      threads,
       memory: {
-        maxTfBytes: Math.max(...Object.values(presets).map((p) => p.memory.maxTfBytes)),
-        maxRssBytes: Math.max(...Object.values(presets).map((p) => p.memory.maxRssBytes)),
+        maxTfBytes: Math.max(0, ...Object.values(presets).map((p) => p.memory.maxTfBytes)),
+        maxRssBytes: Math.max(0, ...Object.values(presets).map((p) => p.memory.maxRssBytes)),
       },
     };
-    const table = benchTable(result);
+    const table = benchTable(result) + (threads ? `\n\n${threadTable(threads)}` : "");
     await Deno.mkdir(join(o.out, ".."), { recursive: true });
     await writeFileAtomic(o.out, JSON.stringify({ ...result, table }, null, 1));
     console.log(table);

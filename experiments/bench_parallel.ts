@@ -2,7 +2,7 @@
  * Micro benchmark of the data-parallel engine (lib/train/data_parallel.ts): training steps per second
  * with 1 and 2 threads on an MLP the size of the `small` preset's field (positional-encoded 3-D points,
  * 8 frequencies, 4 x 96 hidden with a skip, 4 outputs; 1024 rays x 32 samples = 32,768 points per step;
- * Adam through applyAdamGradients), and the per-step cost of keeping replicas in step for models of ~1 M
+ * Adam through Adam.applyGradients), and the per-step cost of keeping replicas in step for models of ~1 M
  * and ~5 M parameters (broadcasting the caller's parameters, loading them in the worker, summing the
  * gradients, the Adam update).
  *
@@ -17,13 +17,7 @@
 import { initBackend } from "../lib/backend/mod.ts";
 import { writeFileAtomic } from "../lib/io/mod.ts";
 import { countParams } from "../lib/nn/mod.ts";
-import {
-  Adam,
-  applyAdamGradients,
-  DataParallel,
-  type ParallelStepResult,
-  shareRanges,
-} from "../lib/train/mod.ts";
+import { Adam, DataParallel, type ParallelStepResult, shareRanges } from "../lib/train/mod.ts";
 import {
   regressionBatch,
   type RegressionInit,
@@ -98,7 +92,7 @@ async function timedStep(e: Engine, init: RegressionInit, batch: RegressionShare
   const r = await e.engine.step(
     shares,
     ranges.map(([, , w]) => w),
-    (g) => applyAdamGradients(e.adam, g, 1e-3),
+    (g) => e.adam.applyGradients(g, 1e-3),
   );
   return { ms: performance.now() - t0, result: r };
 }

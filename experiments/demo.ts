@@ -17,7 +17,7 @@ import { markdownTable, movingAverage, svgLineChart, writeReport } from "../lib/
 import { override } from "../lib/config/mod.ts";
 import { PROTOCOL_NAMES } from "../lib/metrics/mod.ts";
 import { DEMO, DEMO_TRAIN_SECONDS } from "./configs.ts";
-import { BACKEND_FLAGS, backendOptions, parseCli, runMain } from "./cli.ts";
+import { BACKEND_FLAGS, backendOptions, intFlag, parseCli, runMain } from "./cli.ts";
 
 /** |a - b| per pixel, amplified 4x, as a grey-to-red heat image. */
 function errorImage(a: Float32Array, b: Float32Array, width: number, height: number): Image {
@@ -44,6 +44,11 @@ if (import.meta.main) {
           `also stop training after this many seconds (e.g. ${DEMO_TRAIN_SECONDS}; the numbers then depend on the machine)`,
       },
       steps: { type: "string", default: String(DEMO.train.steps), help: "training steps" },
+      threads: {
+        type: "string",
+        default: "1",
+        help: "threads computing each step's gradients (train.threads)",
+      },
       audio: {
         type: "string",
         default: "fixtures/speech/heldout.wav",
@@ -54,7 +59,9 @@ if (import.meta.main) {
     const t0 = performance.now();
     await initBackend(backendOptions(a));
     const dataset = await loadDataset(a.data!);
-    const config = a.steps ? override(DEMO, { train: { steps: Number(a.steps) } }) : DEMO;
+    const threads = intFlag(a.threads, "threads")!;
+    const steps = a.steps ? { steps: Number(a.steps) } : {};
+    const config = a.steps || threads !== 1 ? override(DEMO, { train: { ...steps, threads } }) : DEMO;
     const runDir = a.out!;
     console.error(
       `demo: training "${config.name}" on ${a.data} (${dataset.train.length} train / ${dataset.val.length} val frames, ` +

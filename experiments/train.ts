@@ -43,6 +43,7 @@ if (import.meta.main) {
       },
       out: { type: "string", help: "run folder (default runs/<config name>)" },
       steps: { type: "string", help: "override train.steps" },
+      threads: { type: "string", help: "override train.threads (threads computing each step's gradients)" },
       resume: { type: "boolean", default: false, help: "continue from the run folder's checkpoint" },
       overwrite: {
         type: "boolean",
@@ -66,6 +67,7 @@ if (import.meta.main) {
     }, USAGE);
     // Every flag first, so that a typo fails now rather than after the training.
     const steps = intFlag(a.steps, "steps");
+    const threads = intFlag(a.threads, "threads");
     const evalFrames = intFlag(a["eval-frames"], "eval-frames");
     const backend = backendOptions(a);
     const leaksText = a["check-leaks"] ?? Deno.env.get("SSP_CHECK_LEAKS");
@@ -74,7 +76,8 @@ if (import.meta.main) {
       a["check-leaks"] === undefined ? "check-leaks (SSP_CHECK_LEAKS)" : "check-leaks",
     );
     if (a.resume && a.overwrite) throw new Error("--resume and --overwrite exclude each other: choose one");
-    const patch = steps !== undefined ? { train: { steps } } : {};
+    const trainPatch = { ...(steps !== undefined && { steps }), ...(threads !== undefined && { threads }) };
+    const patch = Object.keys(trainPatch).length > 0 ? { train: trainPatch } : {};
     let runDir = a.out;
     let config;
     let data = a.data;
@@ -84,7 +87,11 @@ if (import.meta.main) {
       // The run's own config, from its checkpoint; --config may only change what a resumed run may change.
       const { meta } = await readCheckpointMeta(a.out);
       data ??= meta.dataset.root;
-      const requested = a.config ? await loadConfig(a.config, patch) : override(meta.config, patch as never);
+      const requested = a.config ? await loadConfig(a.config, patch) : override(
+        // Runs saved before train.threads existed trained on one thread.
+        { ...meta.config, train: { threads: 1, ...meta.config.train } },
+        patch as never,
+      );
       resumeConfig(meta.config, requested, { requested: configSource, run: a.out });
       config = requested;
     } else {

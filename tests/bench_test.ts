@@ -71,6 +71,14 @@ Deno.test("bench --quick writes the JSON and the markdown table for small, tripl
     }
     assertEquals(r.presets.paper.psnr.extrapolated, true); // 22 dB is out of reach of a smoke run
     assertStringIncludes(r.table, "| paper | 8 |");
+    // Training threads on the demo config: 1 and 2, measured in one run, the ratio to 1 thread.
+    assertEquals(r.threads.config, "demo");
+    assertEquals(Object.keys(r.threads.byThreads), ["1", "2"]);
+    assertEquals(r.threads.byThreads["1"].ratio, 1);
+    const two = r.threads.byThreads["2"];
+    assert(isNum(two.stepsPerSec) && two.stepsPerSec > 0 && isNum(two.ratio) && two.ratio > 0);
+    assert(isNum(two.timing.ownMs) && isNum(two.timing.workerComputeMs));
+    assertStringIncludes(r.table, "| threads | steps/s |");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -134,7 +134,7 @@ Deno.test("case 3: --resume with another --config is refused naming the field; -
       refused.err,
       `error: --config ${deeper} differs from the configuration of the run in ${R} at config.field.depth: the run ` +
         `has 2, --config ${deeper} gives 3. A resumed run keeps its configuration (only train.steps, ` +
-        "train.evalEvery, train.evalFrames, train.checkpointEvery may change)",
+        "train.evalEvery, train.evalFrames, train.checkpointEvery, train.threads may change)",
     );
     // Case 6 on the way: a temporary file of a killed write is removed at the next start; the env var
     // SSP_CHECK_LEAKS prints the tensor count.

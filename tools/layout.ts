@@ -17,11 +17,7 @@ export const MAX_LINES = 450;
  * their imports), relative to the scanned folder, each with the reason. Keep this list empty except while
  * a split is under way.
  */
-export const LAYOUT_EXEMPT: Readonly<Record<string, string>> = {
-  // Being split on another branch (issue 12): 706 lines, and a type-import cycle with grad_worker.ts.
-  // Remove this entry when that split is merged.
-  "train/data_parallel.ts": "being split (issue 12)",
-};
+export const LAYOUT_EXEMPT: Readonly<Record<string, string>> = {};
 
 /** A file over the line limit. */
 export interface LongFile {

@@ -167,6 +167,15 @@ export interface TrainConfig {
   readonly evalFrames: number;
   /** Write a checkpoint every this many steps (0 = only at the end). */
   readonly checkpointEvery: number;
+  /**
+   * Threads computing each step's gradients (data-parallel: the step's rays split into contiguous
+   * shares, one per thread, the calling thread included). Results are deterministic for a given count.
+   * Counts differ from each other in the summation order of the gradients (float rounding, which Adam
+   * amplifies where a gradient is near zero) and in the fine samples' jitter, drawn per share: a resource
+   * setting, so a resumed run may change it. 1 is the plain one-thread path.
+   * @default {1}
+   */
+  readonly threads?: number;
 }
 
 /**

@@ -46,6 +46,10 @@ Deno.test("validateConfig lists every bad field", () => {
   assertStringIncludes(e.message, "my.json: invalid configuration");
   assertStringIncludes(e.message, "field.width must be a positive integer: got 0");
   assertStringIncludes(e.message, "train.lr must be a finite number > 0: got -1");
+  const threads = assertThrows(() => validateConfig(override(TINY, { train: { threads: 1.5 } }), "t.json"));
+  assertStringIncludes(threads.message, "train.threads must be a positive integer: got 1.5");
+  assertThrows(() => validateConfig(override(TINY, { train: { threads: 0 } })), Error, "train.threads");
+  validateConfig(override(TINY, { train: { threads: 2 } }));
 });
 
 Deno.test("old loss fields map to the loss section; a field beside the section is named in the error", () => {

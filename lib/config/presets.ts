@@ -51,6 +51,7 @@ export const PAPER: SspNerfConfig = {
     evalEvery: 10_000,
     evalFrames: 4,
     checkpointEvery: 10_000,
+    threads: 1,
   },
   render: {
     chunk: 4096,

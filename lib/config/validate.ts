@@ -70,6 +70,7 @@ export function validateConfig(c: SspNerfConfig, source = "config"): void {
   nonNegInt("train.evalEvery", c.train.evalEvery);
   posInt("train.evalFrames", c.train.evalFrames);
   nonNegInt("train.checkpointEvery", c.train.checkpointEvery);
+  if (c.train.threads !== undefined) posInt("train.threads", c.train.threads);
   posInt("render.chunk", c.render.chunk);
   const es = c.render.emptySpace;
   if (!es || typeof es.enabled !== "boolean") {

@@ -34,6 +34,8 @@ export class Adam {
   step = 0;
   /** Optimizers constructed so far in this thread (lets a test show that a code path builds none). */
   static constructed = 0;
+  /** The moments as flat arrays, for `applyFlat` (see there); `dirty` when newer than the variables. */
+  private flat?: { m: Float32Array; v: Float32Array; dirty: boolean };
 
   constructor(readonly params: ReadonlyMap<string, tf.Variable>, options: AdamOptions = {}) {
     this.beta1 = options.beta1 ?? 0.9;
@@ -66,27 +68,136 @@ export class Adam {
     const byTfName = new Map(vars.map((v, i) => [v.name, names[i]]));
     const value = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(loss, vars);
-      this.step++;
-      const t = this.step;
-      const b1 = this.beta1, b2 = this.beta2;
-      const alpha = lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
-      for (const [tfName, g] of Object.entries(grads)) {
-        const name = byTfName.get(tfName)!;
-        const p = this.params.get(name)!, m = this.m.get(name)!, v = this.v.get(name)!;
-        const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
-        const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
-        m.assign(m1);
-        v.assign(v1);
-        const step = alpha * (this.lrScale.get(name) ?? 1);
-        p.assign(tf.sub(p, tf.mul(step, tf.div(m1, tf.add(tf.sqrt(v1), this.epsilon)))));
-      }
+      this.update(Object.entries(grads).map(([tfName, g]) => [byTfName.get(tfName)!, g]), lr);
       return value.dataSync()[0];
     });
     return value;
   }
 
-  /** Moment buffers by name: `m/<param>` and `v/<param>` (for checkpoints). */
+  /**
+   * One Adam update with gradients computed elsewhere (e.g. summed over data-parallel threads): the same
+   * update, bit for bit, as `minimize` on the loss that produced them. Parameters without a gradient are
+   * skipped, as `minimize` skips parameters its loss does not reach.
+   * @param grads Gradients by parameter name (the caller keeps ownership).
+   * @param lr Learning rate of this step.
+   * @throws When a name is not a parameter or a shape differs.
+   * @example
+   * ```ts
+   * import * as tf from "@tensorflow/tfjs";
+   * import { assertEquals } from "@std/assert";
+   * import { Adam } from "./adam.ts";
+   * const a = tf.variable(tf.tensor1d([1, 2])), b = tf.variable(tf.tensor1d([1, 2]));
+   * const optA = new Adam(new Map([["p", a]])), optB = new Adam(new Map([["p", b]]));
+   * const loss = (p: tf.Variable) => () => tf.sum(tf.square(tf.sub(p, 3))) as tf.Scalar;
+   * optA.minimize(loss(a), 0.1);
+   * const { grads } = tf.variableGrads(loss(b), [b]);
+   * optB.applyGradients(new Map([["p", grads[b.name]]]), 0.1);
+   * assertEquals(Array.from(b.dataSync()), Array.from(a.dataSync())); // bit for bit
+   * tf.dispose([a, b, grads[b.name]]);
+   * optA.dispose(), optB.dispose();
+   * ```
+   */
+  applyGradients(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
+    for (const [name, g] of grads) {
+      const p = this.params.get(name);
+      if (!p) throw new Error(`Adam.applyGradients: gradient for ${name}, which is not a parameter`);
+      if (p.shape.join(",") !== g.shape.join(",")) {
+        throw new Error(
+          `Adam.applyGradients: gradient of ${name} has shape [${g.shape}], the parameter [${p.shape}]`,
+        );
+      }
+    }
+    tf.tidy(() => this.update([...grads], lr));
+  }
+
+  /** The update of one step (call inside tf.tidy), in the order of `grads`. */
+  private update(grads: readonly (readonly [string, tf.Tensor])[], lr: number): void {
+    this.flush();
+    this.flat = undefined;
+    this.step++;
+    const t = this.step;
+    const b1 = this.beta1, b2 = this.beta2;
+    const alpha = lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
+    for (const [name, g] of grads) {
+      const p = this.params.get(name)!, m = this.m.get(name)!, v = this.v.get(name)!;
+      const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
+      const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
+      m.assign(m1);
+      v.assign(v1);
+      const step = alpha * (this.lrScale.get(name) ?? 1);
+      p.assign(tf.sub(p, tf.mul(step, tf.div(m1, tf.add(tf.sqrt(v1), this.epsilon)))));
+    }
+  }
+
+  /**
+   * One Adam update of parameters held as flat float32 arrays (e.g. the shared memory of the data-parallel
+   * engine), in one pass per element in JavaScript instead of a dozen tfjs kernels per parameter: the same
+   * formula as `minimize`, rounded differently (intermediates in float64), and deterministic. The moments
+   * are kept as flat arrays between calls and written back into the moment variables when `state()` is
+   * read or a tensor update follows; the caller writes the new parameter values into the variables.
+   * @param layout Each parameter's name, first element and size in the flat arrays (all parameters).
+   * @param grads Gradients, flat; only parameters with `reached[k]` are updated (as `minimize` skips
+   *   parameters its loss does not reach).
+   * @param reached 1 per layout entry whose gradient is present.
+   * @param params Current parameter values, flat, updated in place.
+   * @param lr Learning rate of this step.
+   */
+  applyFlat(
+    layout: readonly { readonly name: string; readonly offset: number; readonly size: number }[],
+    grads: Float32Array,
+    reached: Uint8Array,
+    params: Float32Array,
+    lr: number,
+  ): void {
+    if (!this.flat) {
+      const total = layout.reduce((s, e) => s + e.size, 0);
+      const m = new Float32Array(total), v = new Float32Array(total);
+      for (const e of layout) {
+        m.set(this.m.get(e.name)!.dataSync() as Float32Array, e.offset);
+        v.set(this.v.get(e.name)!.dataSync() as Float32Array, e.offset);
+      }
+      this.flat = { m, v, dirty: false };
+    }
+    const { m, v } = this.flat;
+    this.step++;
+    const t = this.step;
+    const b1 = this.beta1, b2 = this.beta2, c1 = 1 - b1, c2 = 1 - b2, eps = this.epsilon;
+    const alpha = lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
+    layout.forEach((e, k) => {
+      if (!reached[k]) return;
+      const step = alpha * (this.lrScale.get(e.name) ?? 1);
+      for (let j = e.offset, end = e.offset + e.size; j < end; j++) {
+        const g = grads[j];
+        const mj = m[j] = b1 * m[j] + c1 * g;
+        const vj = v[j] = b2 * v[j] + c2 * g * g;
+        params[j] -= step * mj / (Math.sqrt(vj) + eps);
+      }
+    });
+    this.flat.dirty = true;
+    this.flatLayout = layout;
+  }
+
+  private flatLayout?: readonly { readonly name: string; readonly offset: number; readonly size: number }[];
+
+  /** Writes flat moments newer than the variables into them. */
+  private flush(): void {
+    if (!this.flat?.dirty || !this.flatLayout) return;
+    const { m, v } = this.flat;
+    for (const e of this.flatLayout) {
+      const shape = this.params.get(e.name)!.shape;
+      tf.tidy(() => {
+        this.m.get(e.name)!.assign(tf.tensor(m.slice(e.offset, e.offset + e.size), shape));
+        this.v.get(e.name)!.assign(tf.tensor(v.slice(e.offset, e.offset + e.size), shape));
+      });
+    }
+    this.flat.dirty = false;
+  }
+
+  /** Moment buffers by name: `m/<param>` and `v/<param>` (for checkpoints; they may be written). */
   state(): Map<string, tf.Variable> {
+    this.flush();
+    // The caller may assign new moments (a checkpoint load): read them again before the next applyFlat.
+    this.flat = undefined;
     const out = new Map<string, tf.Variable>();
     for (const [n, t] of this.m) out.set(`m/${n}`, t);
     for (const [n, t] of this.v) out.set(`v/${n}`, t);
@@ -94,6 +205,7 @@ export class Adam {
   }
 
   dispose(): void {
+    this.flat = undefined;
     for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
   }
 }

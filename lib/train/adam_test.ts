@@ -49,3 +49,48 @@ Deno.test("adam: matches a hand-rolled reference over several steps, and leaks n
   p.dispose();
   opt.dispose();
 });
+
+Deno.test("adam: applyFlat follows minimize's updates, skips unreached parameters, and its moments reach state()", () => {
+  const init = { a: [1, -2, 3], b: [0.5, 0.25] };
+  const make = () => new Map(Object.entries(init).map(([k, v]) => [k, tf.variable(tf.tensor1d(v))]));
+  const pa = make(), pb = make();
+  const lrScale = new Map([["b", 10]]);
+  const ref = new Adam(pa, { lrScale }), flat = new Adam(pb, { lrScale });
+  const layout = [{ name: "a", offset: 0, size: 3 }, { name: "b", offset: 3, size: 2 }];
+  const params = Float32Array.of(...init.a, ...init.b);
+  const target = [0.3, 0.1, -1, 2, -0.5];
+  const before = tf.memory().numTensors;
+  for (let step = 0; step < 5; step++) {
+    // Parameter b is not reached at step 2: both skip it.
+    const reachB = step !== 2;
+    const loss = () => {
+      const la = tf.sum(tf.square(tf.sub(pa.get("a")!, target.slice(0, 3))));
+      return (reachB
+        ? tf.add(la, tf.sum(tf.square(tf.sub(pa.get("b")!, target.slice(3)))))
+        : la) as tf.Scalar;
+    };
+    ref.minimize(loss, 0.05);
+    const grads = params.map((p, i) => 2 * (p - target[i]));
+    flat.applyFlat(layout, grads, Uint8Array.of(1, reachB ? 1 : 0), params, 0.05);
+  }
+  assertEquals(tf.memory().numTensors, before);
+  const want = [...pa.get("a")!.dataSync(), ...pa.get("b")!.dataSync()];
+  want.forEach((w, i) => assertAlmostEquals(params[i], w, 1e-5));
+  assertEquals(flat.step, 5);
+  // The flat moments are written into the variables when state() is read.
+  const sr = ref.state(), sf = flat.state();
+  for (const [k, v] of sr) {
+    const got = sf.get(k)!.dataSync();
+    v.dataSync().forEach((x, i) => assertAlmostEquals(got[i], x, 1e-5, k));
+  }
+  // Moments assigned through state() (a checkpoint load) are read again by the next applyFlat.
+  sf.get("m/a")!.assign(tf.zeros([3]));
+  sf.get("v/a")!.assign(tf.zeros([3]));
+  const p0 = params[0];
+  flat.step = 0;
+  flat.applyFlat(layout, Float32Array.of(1, 0, 0, 0, 0), Uint8Array.of(1, 0), params, 0.1);
+  assertAlmostEquals(params[0], p0 - 0.1, 1e-6); // a first step again: -lr sign(g)
+  tf.dispose([...pa.values(), ...pb.values()]);
+  ref.dispose();
+  flat.dispose();
+});

@@ -2,8 +2,13 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { initBackend } from "../backend/mod.ts";
 import { Adam } from "./adam.ts";
-import { applyAdamGradients } from "./apply_gradients.ts";
-import { DataParallel, mergeExtras, type ParallelStepResult, shareRanges } from "./data_parallel.ts";
+import {
+  DataParallel,
+  mergeExtras,
+  type ParallelStepResult,
+  type ParamSlot,
+  shareRanges,
+} from "./data_parallel.ts";
 import {
   createReplica,
   regressionBatch,
@@ -85,8 +90,8 @@ async function assertThreadsEnd(names: Iterable<string>): Promise<void> {
   assertEquals(left, [], "worker threads still alive");
 }
 
-/** Trains STEPS steps with an engine of `threads` threads; `apply` "adam" or "sgd". */
-async function train(threads: number, update: "adam" | "sgd"): Promise<{
+/** Trains STEPS steps with an engine of `threads` threads; `apply` "adam", "sgd" or "flat" (Adam.applyFlat). */
+async function train(threads: number, update: "adam" | "sgd" | "flat"): Promise<{
   params: Map<string, Float32Array>;
   results: ParallelStepResult[];
   firstGrads: Map<string, Float32Array>;
@@ -103,10 +108,17 @@ async function train(threads: number, update: "adam" | "sgd"): Promise<{
     for (let step = 0; step < STEPS; step++) {
       const { shares, weights } = sharesOf(batchOf(step), threads);
       const before = tf.memory().numTensors;
+      if (update === "flat") {
+        const flat = (layout: readonly ParamSlot[], g: Float32Array, reached: Uint8Array, p: Float32Array) =>
+          adam.applyFlat(layout, g, reached, p, LR);
+        results.push(await engine.step(shares, weights, { flat }));
+        assertEquals(tf.memory().numTensors, before);
+        continue;
+      }
       results.push(
         await engine.step(shares, weights, (grads) => {
           if (step === 0) firstGrads = new Map([...grads].map(([k, g]) => [k, g.dataSync() as Float32Array]));
-          if (update === "adam") applyAdamGradients(adam, grads, LR);
+          if (update === "adam") adam.applyGradients(grads, LR);
           else {
             for (const [k, g] of grads) {
               const p = engine.params.get(k)!;
@@ -196,13 +208,13 @@ Deno.test("data-parallel: one share on a two-thread engine is the one-thread pat
   const adamA = new Adam(engine.params), adamB = new Adam(ref.params);
   try {
     for (let step = 0; step < 2; step++) {
-      const r = await engine.step([batchOf(step)], [1], (g) => applyAdamGradients(adamA, g, LR));
+      const r = await engine.step([batchOf(step)], [1], (g) => adamA.applyGradients(g, LR));
       assertEquals(r.timing.workers, []);
       adamB.minimize(() => shareLoss(ref, batchOf(step)).loss, LR);
     }
     // Then two shares: the worker loads the parameters the caller has after one-share steps.
     const { shares, weights } = sharesOf(batchOf(2), 2);
-    const r = await engine.step(shares, weights, (g) => applyAdamGradients(adamA, g, LR));
+    const r = await engine.step(shares, weights, (g) => adamA.applyGradients(g, LR));
     const want = shareLoss(ref, shares[1]); // ref's parameters equal the caller's before this step
     assertEquals(r.shareLosses[1], want.extras!.mse as number);
     want.loss.dispose();
@@ -364,4 +376,15 @@ Deno.test("data-parallel: dispose terminates the workers and frees the engine's 
   const owned = await DataParallel.create({ module: MODULE, init: INIT });
   owned.dispose();
   assertEquals(tf.memory().numTensors, tensors - mine.params.size); // its variables freed
+});
+
+Deno.test("data-parallel: a flat Adam update equals itself across runs, follows the tensor update, also alone", async () => {
+  const a = await train(2, "flat"), b = await train(2, "flat");
+  assertEquals(maxAbsDiff(a.params, b.params), 0);
+  // The workers compute with the parameters the flat update wrote: losses follow the tensor path's.
+  const ref = await train(2, "adam");
+  a.results.forEach((r, i) => assert(Math.abs(r.loss - ref.results[i].loss) < 1e-5 * Math.abs(r.loss)));
+  assert(maxAbsDiff(a.params, ref.params) < 1e-5, `max diff ${maxAbsDiff(a.params, ref.params)}`);
+  const alone = await train(1, "flat");
+  assert(maxAbsDiff(alone.params, ref.params) < 1e-5);
 });

@@ -12,15 +12,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend/mod.ts";
 import {
-  checkLayout,
   checkLossModule,
   type LossModule,
-  type ParamSlot,
   type Replica,
-  type SharedBuffers,
   type ShareExtra,
   shareGradients,
-} from "./data_parallel.ts";
+} from "./loss_module.ts";
+import { checkLayout, type ParamSlot, readParams, type SharedBuffers } from "./shared_params.ts";
 
 /** A message to the worker. */
 export type ToGradWorker =
@@ -87,12 +85,7 @@ async function handle(msg: ToGradWorker): Promise<void> {
         throw new Error(`grad worker: parameters are at version ${version}, the step expects ${msg.version}`);
       }
       if (s.loaded !== version) {
-        for (const slot of s.slots) {
-          const v = s.replica.params.get(slot.name)!;
-          // slice: a private copy (tfjs' cpu backend would keep a view of the shared buffer).
-          const values = s.shared.params.slice(slot.offset, slot.offset + slot.size);
-          tf.tidy(() => v.assign(tf.tensor(values, [...slot.shape], "float32")));
-        }
+        readParams(s.shared, s.slots, s.replica.params);
         s.loaded = version;
       }
       const t1 = performance.now();

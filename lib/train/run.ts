@@ -237,6 +237,7 @@ export async function trainRun(
       }
     }
     progress?.finish();
+    tr.releaseWorkers(); // gradient workers of train.threads > 1: not needed for evaluation
     const trainSeconds = (performance.now() - t0) / 1000;
     // The loop's last checkpoint may be at this very step: saving again would only drop the previous .bin.
     if (savedAt !== tr.step) lastCkpt = await checkpoint();

@@ -27,6 +27,8 @@ export const RESUMABLE_FIELDS: readonly string[] = [
   "train.evalEvery",
   "train.evalFrames",
   "train.checkpointEvery",
+  // Resources, not the method: the numbers differ by float rounding only (see `train.threads`).
+  "train.threads",
 ];
 
 /** What {@linkcode inspectRunFolder} found. */

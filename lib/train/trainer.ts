@@ -5,6 +5,11 @@
  * optional fine pass) -> a dictionary of losses weighted by the config's `loss` section -> Adam with
  * exponential learning-rate decay -> after-step hooks (sampler feedback, occupancy update, NaN check,
  * logging). The model and what rendering it needs live in a {@linkcode Scene}, which the trainer holds.
+ *
+ * With `train.threads` > 1 stages 2 and 3 run data-parallel (lib/train/data_parallel.ts, the loss module
+ * lib/train/ssp_share_loss.ts): the batch, drawn here, is split into contiguous shares, one per thread;
+ * the gradients are summed in share order and applied here; the workers start at the first step and end
+ * with `dispose()`, `releaseWorkers()` or a failed step.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -24,13 +29,20 @@ import {
 import { createRng, type Rng } from "../nn/rng.ts";
 import type { SspNerfModel } from "../model/ssp_model.ts";
 import type { RayBatch } from "../render/render_rays.ts";
-import { renderModel } from "../render/render_model.ts";
 import { densityAtFor } from "../render/density.ts";
 import { gatherPixels, pixelUv, type RenderedFrame } from "../render/frame.ts";
-import { passOptionsFor } from "../render/scene_setup.ts";
+import type { FrameRenderSetup } from "../render/scene_setup.ts";
 import { type FrameAudio, Scene } from "../render/scene.ts";
 import { Adam } from "./adam.ts";
-import { lossTerms, psnrFromMse } from "./losses.ts";
+import { psnrFromMse } from "./losses.ts";
+import {
+  DataParallel,
+  mergeExtras,
+  type ParallelStepResult,
+  shareRanges,
+  type StepTiming,
+} from "./data_parallel.ts";
+import { replicaOf, splitShare, sspLoss, type SspShare } from "./ssp_share_loss.ts";
 
 /** What one training step reports. */
 export interface StepLog {
@@ -101,6 +113,10 @@ export class Trainer {
   private sampler: PixelSampler;
   /** After-step hooks: sampler feedback, occupancy update, NaN check (logging follows them). */
   private readonly hooks: AfterStepHook[];
+  /** The data-parallel engine, with `train.threads` > 1 (started at the first step). */
+  private engine?: DataParallel<SspShare>;
+  /** Where the time of the last multi-thread step went (the engine's clocks), for benchmarks. */
+  lastTiming?: StepTiming;
 
   private constructor(readonly dataset: Dataset, readonly config: SspNerfConfig) {
     this.scene = Scene.create(dataset, config);
@@ -244,50 +260,54 @@ export class Trainer {
     };
   }
 
-  /** Runs one optimisation step on a random training frame. */
+  /** Runs one optimisation step on a random training frame (on `train.threads` threads). */
   async trainStep(): Promise<StepLog> {
     const t0 = performance.now();
     const cfg = this.config;
     const scene = this.scene;
     const batch = await this.sampleBatch();
     const { meta, ids, rays, labels } = batch;
-    const n = rays.n;
     const lr = learningRate(cfg.train, this.step);
     const smooth = scene.smoothingOn();
     const windows = scene.audioWindows(this.dataset.audio!, meta.audId, smooth);
     const uv = pixelUv(ids, batch.frame.width, batch.frame.height);
-    const losses: Record<string, number> = {};
-    let rayErrors: Float32Array | undefined;
-    const total = this.optimizer.minimize(() => {
-      // Stage 2: model outputs.
-      const aud = this.model.frameCode(windows, smooth, meta.eye);
-      const targetT = tf.tensor2d(batch.target, [n, 3]);
-      const out = renderModel(this.model, {
-        batch: rays,
-        uv,
-        tCoarse: batch.tCoarse,
-        aud,
-        pose: scene.poseCode(meta.c2w),
-        rng: cfg.points.perturb ? this.rng : null,
-        pass: passOptionsFor(cfg, scene.sceneRadius),
-        classes: scene.setup.classes,
-      });
-      const main = out.fine ?? out.coarse;
-      // Stage 3: the losses by name, weighted by the config's loss section.
-      const terms = lossTerms(cfg.loss, out, targetT, labels);
-      rayErrors = tf.sum(tf.squaredDifference(main.rgb, targetT), 1).dataSync() as Float32Array;
-      let sum = tf.scalar(0);
-      for (const [name, value, weight] of terms) {
-        losses[name] = value.dataSync()[0];
-        sum = tf.add(sum, tf.mul(value, weight));
+    let losses: Record<string, number>;
+    let rayErrors: Float32Array;
+    let total: number;
+    if ((cfg.train.threads ?? 1) > 1 && rays.n > 1) {
+      try {
+        ({ losses, rayErrors, total } = await this.parallelStep(batch, uv, windows, smooth, lr));
+      } finally {
+        tf.dispose(windows);
       }
-      return sum as tf.Scalar;
-    }, lr);
-    tf.dispose(windows);
+    } else {
+      losses = {};
+      let errors: Float32Array | undefined;
+      total = this.optimizer.minimize(() => {
+        // Stages 2 and 3: model outputs, the losses by name weighted by the config's loss section.
+        const r = sspLoss(this.model, scene.setup, {
+          rays,
+          uv,
+          tCoarse: batch.tCoarse,
+          target: batch.target,
+          labels,
+          windows,
+          smooth,
+          eye: meta.eye,
+          c2w: meta.c2w,
+          rng: cfg.points.perturb ? this.rng : null,
+        });
+        Object.assign(losses, r.terms);
+        errors = r.rayErrors;
+        return r.loss;
+      }, lr);
+      tf.dispose(windows);
+      rayErrors = errors!;
+    }
     scene.step = this.step;
     losses.total = total;
     // Stage 4: after-step hooks, then the log.
-    const result: StepResult = { batch, losses, total, rayErrors: rayErrors! };
+    const result: StepResult = { batch, losses, total, rayErrors };
     for (const hook of this.hooks) hook(result);
     const photometric = losses.rgb_fine ?? losses.rgb;
     const log: StepLog = {
@@ -301,6 +321,80 @@ export class Trainer {
     };
     this.history.push(log);
     return log;
+  }
+
+  /**
+   * Stages 2 and 3 on `train.threads` threads: the batch in contiguous shares (one per thread), each
+   * share's loss terms means over its rays weighted by its rays / the step's, so the weighted sum is the
+   * whole batch's loss; the update (`Adam.applyFlat`) applied here (the workers load these parameters
+   * next step). The fine
+   * samples' jitter of share i comes from a seed drawn here, once per step.
+   */
+  private async parallelStep(
+    batch: TrainBatch,
+    uv: Float32Array,
+    windows: tf.Tensor3D,
+    smooth: boolean,
+    lr: number,
+  ): Promise<{ losses: Record<string, number>; rayErrors: Float32Array; total: number }> {
+    const cfg = this.config;
+    const threads = cfg.train.threads ?? 1;
+    this.engine ??= await DataParallel.create<FrameRenderSetup, SspShare>({
+      module: new URL("./ssp_share_loss.ts", import.meta.url),
+      init: this.scene.setup,
+      threads,
+      replica: replicaOf(this.model, this.scene.setup),
+    });
+    const { rays } = batch;
+    const ranges = shareRanges(rays.n, threads);
+    const base = cfg.points.perturb ? this.rng.int(0x100000000) : null;
+    const whole: SspShare = {
+      n: rays.n,
+      origins: rays.origins,
+      dirs: rays.dirs,
+      background: rays.background,
+      target: batch.target,
+      uv,
+      tCoarse: batch.tCoarse,
+      labels: batch.labels,
+      windows: windows.dataSync() as Float32Array,
+      windowsShape: windows.shape,
+      smooth,
+      eye: batch.meta.eye,
+      c2w: batch.meta.c2w,
+      seed: null,
+    };
+    // A distinct seed per share, all from one draw of the trainer's generator.
+    const seeds = ranges.map((_, i) => base === null ? null : (base ^ Math.imul(i + 1, 0x9e3779b9)) >>> 0);
+    const shares = splitShare(whole, ranges, seeds);
+    const weights = ranges.map(([, , w]) => w);
+    let r: ParallelStepResult;
+    try {
+      // Adam on the flat sum in the engine's shared buffer: no gradient tensors, and the workers read
+      // the new parameters from where the update wrote them.
+      r = await this.engine.step(shares, weights, {
+        flat: (layout, g, reached, p) => this.optimizer.applyFlat(layout, g, reached, p, lr),
+      });
+    } catch (e) {
+      this.engine = undefined; // the engine disposed itself (workers terminated)
+      throw e;
+    }
+    this.lastTiming = r.timing;
+    const merged = mergeExtras(r.extras, weights);
+    const losses: Record<string, number> = {};
+    for (const [k, v] of Object.entries(merged)) if (typeof v === "number") losses[k] = v;
+    return { losses, rayErrors: merged.rayErrors as Float32Array, total: r.loss };
+  }
+
+  /** Threads of the running data-parallel engine (1 when none runs). */
+  get threads(): number {
+    return this.engine?.threads ?? 1;
+  }
+
+  /** Terminates the gradient workers, if any (they start again at the next multi-thread step). */
+  releaseWorkers(): void {
+    this.engine?.dispose();
+    this.engine = undefined;
   }
 
   /** Occupancy update (every `points.occupancy.updateEvery` steps): density at jittered cell centres
@@ -331,6 +425,7 @@ export class Trainer {
   }
 
   dispose(): void {
+    this.releaseWorkers();
     this.scene.dispose();
     this.optimizer.dispose();
   }
