@@ -11,8 +11,5 @@ export { DEMO };
 /** Seconds of training the demo allows itself (the whole demo stays within about 10 minutes). */
 export const DEMO_TRAIN_SECONDS = 420;
 
-/** Base of the ablation study: the full SSP-NeRF model in the demo's sizes. */
-export const ABLATION_BASE: SspNerfConfig = override(DEMO, {
-  name: "full",
-  train: { evalEvery: 0, checkpointEvery: 0 },
-});
+/** Base of the ablation study (defined in the library beside the rows). */
+export { ABLATION_BASE } from "../lib/ablation/rows.ts";

@@ -28,12 +28,8 @@ const TEST_PARAMETERS: Readonly<Record<string, Record<string, ParamValue>>> = {
   "03_ablation_study.ipynb": { STEPS: 10, VAL_FRAMES: 1, SEEDS: [1, 2] },
 };
 
-/**
- * Modules a notebook may import besides `../mod.ts`: the ablation set (row label -> config) that
- * `deno task ablation` trains, which notebooks 03 and 05 hand to `ssp.ablation.runAblation` so that their
- * rows are the study's rows.
- */
-const OTHER_IMPORTS = ["../experiments/ablations.ts"];
+/** Modules a notebook may import besides `../mod.ts` (none: the library is the notebooks' only source). */
+const OTHER_IMPORTS: string[] = [];
 
 const notebooks = listNotebooks();
 

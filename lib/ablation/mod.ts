@@ -11,3 +11,4 @@ export * from "./study_table.ts";
 export * from "./collect.ts";
 export * from "./commands.ts";
 export * from "./run_ablation.ts";
+export * from "./rows.ts";
