@@ -38,3 +38,5 @@ export * from "./render_grid.ts";
 export * from "./density.ts";
 export * from "./parallel_render.ts";
 export * from "./render_video.ts";
+export * from "./reads.ts";
+export * from "./importance_tensor.ts";

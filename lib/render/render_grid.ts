@@ -3,9 +3,10 @@
  * @module
  */
 import { OccupancyGrid } from "../sampling/mod.ts";
-import { createRng } from "../nn/mod.ts";
+import { createRng, type Rng } from "../nn/mod.ts";
 import type { SspNerfModel } from "../model/ssp_model.ts";
-import { densityAtFor } from "./density.ts";
+import { densityAtFor, densityReadsFor } from "./density.ts";
+import { readAsync } from "./reads.ts";
 import type { FrameCodes, FrameRenderSetup } from "./scene_setup.ts";
 
 /** Options of {@linkcode buildRenderGrid}. */
@@ -44,6 +45,50 @@ export function buildRenderGrid(
       threshold: options.threshold ?? 0.01,
       jitter: rng,
     });
+  }
+  return grid;
+}
+
+/**
+ * {@linkcode buildRenderGrid} with asynchronous reads of the densities (`await data()`, for GPU backends):
+ * the same grid, bit for bit on a CPU backend. `OccupancyGrid.update` asks for densities synchronously, so
+ * each frame runs it twice with the same jitter: on a scratch grid to learn the query points, then on the
+ * grid with the densities read meanwhile.
+ * @param model The trained model.
+ * @param setup Its render setup.
+ * @param frames Codes of the frames (at least one).
+ * @param options Resolution, threshold, seed.
+ * @returns The grid.
+ */
+export async function buildRenderGridAsync(
+  model: SspNerfModel,
+  setup: FrameRenderSetup,
+  frames: readonly FrameCodes[],
+  options: RenderGridOptions = {},
+): Promise<OccupancyGrid> {
+  if (frames.length < 1) throw new Error("buildRenderGrid: need the codes of at least one frame");
+  const resolution = options.resolution ?? 32;
+  const grid = new OccupancyGrid({ resolution });
+  const rng = createRng(options.seed ?? 1);
+  const update = (g: OccupancyGrid, densityAt: (points: Float32Array) => Float32Array, jitter: Rng) =>
+    g.update(densityAt, { decay: 1, threshold: options.threshold ?? 0.01, jitter });
+  for (const codes of frames) {
+    const queries: Float32Array[] = [];
+    update(new OccupancyGrid({ resolution }), (points) => {
+      queries.push(points.slice());
+      return new Float32Array(points.length / 3);
+    }, createRng(rng.state()));
+    const reads = densityReadsFor(model, setup, codes);
+    const sigmas: Float32Array[] = [];
+    for (const points of queries) sigmas.push(await readAsync(reads(points)));
+    let call = 0;
+    update(grid, (points) => {
+      const q = queries[call];
+      if (!q || q.length !== points.length || q.some((v, i) => v !== points[i])) {
+        throw new Error("buildRenderGridAsync: the grid's query points changed between its two passes");
+      }
+      return sigmas[call++];
+    }, rng);
   }
   return grid;
 }
