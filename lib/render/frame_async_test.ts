@@ -13,6 +13,8 @@ import {
   buildRenderGridAsync,
   chunkRays,
   constantOf,
+  densityAtFor,
+  densityReadsFor,
   importanceSamplesTensor,
   mergeSortedTensor,
   passOptionsFor,
@@ -21,6 +23,7 @@ import {
   renderFrameChunksAsync,
   renderModel,
   type SkipSpace,
+  updateGridAsync,
 } from "./mod.ts";
 import { Trainer } from "../train/mod.ts";
 
@@ -119,6 +122,21 @@ Deno.test("buildRenderGridAsync builds buildRenderGrid's grid bit for bit", asyn
     assertEquals(got.density, want.density);
     assertEquals(got.occupied, want.occupied);
     assert(want.fractionOccupied() > 0 && want.fractionOccupied() < 1, "a grid with something to skip");
+    // A training-style update (decay, a random subset of cells): same grid, same generator state after.
+    const reads = densityReadsFor(trainer.model, scene.setup, frames[0]);
+    const [a, b] = [want.state(), want.state()].map((st) => OccupancyGrid.fromState(st));
+    const [ra, rb] = [createRng(9), createRng(9)];
+    const updateOptions = (jitter: ReturnType<typeof createRng>) => ({
+      decay: 0.9,
+      cells: 300,
+      batch: 128,
+      jitter,
+    });
+    const infoA = a.update(densityAtFor(trainer.model, scene.setup, frames[0]), updateOptions(ra));
+    const infoB = await updateGridAsync(b, reads, updateOptions(rb));
+    assertEquals(infoB, infoA);
+    assertEquals(b.density, a.density);
+    assertEquals(rb.state(), ra.state());
   } finally {
     trainer.dispose();
     await Deno.remove(dir, { recursive: true });

@@ -4,8 +4,9 @@
  *
  * The sample points are constants of the graph (no gradient flows into where we sample), so points,
  * their positional encoding and the interval lengths are computed in plain JS on typed arrays, which is
- * several times faster than tf.sin/cos on wasm. With a deformation the deformed points carry
- * a gradient, so they are encoded with tensor ops instead.
+ * several times faster than tf.sin/cos on wasm (on webgpu, `positionalEncodingOf` encodes them on the
+ * device). With a deformation the deformed points carry a gradient, so they are encoded with tensor ops
+ * instead; so are the fine samples drawn on the device (see `ModelRenderInputs.deviceSampling`).
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
