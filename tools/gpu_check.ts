@@ -13,6 +13,11 @@
  * - `field:<preset>`: a field of the preset (tiny: MLP, triplane: grid) on 4096 points: outputs, the
  *   gradient of every parameter, and the outputs after one Adam step.
  * - `trainer:<preset>`: `Trainer.create` on the fixture, one `trainStep`, one `renderDatasetFrame`.
+ * - `render:<preset>`: one frame of the fixture rendered by `Scene.renderDatasetFrameAsync` with the
+ *   preset's initial weights (audio smoothing on; the preset's empty-space skipping, its render grid
+ *   built from 2 frames, and importance samples included): rgb, depth, accumulation, and the parsing map
+ *   (compared as class agreement).
+ * - `timing-render:<preset>`: `Scene.renderDatasetFrameAsync` at the dataset's size (e.g. a 512 px fixture).
  * - `timing-field:<preset>`: the field's compute of a training step (rays x samples points) and of a
  *   size x size frame, without the Trainer's CPU-side work.
  * - `timing:<preset>`: Trainer steps and frame renders on a dataset (e.g. a 512 px fixture).
@@ -28,6 +33,7 @@ import { createField, type GridLevel, gridLevels, triplaneLookup } from "../lib/
 import { encodedDim } from "../lib/encoding/mod.ts";
 import { addRows, matMulT, transpose2d } from "../lib/nn/matmul.ts";
 import { createRng } from "../lib/nn/rng.ts";
+import { Scene } from "../lib/render/mod.ts";
 import { Trainer } from "../lib/train/mod.ts";
 import { writeFileAtomic } from "../lib/io/atomic.ts";
 
@@ -43,6 +49,8 @@ export interface ScenarioResult {
   /** `tf.memory().numTensors` after the first and after the second run of the work. */
   readonly tensorCounts: [number, number];
   readonly timings?: Record<string, number>;
+  /** Class maps (e.g. a frame's parsing), compared as the fraction of pixels with the same class. */
+  readonly classMaps?: Record<string, number[]>;
 }
 
 /** Per output: the largest difference relative to the reference's scale, max|a - b| / max|b|. */
@@ -202,6 +210,53 @@ async function fieldStep(preset: string): Promise<Outputs> {
   return out;
 }
 
+/** One frame of the fixture rendered with asynchronous reads by a Scene with the preset's initial weights. */
+async function renderScenario(
+  preset: string,
+  dataset: string,
+): Promise<{ outputs: Outputs; classMaps: Record<string, number[]> }> {
+  if (!PRESETS[preset]) throw new Error(`gpu_check: unknown preset ${preset}`);
+  // A render grid from 2 frames instead of the preset's 16: the same code, an eighth of the density
+  // queries (the software GPU of CI runs them at CPU speed).
+  const config = override(PRESETS[preset], { render: { emptySpace: { frames: 2 } } } as never);
+  const ds = await loadDataset(dataset);
+  const scene = Scene.create(ds, config);
+  try {
+    scene.step = Math.max(1, config.audio.smoothing.startStep); // audio smoothing on, as after training
+    const frame = await scene.renderDatasetFrameAsync(ds.val[0] ?? ds.train[0]);
+    return {
+      outputs: {
+        "frame.rgb": Array.from(frame.rgb),
+        "frame.depth": Array.from(frame.depth),
+        "frame.accumulation": Array.from(frame.accumulation),
+      },
+      classMaps: frame.parsing ? { "frame.parsing": Array.from(frame.parsing) } : {},
+    };
+  } finally {
+    scene.dispose();
+  }
+}
+
+/** Mean ms of `frames` frame renders by `Scene.renderDatasetFrameAsync` (after one warm-up). */
+async function timingRender(preset: string, dataset: string, frames: number) {
+  const config = PRESETS[preset];
+  if (!config) throw new Error(`gpu_check: unknown preset ${preset}`);
+  const ds = await loadDataset(dataset);
+  const scene = Scene.create(ds, config);
+  try {
+    const meta = ds.val[0] ?? ds.train[0];
+    let t0 = performance.now();
+    await scene.renderDatasetFrameAsync(meta); // builds the render grid where the preset has one
+    const firstMs = performance.now() - t0;
+    t0 = performance.now();
+    for (let f = 0; f < frames; f++) await scene.renderDatasetFrameAsync(meta);
+    const frameMs = (performance.now() - t0) / frames;
+    return { firstMs, frameMs, width: ds.intrinsics.width, height: ds.intrinsics.height, frames };
+  } finally {
+    scene.dispose();
+  }
+}
+
 /** One training step and one frame render through the public Trainer API, on the fixture. */
 async function trainerStep(preset: string, dataset: string): Promise<Outputs> {
   const config = override(PRESETS[preset], { train: { seed: 3 } } as never);
@@ -307,7 +362,8 @@ async function timingField(preset: string, size: number, steps: number, frames: 
 
 /**
  * Runs one scenario in this process on `backend` (twice, counting tensors) and returns its result.
- * @param scenario "kernels", "field:<preset>", "trainer:<preset>" or "timing:<preset>".
+ * @param scenario "kernels", "field:<preset>", "trainer:<preset>", "render:<preset>", "timing:<preset>",
+ *   "timing-field:<preset>" or "timing-render:<preset>".
  * @param backend The tfjs backend.
  * @param opts Dataset folder, step and frame counts for the trainer and timing scenarios.
  * @returns Outputs and tensor counts.
@@ -321,8 +377,14 @@ export async function runScenario(
   if (info.name !== backend) throw new Error(`gpu_check: ${backend} did not start: ${info.fallbackReason}`);
   const [kind, preset] = scenario.split(":");
   const dataset = opts.dataset ?? FIXTURE;
-  const once = async (): Promise<{ outputs: Outputs; timings?: Record<string, number> }> => {
+  const once = async (): Promise<
+    { outputs: Outputs; timings?: Record<string, number>; classMaps?: Record<string, number[]> }
+  > => {
     if (kind === "kernels") return { outputs: await kernels() };
+    if (kind === "render") return await renderScenario(preset, dataset);
+    if (kind === "timing-render") {
+      return { outputs: {}, timings: await timingRender(preset, dataset, opts.frames ?? 2) };
+    }
     if (kind === "field") return { outputs: await fieldStep(preset) };
     if (kind === "trainer") return { outputs: await trainerStep(preset, dataset) };
     if (kind === "timing-field") {
@@ -349,6 +411,7 @@ export async function runScenario(
     outputs: second.outputs,
     tensorCounts: [c1, c2],
     timings: second.timings,
+    classMaps: second.classMaps,
   };
 }
 
@@ -377,6 +440,33 @@ export function compareResults(got: ScenarioResult, want: ScenarioResult): Compa
       maxRelDiff: scale > 0 ? maxAbs / scale : maxAbs,
       size: w.length,
     };
+  });
+}
+
+/** Class agreement of one class map of two results. */
+export interface ClassComparison {
+  readonly output: string;
+  /** Fraction of entries with the same class on both backends. */
+  readonly agreement: number;
+  readonly size: number;
+}
+
+/**
+ * Compares the class maps of two scenario results (argmax outputs: a near-tie may flip a pixel).
+ * @param got The backend under test.
+ * @param want The reference backend.
+ * @returns One comparison per class map of `want` (a missing or resized one throws).
+ */
+export function compareClassMaps(got: ScenarioResult, want: ScenarioResult): ClassComparison[] {
+  return Object.entries(want.classMaps ?? {}).map(([name, w]) => {
+    const g = got.classMaps?.[name];
+    if (!g || g.length !== w.length) {
+      throw new Error(
+        `${got.scenario}: class map ${name} has ${g?.length} values on ${got.backend}, ${w.length} on ${want.backend}`,
+      );
+    }
+    const same = w.filter((c, i) => c === g[i]).length;
+    return { output: name, agreement: same / Math.max(1, w.length), size: w.length };
   });
 }
 
@@ -471,7 +561,8 @@ async function main(args: string[]): Promise<void> {
     timing: {},
   };
   const extra = dataset ? ["--dataset", dataset] : [];
-  for (const s of ["kernels", "field:tiny", "field:triplane", "trainer:tiny", "trainer:triplane"]) {
+  const scenarios = ["kernels", "field:tiny", "field:triplane", "render:tiny", "render:triplane"];
+  for (const s of [...scenarios, "trainer:tiny", "trainer:triplane"]) {
     try {
       const [gpu, ref] = [
         await runScenarioProcess(s, "webgpu", extra),
@@ -485,6 +576,7 @@ async function main(args: string[]): Promise<void> {
         maxRelDiff: worst,
         tensorCounts: { webgpu: gpu.tensorCounts, wasm: ref.tensorCounts },
         outputs: Object.fromEntries(cmp.map((c) => [c.output, c.maxRelDiff])),
+        classAgreement: Object.fromEntries(compareClassMaps(gpu, ref).map((c) => [c.output, c.agreement])),
       };
       console.error(`parity ${s}: max relative difference ${worst.toExponential(2)}`);
     } catch (e) {
@@ -495,7 +587,7 @@ async function main(args: string[]): Promise<void> {
   if (!args.includes("--skip-timing")) {
     // timing-field: the field's compute alone (runs on webgpu today); timing: the Trainer's step and frame
     // render (on webgpu only once its synchronous reads are asynchronous: an error is recorded until then).
-    for (const scenario of ["timing-field:triplane", "timing:triplane"]) {
+    for (const scenario of ["timing-field:triplane", "timing-render:triplane", "timing:triplane"]) {
       for (const backend of ["webgpu", "wasm"] as BackendName[]) {
         const flags = [
           ...extra,

@@ -16,9 +16,10 @@ import {
   type RenderedFrame,
   writeChunk,
 } from "./frame.ts";
-import { chunkRays, fillMisses, renderRows } from "./rows.ts";
+import { chunkRays, fillMissesReads, renderRowsReads } from "./rows.ts";
+import { readAsync, type Reads, readSync } from "./reads.ts";
 import { type FrameCodes, type FrameRenderSetup, passOptionsFor, setupParses } from "./scene_setup.ts";
-import { renderAligned, type SkipSpace } from "./skip_space.ts";
+import { renderAlignedReads, type SkipSpace } from "./skip_space.ts";
 
 /**
  * Renders the pixels [start, start + n) of a frame, as `Scene.renderFrame` renders that chunk
@@ -39,9 +40,21 @@ export function renderChunk(
   n: number,
   skip?: SkipSpace,
 ): ChunkResult {
+  return readSync(renderChunkReads(model, setup, codes, start, n, skip));
+}
+
+/** {@linkcode renderChunk} as a {@linkcode Reads} computation (for synchronous or asynchronous reads). */
+export function* renderChunkReads(
+  model: SspNerfModel,
+  setup: FrameRenderSetup,
+  codes: FrameCodes,
+  start: number,
+  n: number,
+  skip?: SkipSpace,
+): Reads<ChunkResult> {
   const ids = new Int32Array(n);
   for (let i = 0; i < n; i++) ids[i] = start + i;
-  return { ...renderPixels(model, setup, codes, ids, skip), start };
+  return { ...(yield* renderPixelsReads(model, setup, codes, ids, skip)), start };
 }
 
 /**
@@ -66,7 +79,18 @@ export function renderPixels(
   ids: Int32Array,
   skip?: SkipSpace,
 ): ChunkResult {
-  if (skip?.sampling === "aligned") return renderAligned(model, setup, codes, ids, skip);
+  return readSync(renderPixelsReads(model, setup, codes, ids, skip));
+}
+
+/** {@linkcode renderPixels} as a {@linkcode Reads} computation (for synchronous or asynchronous reads). */
+export function* renderPixelsReads(
+  model: SspNerfModel,
+  setup: FrameRenderSetup,
+  codes: FrameCodes,
+  ids: Int32Array,
+  skip?: SkipSpace,
+): Reads<ChunkResult> {
+  if (skip?.sampling === "aligned") return yield* renderAlignedReads(model, setup, codes, ids, skip);
   const grid = skip?.grid;
   const config = setup.config;
   const n = ids.length;
@@ -92,14 +116,22 @@ export function renderPixels(
   }
   const m = sel.length;
   if (m > 0) {
-    const o = renderRows(model, setup, codes, rays, sel, tC, passOptionsFor(config, setup.sceneRadius));
+    const o = yield* renderRowsReads(
+      model,
+      setup,
+      codes,
+      rays,
+      sel,
+      tC,
+      passOptionsFor(config, setup.sceneRadius),
+    );
     sel.forEach((r, j) => {
       rgb.set(o.rgb.subarray(3 * j, 3 * j + 3), 3 * r);
       depth[r] = o.depth[j], accumulation[r] = o.acc[j];
       if (parsing && o.sem) parsing[r] = argMaxRow(o.sem, K, j);
     });
   }
-  if (m < n) fillMisses(model, setup, codes, sel, { ...rays, rgb, depth, parsing });
+  if (m < n) yield* fillMissesReads(model, setup, codes, sel, { ...rays, rgb, depth, parsing });
   const layers = config.architecture === "twoNerf" ? 2 : 1;
   const samplesEvaluated = m > 0 ? layers * m * (config.points.numCoarse + config.points.numFine) : 0;
   return { start: 0, rgb, depth, accumulation, parsing, raysRendered: m, samplesEvaluated };
@@ -124,6 +156,30 @@ export function renderFrameChunks(
   const frame = emptyFrame(width, height, setupParses(setup));
   for (const [start, n] of chunkRanges(width * height, setup.config.render.chunk)) {
     writeChunk(frame, renderChunk(model, setup, codes, start, n, skip));
+  }
+  return frame;
+}
+
+/**
+ * {@linkcode renderFrameChunks} with asynchronous reads (`await data()`), the way to render on a GPU
+ * backend (where Deno cannot read a tensor synchronously): the same chunks and operations, so on a CPU
+ * backend the frame is bit-identical to {@linkcode renderFrameChunks}'s.
+ * @param model The model.
+ * @param setup Camera, background, bounds.
+ * @param codes The frame.
+ * @param skip Optional empty-space skipping.
+ * @returns The frame.
+ */
+export async function renderFrameChunksAsync(
+  model: SspNerfModel,
+  setup: FrameRenderSetup,
+  codes: FrameCodes,
+  skip?: SkipSpace,
+): Promise<RenderedFrame> {
+  const { width, height } = setup.intrinsics;
+  const frame = emptyFrame(width, height, setupParses(setup));
+  for (const [start, n] of chunkRanges(width * height, setup.config.render.chunk)) {
+    writeChunk(frame, await readAsync(renderChunkReads(model, setup, codes, start, n, skip)));
   }
   return frame;
 }

@@ -8,6 +8,7 @@ import { positionalEncodingJs } from "../encoding/mod.ts";
 import type { SspNerfModel } from "../model/ssp_model.ts";
 import { deformedInputs, type PassDeformation } from "./render_rays.ts";
 import type { FrameCodes, FrameRenderSetup } from "./scene_setup.ts";
+import { type Reads, readSync } from "./reads.ts";
 
 /** A field's density at `m` points (box coordinates), after the deformation `deform` when given. */
 function fieldDensity(
@@ -46,9 +47,25 @@ export function densityAtFor(
   setup: FrameRenderSetup,
   codes: FrameCodes,
 ): (points: Float32Array) => Float32Array {
+  const reads = densityReadsFor(model, setup, codes);
+  return (points: Float32Array) => readSync(reads(points));
+}
+
+/**
+ * {@linkcode densityAtFor} as {@linkcode Reads} computations (for synchronous or asynchronous reads).
+ * @param model The model.
+ * @param setup Its render setup.
+ * @param codes The frame whose codes condition the field.
+ * @returns densityReads(points [m, 3]) -> a computation of sigma [m].
+ */
+export function densityReadsFor(
+  model: SspNerfModel,
+  setup: FrameRenderSetup,
+  codes: FrameCodes,
+): (points: Float32Array) => Reads<Float32Array> {
   const f = setup.config.field;
   const posFreqs = f.kind === "mlp" ? f.posFreqs : 0;
-  return (points: Float32Array) => {
+  return function* (points: Float32Array): Reads<Float32Array> {
     const m = points.length / 3;
     const sigma = tf.tidy(() => {
       const aud = tf.tensor2d(codes.aud, [1, codes.aud.length]);
@@ -62,8 +79,10 @@ export function densityAtFor(
       const deform = model.torso.deformPoints ? { torso: model.torso, pose, torsoClasses } : undefined;
       return fieldDensity(model.coarse, points, m, aud, posFreqs, deform);
     });
-    const out = sigma.dataSync() as Float32Array;
-    sigma.dispose();
-    return out;
+    try {
+      return (yield [sigma])[0] as Float32Array;
+    } finally {
+      sigma.dispose();
+    }
   };
 }

@@ -7,6 +7,10 @@
  *   whole model (`renderModel`);
  * - frames: the {@linkcode Scene} (model + what rendering needs), chunked rendering, empty-space skipping,
  *   render grids, density probing, worker rendering, videos.
+ * - reads: every frame render has a synchronous form (`Scene.renderFrame`, for the wasm and cpu
+ *   backends and the worker threads) and an asynchronous one (`Scene.renderFrameAsync`, `await data()`:
+ *   the only read of a GPU tensor in Deno), one code path behind both (`Reads`); on the webgpu backend the
+ *   fine depths are drawn on the device (`importanceSamplesTensor`), so no tensor is read mid-chunk.
  * @module
  */
 export {
@@ -38,3 +42,5 @@ export * from "./render_grid.ts";
 export * from "./density.ts";
 export * from "./parallel_render.ts";
 export * from "./render_video.ts";
+export * from "./reads.ts";
+export * from "./importance_tensor.ts";

@@ -10,6 +10,7 @@ import type { RadianceField } from "../field/mod.ts";
 import type { Rng } from "../nn/rng.ts";
 import { importanceSamples, mergeSorted } from "../sampling/mod.ts";
 import { type Layer, over, premultiply } from "./composite.ts";
+import { constantOf, importanceSamplesTensor, mergeSortedTensor } from "./importance_tensor.ts";
 import {
   type PassDeformation,
   type PassOptions,
@@ -57,6 +58,10 @@ export interface ModelRenderInputs {
    * two fields composite whole layers, and importance samples need the whole ray's weights).
    * @default {false} */
   readonly front?: boolean;
+  /** Draw the fine depths with tensor ops on the device (`importanceSamplesTensor`) instead of reading
+   * the coarse weights back for the JS sampler: needed on a GPU backend, where Deno cannot read a tensor
+   * synchronously; equal to float precision. @default {true on the webgpu backend} */
+  readonly deviceSampling?: boolean;
 }
 
 /** What {@linkcode renderModel} returns. */
@@ -85,6 +90,12 @@ function renderLayer(
   const n = batch.n, kc = tCoarse.length / n;
   const coarse = renderPass(coarseField, batch, tCoarse, kc, cond, pass);
   if (kf <= 0) return { coarse };
+  if (inputs.deviceSampling ?? tf.getBackend() === "webgpu") {
+    // The coarse weights stay on the device: a GPU backend cannot read them synchronously.
+    const tc = tf.tensor2d(tCoarse, [n, kc]);
+    const tFine = importanceSamplesTensor(tc, constantOf(coarse.weights), kf, inputs.rng);
+    return { coarse, fine: renderPass(fineField, batch, mergeSortedTensor(tc, tFine), kc + kf, cond, pass) };
+  }
   const w = coarse.weights.dataSync() as Float32Array;
   const tAll = mergeSorted(tCoarse, importanceSamples(tCoarse, w, n, kf, inputs.rng), n, kc, kf);
   return { coarse, fine: renderPass(fineField, batch, tAll, kc + kf, cond, pass) };

@@ -4,13 +4,15 @@
  *
  * The sample points are constants of the graph (no gradient flows into where we sample), so points,
  * their positional encoding and the interval lengths are computed in plain JS on typed arrays, which is
- * several times faster than tf.sin/cos on wasm. With a deformation the deformed points carry
- * a gradient, so they are encoded with tensor ops instead.
+ * several times faster than tf.sin/cos on wasm (on webgpu, `positionalEncodingOf` encodes them on the
+ * device). With a deformation the deformed points carry a gradient, so they are encoded with tensor ops
+ * instead; so are the fine samples drawn on the device (see `ModelRenderInputs.deviceSampling`).
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { RadianceField } from "../field/mod.ts";
-import { encodedDim, positionalEncoding, positionalEncodingJs } from "../encoding/mod.ts";
+import { positionalEncoding, positionalEncodingJs, positionalEncodingOf } from "../encoding/mod.ts";
+import { constantOf } from "./importance_tensor.ts";
 import { deltasFromT, samplePoints } from "../sampling/mod.ts";
 import { compositeOverBackground, lastSampleBackground } from "./background.ts";
 import { renderAccumulation, renderDepth, renderRgb, renderSemantics } from "./renderers.ts";
@@ -63,20 +65,23 @@ export interface DeformedInputs {
  */
 export function deformedInputs(
   field: RadianceField,
-  points: Float32Array,
+  points: Float32Array | tf.Tensor2D,
   m: number,
   cond: { readonly code?: tf.Tensor2D; readonly deform?: PassDeformation },
   dir: tf.Tensor2D | undefined,
   posFreqs: number,
 ): DeformedInputs {
   const needsPe = field.dims.posDim > 0;
-  const xyz = tf.tensor2d(points, [m, 3]);
+  const onDevice = points instanceof tf.Tensor;
+  const xyz = onDevice ? points : tf.tensor2d(points, [m, 3]);
   const deform = cond.deform;
   const moves = deform?.torso.deformPoints;
   if (!deform || !moves) {
-    const pos = needsPe
-      ? tf.tensor2d(positionalEncodingJs(points, 3, posFreqs), [m, encodedDim(3, posFreqs)])
-      : undefined;
+    const pos = !needsPe
+      ? undefined
+      : onDevice
+      ? positionalEncoding(xyz, posFreqs)
+      : positionalEncodingOf(points, 3, posFreqs);
     return { xyz, pos };
   }
   const torsoProbability = deform.torsoClasses.length > 0
@@ -84,10 +89,10 @@ export function deformedInputs(
       const undeformedPos = needsPe ? positionalEncoding(xyz, posFreqs) : undefined;
       const probe = field.apply({ xyz, pos: undeformedPos, dir, aud: cond.code });
       if (!probe.semanticLogits) return undefined;
-      return tf.tensor1d(
-        torsoWeightFromParsing(tf.softmax(probe.semanticLogits), deform.torsoClasses)
-          .dataSync() as Float32Array,
-      );
+      const w = torsoWeightFromParsing(tf.softmax(probe.semanticLogits), deform.torsoClasses);
+      // A constant of the graph: read back and rebuilt on CPU backends (no backward pass through the
+      // probe); a zero-gradient copy on the GPU, where Deno cannot read a tensor synchronously.
+      return tf.getBackend() === "webgpu" ? constantOf(w) : tf.tensor1d(w.dataSync() as Float32Array);
     }
     : undefined;
   const offsets = moves.call(deform.torso, points, m, deform.pose, torsoProbability);
@@ -158,7 +163,8 @@ function encodeDirs(batch: RayBatch, k: number, numFreqs: number): Float32Array 
  * Renders a batch of rays at the given sample depths.
  * @param field The radiance field to query.
  * @param batch Rays and their background colours.
- * @param tVals Sorted sample depths per ray, [n, k].
+ * @param tVals Sorted sample depths per ray, [n, k]: plain, or a tensor computed on the device (GPU
+ *   importance samples: points and intervals are then computed with tensor ops too).
  * @param k Samples per ray.
  * @param cond The field's conditioning code ([1, A] or [n*k, A]; undefined for an unconditioned field)
  *   and an optional torso deformation.
@@ -167,15 +173,15 @@ function encodeDirs(batch: RayBatch, k: number, numFreqs: number): Float32Array 
 export function renderPass(
   field: RadianceField,
   batch: RayBatch,
-  tVals: Float32Array,
+  tVals: Float32Array | tf.Tensor2D,
   k: number,
   cond: { readonly code?: tf.Tensor2D; readonly deform?: PassDeformation },
   options: PassOptions,
 ): PassOutputs {
   const n = batch.n;
-  if (tVals.length !== n * k) throw new Error(`tVals must be [${n}, ${k}]: got ${tVals.length} values`);
-  const pts = samplePoints(batch.origins, batch.dirs, tVals, n, k);
-  for (let i = 0; i < pts.length; i++) pts[i] *= options.positionScale;
+  const onDevice = tVals instanceof tf.Tensor;
+  const tCount = onDevice ? tVals.size : tVals.length;
+  if (tCount !== n * k) throw new Error(`tVals must be [${n}, ${k}]: got ${tCount} values`);
   const dirNorms = new Float32Array(n);
   for (let r = 0; r < n; r++) {
     dirNorms[r] = Math.hypot(batch.dirs[3 * r], batch.dirs[3 * r + 1], batch.dirs[3 * r + 2]);
@@ -183,18 +189,21 @@ export function renderPass(
   // The last sample: opaque in "lastSample" mode (its length is irrelevant); otherwise as long as the one
   // before it (or the set's spacing, for a subset), so that it weighs like the others (NeRF's 1e10 would
   // make it absorb all remaining light, and a foreground layer opaque wherever its far end has any density).
-  const deltas = deltasFromT(tVals, n, k, {
-    dirNorms,
-    maxDelta: options.maxDelta,
-    lastDelta: options.background === "lastSample" ? 1e10 : options.maxDelta ?? "previous",
-  });
+  const lastDelta = options.background === "lastSample" ? 1e10 : options.maxDelta ?? "previous";
+  let pts: Float32Array | undefined, deltas: Float32Array | undefined;
+  if (!onDevice) {
+    pts = samplePoints(batch.origins, batch.dirs, tVals, n, k);
+    for (let i = 0; i < pts.length; i++) pts[i] *= options.positionScale;
+    deltas = deltasFromT(tVals, n, k, { dirNorms, maxDelta: options.maxDelta, lastDelta });
+  }
   const dirEnc = options.viewDirs && field.dims.dirDim > 0
     ? encodeDirs(batch, k, options.dirFreqs)
     : undefined;
   const bgClass = options.backgroundClass ?? 0;
   return tf.tidy(() => {
     const dir = dirEnc ? tf.tensor2d(dirEnc, [n * k, dirEnc.length / (n * k)]) : undefined;
-    const { xyz, pos, offsets } = deformedInputs(field, pts, n * k, cond, dir, options.posFreqs);
+    const points = pts ?? devicePoints(batch, tVals as tf.Tensor2D, k, options.positionScale);
+    const { xyz, pos, offsets } = deformedInputs(field, points, n * k, cond, dir, options.posFreqs);
     const extra: Record<string, tf.Tensor> = {};
     if (offsets) {
       extra.offsets = offsets.offsets;
@@ -203,7 +212,9 @@ export function renderPass(
     const out = field.apply({ xyz, pos, dir, aud: cond.code });
     const sigma = out.sigma.reshape([n, k]) as tf.Tensor2D;
     let rgbs = out.rgb.reshape([n, k, 3]) as tf.Tensor3D;
-    const delta = tf.tensor2d(deltas, [n, k]);
+    const delta = deltas
+      ? tf.tensor2d(deltas, [n, k])
+      : deviceDeltas(tVals as tf.Tensor2D, dirNorms, options.maxDelta, lastDelta);
     const lastSample = options.background === "lastSample";
     const weights = weightsFromDensity(sigma, delta, { opaqueLast: lastSample });
     const bg = options.background === "none" ? undefined : tf.tensor2d(batch.background, [n, 3]);
@@ -216,7 +227,7 @@ export function renderPass(
       : tf.zeros([n]) as tf.Tensor1D;
     const fg = renderRgb(weights, rgbs);
     const rgb = options.background === "alpha" ? compositeOverBackground(fg, fieldAcc, bg!) : fg;
-    const depth = renderDepth(weights, tf.tensor2d(tVals, [n, k]));
+    const depth = renderDepth(weights, onDevice ? tVals : tf.tensor2d(tVals, [n, k]));
     const result: Record<string, tf.Tensor> = { rgb, depth, accumulation: fieldAcc, weights, ...extra };
     if (out.semanticLogits) {
       const numClasses = out.semanticLogits.shape[1];
@@ -230,4 +241,33 @@ export function renderPass(
     }
     return result;
   }) as unknown as PassOutputs;
+}
+
+/** `samplePoints` times the position scale, as tensor ops on depths that live on the device: [n*k, 3]. */
+function devicePoints(batch: RayBatch, t: tf.Tensor2D, k: number, scale: number): tf.Tensor2D {
+  const n = batch.n;
+  const o = tf.tensor3d(batch.origins, [n, 1, 3]), d = tf.tensor3d(batch.dirs, [n, 1, 3]);
+  const p = tf.add(o, tf.mul(tf.reshape(t, [n, k, 1]), d));
+  return tf.reshape(tf.mul(p, scale), [n * k, 3]);
+}
+
+/** `deltasFromT` as tensor ops on depths that live on the device: [n, k]. */
+function deviceDeltas(
+  t: tf.Tensor2D,
+  dirNorms: Float32Array,
+  maxDelta: number | undefined,
+  lastDelta: number | "previous",
+): tf.Tensor2D {
+  const [n, k] = t.shape;
+  const max = maxDelta ?? Infinity;
+  if (!(max > 0)) throw new Error(`maxDelta must be > 0: got ${max}`);
+  let gaps: tf.Tensor2D = tf.sub(t.slice([0, 1], [n, k - 1]), t.slice([0, 0], [n, k - 1]));
+  if (Number.isFinite(max)) gaps = tf.minimum(gaps, max);
+  const last = lastDelta !== "previous"
+    ? tf.fill([n, 1], lastDelta)
+    : k > 1
+    ? gaps.slice([0, k - 2], [n, 1])
+    : tf.fill([n, 1], Number.isFinite(max) ? max : 1e10);
+  const all = k > 1 ? tf.concat([gaps, last], 1) : last;
+  return tf.mul(all, tf.tensor2d(dirNorms, [n, 1]));
 }

@@ -3,6 +3,7 @@
  * every frame rendered in bounded-memory chunks, streamed into an mp4 with the audio track.
  * @module
  */
+import * as tf from "@tensorflow/tfjs";
 import { computeAudioFeatures, validateAudioFeatures } from "../audio/mod.ts";
 import { floatToImage, type Image, readMono16k, readNpy, writeVideo } from "../io/mod.ts";
 import type { RenderedFrame } from "./frame.ts";
@@ -104,7 +105,8 @@ const FRAMES_PER_JOB = 8;
 
 /**
  * Renders frames with the scene's model as `scene.renderFrame` does (its empty-space skipping
- * included), on `workers` worker threads plus this one, `FRAMES_PER_JOB` at a time, in order.
+ * included), on `workers` worker threads plus this one, `FRAMES_PER_JOB` at a time, in order. On the
+ * webgpu backend, one frame at a time on the device with `scene.renderFrameAsync` (`workers` ignored).
  * @param scene The scene (model, setup, dataset).
  * @param count Number of frames.
  * @param frame Pose and audio of frame i.
@@ -116,10 +118,13 @@ export async function* renderFrameSequence(
   frame: (i: number) => { c2w: Float32Array; audio: FrameAudio },
   workers: number,
 ): AsyncGenerator<RenderedFrame> {
-  if (workers <= 0) {
+  // On a GPU backend the device is the parallelism (the workers are wasm threads), and frames render with
+  // asynchronous reads: Deno cannot read a GPU tensor synchronously.
+  const gpu = tf.getBackend() === "webgpu";
+  if (workers <= 0 || gpu) {
     for (let i = 0; i < count; i++) {
       const f = frame(i);
-      yield scene.renderFrame(f.c2w, f.audio);
+      yield gpu ? await scene.renderFrameAsync(f.c2w, f.audio) : scene.renderFrame(f.c2w, f.audio);
     }
     return;
   }

@@ -11,6 +11,7 @@ import { gatherPixels, pixelUv } from "./frame.ts";
 import type { PassOptions } from "./render_rays.ts";
 import { layerBehind, renderModel } from "./render_model.ts";
 import type { FrameCodes, FrameRenderSetup } from "./scene_setup.ts";
+import { type Reads, readSync } from "./reads.ts";
 
 /** The rays of a chunk of pixels: what every way of rendering them starts from. */
 export interface ChunkRays {
@@ -52,6 +53,20 @@ export function renderRows(
   pass: PassOptions,
   front = false,
 ): RowValues {
+  return readSync(renderRowsReads(model, setup, codes, rays, rows, t, pass, front));
+}
+
+/** {@linkcode renderRows} as a {@linkcode Reads} computation (for synchronous or asynchronous reads). */
+export function* renderRowsReads(
+  model: SspNerfModel,
+  setup: FrameRenderSetup,
+  codes: FrameCodes,
+  rays: ChunkRays,
+  rows: Int32Array,
+  t: Float32Array,
+  pass: PassOptions,
+  front = false,
+): Reads<RowValues> {
   const out = tf.tidy(() => {
     const r = renderModel(model, {
       batch: {
@@ -74,8 +89,12 @@ export function renderRows(
     if (main.semantics) o.push(main.semantics);
     return o;
   });
-  const values = out.map((x) => x.dataSync() as Float32Array);
-  tf.dispose(out);
+  let values: Float32Array[];
+  try {
+    values = (yield out) as Float32Array[];
+  } finally {
+    tf.dispose(out);
+  }
   return { rgb: values[0], depth: values[1], acc: values[2], sem: values[3] };
 }
 
@@ -89,14 +108,28 @@ export function fillMisses(
   setup: FrameRenderSetup,
   codes: FrameCodes,
   sel: Int32Array,
-  out: {
-    background: Float32Array;
-    uv: Float32Array;
-    rgb: Float32Array;
-    depth: Float32Array;
-    parsing?: Uint8Array;
-  },
+  out: MissOutputs,
 ): void {
+  readSync(fillMissesReads(model, setup, codes, sel, out));
+}
+
+/** The arrays {@linkcode fillMisses} reads (background, uv) and fills (rgb, depth, parsing). */
+export interface MissOutputs {
+  readonly background: Float32Array;
+  readonly uv: Float32Array;
+  readonly rgb: Float32Array;
+  readonly depth: Float32Array;
+  readonly parsing?: Uint8Array;
+}
+
+/** {@linkcode fillMisses} as a {@linkcode Reads} computation. */
+export function* fillMissesReads(
+  model: SspNerfModel,
+  setup: FrameRenderSetup,
+  codes: FrameCodes,
+  sel: Int32Array,
+  out: MissOutputs,
+): Reads<void> {
   const n = out.depth.length;
   const isHit = new Uint8Array(n);
   for (const r of sel) isHit[r] = 1;
@@ -117,9 +150,11 @@ export function fillMisses(
       )!;
       return [l.rgb, l.semantics ? tf.argMax(l.semantics, 1) : tf.zeros([miss.length], "int32")];
     });
-    behind = c.dataSync() as Float32Array;
-    classes = k.dataSync() as Int32Array;
-    tf.dispose([c, k]);
+    try {
+      [behind, classes] = (yield [c, k]) as [Float32Array, Int32Array];
+    } finally {
+      tf.dispose([c, k]);
+    }
   }
   for (let j = 0; j < miss.length; j++) {
     const r = miss[j];

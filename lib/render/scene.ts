@@ -13,9 +13,9 @@ import type { Dataset, FrameMeta } from "../data/mod.ts";
 import { OccupancyGrid } from "../sampling/mod.ts";
 import { SspNerfModel } from "../model/ssp_model.ts";
 import { EYE_OPEN } from "../model/eye_code.ts";
-import { renderFrameChunks } from "./chunks.ts";
+import { renderFrameChunks, renderFrameChunksAsync } from "./chunks.ts";
 import type { RenderedFrame } from "./frame.ts";
-import { buildRenderGrid } from "./render_grid.ts";
+import { buildRenderGrid, buildRenderGridAsync } from "./render_grid.ts";
 import {
   type AudioFeatures,
   audioWindows,
@@ -141,6 +141,56 @@ export class Scene {
   /** Renders a dataset frame with its own pose, audio and eye openness. */
   renderDatasetFrame(meta: FrameMeta): RenderedFrame {
     return this.renderFrame(meta.c2w, datasetFrameAudio(this.dataset, meta));
+  }
+
+  /** {@linkcode Scene.frameCodes} with asynchronous reads (GPU backends); equal to it on CPU backends. */
+  async frameCodesAsync(c2w: Float32Array, audio: FrameAudio): Promise<FrameCodes> {
+    const smooth = this.smoothingOn();
+    const windows = this.audioWindows(audio.features, audio.index, smooth);
+    const eye = audio.eye ?? EYE_OPEN;
+    const [code, pose] = tf.tidy(() => [this.model.frameCode(windows, smooth, eye), this.poseCode(c2w)]);
+    tf.dispose(windows);
+    try {
+      const [aud, poseCode] = await Promise.all([code.data(), pose.data()]) as Float32Array[];
+      return { c2w, aud, pose: poseCode };
+    } finally {
+      tf.dispose([code, pose]);
+    }
+  }
+
+  /**
+   * {@linkcode Scene.renderFrame} with asynchronous reads (`await data()`): how frames render on a GPU
+   * backend, where Deno cannot read a tensor synchronously. Bit-identical to `renderFrame` on CPU backends.
+   */
+  async renderFrameAsync(c2w: Float32Array, audio: FrameAudio): Promise<RenderedFrame> {
+    const codes = await this.frameCodesAsync(c2w, audio);
+    return renderFrameChunksAsync(this.model, this.setup, codes, await this.renderSkipAsync());
+  }
+
+  /** {@linkcode Scene.renderDatasetFrame} with asynchronous reads (see {@linkcode Scene.renderFrameAsync}). */
+  renderDatasetFrameAsync(meta: FrameMeta): Promise<RenderedFrame> {
+    return this.renderFrameAsync(meta.c2w, datasetFrameAudio(this.dataset, meta));
+  }
+
+  /** {@linkcode Scene.renderSkip} with the render grid built with asynchronous reads. */
+  async renderSkipAsync(): Promise<SkipSpace | undefined> {
+    const es = this.config.render.emptySpace;
+    const builds = !this.occupancy && es.enabled && this.config.points.numFine === 0;
+    if (builds && this.renderGridCache?.step !== this.step) {
+      const step = this.step, ds = this.dataset;
+      const count = Math.min(es.frames, ds.train.length);
+      const frames = [];
+      for (let i = 0; i < count; i++) {
+        const meta = ds.train[Math.floor((i * ds.train.length) / count)];
+        frames.push(await this.frameCodesAsync(meta.c2w, datasetFrameAudio(ds, meta)));
+      }
+      const options = { resolution: es.resolution, threshold: es.threshold };
+      this.renderGridCache = {
+        step,
+        grid: await buildRenderGridAsync(this.model, this.setup, frames, options),
+      };
+    }
+    return this.renderSkip();
   }
 
   /**

@@ -9,7 +9,8 @@
 import { OccupancyGrid } from "../sampling/mod.ts";
 import type { SspNerfModel } from "../model/ssp_model.ts";
 import { argMaxRow, type ChunkResult } from "./frame.ts";
-import { chunkRays, fillMisses, renderRows, type RowValues } from "./rows.ts";
+import { chunkRays, fillMissesReads, renderRowsReads, type RowValues } from "./rows.ts";
+import { type Reads, readSync } from "./reads.ts";
 import { type FrameCodes, type FrameRenderSetup, passOptionsFor } from "./scene_setup.ts";
 
 /**
@@ -80,6 +81,17 @@ export function renderAligned(
   ids: Int32Array,
   skip: SkipSpace,
 ): ChunkResult {
+  return readSync(renderAlignedReads(model, setup, codes, ids, skip));
+}
+
+/** {@linkcode renderAligned} as a {@linkcode Reads} computation (for synchronous or asynchronous reads). */
+export function* renderAlignedReads(
+  model: SspNerfModel,
+  setup: FrameRenderSetup,
+  codes: FrameCodes,
+  ids: Int32Array,
+  skip: SkipSpace,
+): Reads<ChunkResult> {
   const config = setup.config;
   const { near, far } = setup;
   const n = ids.length;
@@ -106,10 +118,10 @@ export function renderAligned(
   let samplesEvaluated = 0;
   const layers = config.architecture === "twoNerf" ? 2 : 1;
   /** Renders rays `rows` at depths [rows, cols], counting the samples. */
-  const call = (rows: Int32Array, t: Float32Array, front: boolean) => {
+  const call = function* (rows: Int32Array, t: Float32Array, front: boolean): Reads<RowValues> {
     const m = rows.length;
     samplesEvaluated += layers * m * (t.length / m + (front ? 0 : config.points.numFine));
-    return renderRows(model, setup, codes, rays, rows, t, pass, front);
+    return yield* renderRowsReads(model, setup, codes, rays, rows, t, pass, front);
   };
   /** Writes kept samples [from, to) of ray r (plus sample k - 1 if `withLast`) into row `row`, padded in
    * front with copies of the first depth to `cols` columns. */
@@ -152,12 +164,12 @@ export function renderAligned(
         fillDepths(t, j, R, r, cursor[r], to, false);
         cursor[r] = to;
       });
-      compose(alive, call(alive, t, true));
+      compose(alive, yield* call(alive, t, true));
       alive = alive.filter((r) => cursor[r] < count(r) && T[r] >= minT);
     }
     // The rays still transparent enough finish with the last sample, rendered as the plain render's tail.
     const tail = sel.filter((r) => T[r] >= minT);
-    if (tail.length > 0) compose(tail, call(tail, Float32Array.from(tail, () => tOf(k - 1)), false));
+    if (tail.length > 0) compose(tail, yield* call(tail, Float32Array.from(tail, () => tOf(k - 1)), false));
     for (const r of sel) accumulation[r] = 1 - T[r];
   } else {
     // Whole rays per call, bucketed by sample count.
@@ -173,7 +185,7 @@ export function renderAligned(
       const rows = Int32Array.from(list);
       const t = new Float32Array(rows.length * cols);
       rows.forEach((r, j) => fillDepths(t, j, cols, r, 0, count(r), true));
-      const o = call(rows, t, false);
+      const o = yield* call(rows, t, false);
       rows.forEach((r, j) => {
         rgb.set(o.rgb.subarray(3 * j, 3 * j + 3), 3 * r);
         depth[r] = o.depth[j], accumulation[r] = o.acc[j];
@@ -182,7 +194,7 @@ export function renderAligned(
     }
   }
   if (parsing) { for (const r of sel) parsing[r] = argMaxRow(sem, K, r); }
-  if (sel.length < n) fillMisses(model, setup, codes, sel, { ...rays, rgb, depth, parsing });
+  if (sel.length < n) yield* fillMissesReads(model, setup, codes, sel, { ...rays, rgb, depth, parsing });
   return { start: 0, rgb, depth, accumulation, parsing, raysRendered: sel.length, samplesEvaluated };
 }
 

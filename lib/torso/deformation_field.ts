@@ -129,14 +129,17 @@ export class Deform3dTorso implements TorsoModule {
   constructor(readonly module: DeformationField3d, readonly config: Deform3dTorsoConfig) {}
 
   deformPoints(
-    points: Float32Array,
+    points: Float32Array | tf.Tensor2D,
     m: number,
     pose: tf.Tensor2D,
     torsoProbability?: () => tf.Tensor1D | undefined,
   ): PointOffsets {
     const pf = this.module.posFreqs;
+    // Points computed on the device (GPU importance samples) are encoded there: no readback.
     const offsets = this.module.applyEncoded(
-      tf.tensor2d(positionalEncodingJs(points, 3, pf), [m, encodedDim(3, pf)]),
+      points instanceof tf.Tensor
+        ? positionalEncoding(points, pf)
+        : tf.tensor2d(positionalEncodingJs(points, 3, pf), [m, encodedDim(3, pf)]),
       pose,
     );
     const weights = this.config.weighting === "parsing" ? torsoProbability?.() : undefined;

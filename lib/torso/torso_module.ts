@@ -34,7 +34,7 @@ export interface TorsoModule {
   readonly module: Module | null;
   /**
    * Moves sample points (in the normalised scene box) for a frame. Call inside tf.tidy.
-   * @param points Points, [m, 3] flattened.
+   * @param points Points, [m, 3] flattened, or a [m, 3] tensor (points computed on the device).
    * @param m Number of points.
    * @param pose The frame's pose code, [1, P].
    * @param torsoProbability The field's probability of the torso-like classes at the undeformed points,
@@ -42,7 +42,7 @@ export interface TorsoModule {
    *   every point).
    */
   deformPoints?(
-    points: Float32Array,
+    points: Float32Array | tf.Tensor2D,
     m: number,
     pose: tf.Tensor2D,
     torsoProbability?: () => tf.Tensor1D | undefined,
