@@ -1,0 +1,59 @@
+/**
+ * `deno task diagnose` end to end: a tiny run on the fixture, then its error budget on training and held-out
+ * frames (region shares add up to 1, the JSON agrees with the printed tables).
+ */
+import { assert, assertAlmostEquals, assertEquals, assertStringIncludes } from "@std/assert";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+
+async function deno(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const p = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", ...args],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: p.code, out: dec.decode(p.stdout), err: dec.decode(p.stderr) };
+}
+
+Deno.test("deno task diagnose: error budget of a tiny run on training and held-out frames", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ssp-diagnose-" });
+  try {
+    const run = join(dir, "run");
+    const t = await deno([
+      "experiments/train.ts",
+      "--config",
+      "tiny",
+      "--steps",
+      "2",
+      "--out",
+      run,
+      "--eval-frames",
+      "1",
+      "--skip-validation",
+    ]);
+    assertEquals(t.code, 0, t.err);
+    const json = join(dir, "diag.json");
+    const d = await deno(["experiments/diagnose.ts", "--run", run, "--train-frames", "2", "--json", json]);
+    assertEquals(d.code, 0, d.err);
+    assertStringIncludes(d.out, "train (2 frames, step 2): full-frame PSNR");
+    assertStringIncludes(d.out, "held-out (23 frames, step 2)");
+    const r = JSON.parse(await Deno.readTextFile(json));
+    for (const split of ["train", "held-out"]) {
+      const regions = Object.values(r[split].regions) as { pixelShare: number; errorShare: number }[];
+      assertAlmostEquals(regions.reduce((s, x) => s + x.pixelShare, 0), 1, 1e-9);
+      assertAlmostEquals(regions.reduce((s, x) => s + x.errorShare, 0), 1, 1e-9);
+      assert(r[split].haze.meanOpacity >= 0 && r[split].haze.meanOpacity <= 1);
+      // The background image matches the frames away from the person far better than a 2-step model.
+      assert(r[split].haze.backgroundImagePsnr > r[split].haze.renderPsnr);
+    }
+    const bad = await deno(["experiments/diagnose.ts", "--run", run, "--train-frames", "0"]);
+    assert(bad.code !== 0);
+    assertStringIncludes(bad.err, "--train-frames must be an integer >= 1");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
