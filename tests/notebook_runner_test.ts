@@ -88,7 +88,10 @@ Deno.test("runner: parameters are injected after the parameters cell, as papermi
   const r = await run([
     { source: 'const N = 1; // steps\nlet NAME = "a";\nconst LIST = [1];', tags: ["parameters"] },
     {
-      source: "console.log(`N=${N} NAME=${NAME} LIST=${JSON.stringify(LIST)}`);",
+      // A console.log at the very end of a cell can reach the client after the cell's idle (the kernel
+      // behaviour lib/viz/show.ts works around): wait a little after it, as `show` does.
+      source: "console.log(`N=${N} NAME=${NAME} LIST=${JSON.stringify(LIST)}`);\n" +
+        "await new Promise((r) => setTimeout(r, 100));",
       expect: { stdout: true, displays: [] },
     },
   ], { parameters: { N: 5, NAME: 'b"q', LIST: [2, 3] } });
@@ -154,7 +157,10 @@ Deno.test("checkOutputs: missing metadata, errors, a missing MIME type and silen
 Deno.test("runner: a cell error fails the run with the error, and stops there", async () => {
   const r = await run([
     { source: 'const x = 2;\nthrow new Error("boom " + x);' },
-    { source: 'console.log("after")', expect: { stdout: true, displays: [] } },
+    {
+      source: 'console.log("after");\nawait new Promise((r) => setTimeout(r, 100));',
+      expect: { stdout: true, displays: [] },
+    },
   ]);
   assertEquals(r.executed, null);
   assertEquals(r.problems.length, 1);

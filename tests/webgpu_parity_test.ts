@@ -19,12 +19,10 @@ import {
 } from "../tools/gpu_check.ts";
 
 /**
- * The Trainer's step still reads tensors synchronously (`dataSync`: per-ray errors, loss terms and the
- * occupancy update in lib/train, the loss returned by Adam's minimize), which throws for GPU tensors in
- * Deno. Set to true once those reads are asynchronous: the trainer scenarios then run here like the
- * others. (A frame render has no synchronous read left: the render scenarios below run today.)
+ * The Trainer's step reads its loss terms, per-ray errors and occupancy densities asynchronously on webgpu
+ * (a synchronous read of a GPU tensor throws in Deno), so the trainer scenarios run here like the others.
  */
-const TRAINER_READBACKS_ASYNC = false;
+const TRAINER_READBACKS_ASYNC = true;
 
 const adapter = await describeGpuAdapter();
 const allowNoGpu = Deno.env.get("SSP_ALLOW_NO_GPU") === "1";

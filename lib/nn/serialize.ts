@@ -52,6 +52,31 @@ export function serializeParams(params: ReadonlyMap<string, tf.Variable>): Seria
   return { manifest, data };
 }
 
+/**
+ * {@linkcode serializeParams} with asynchronous reads (`await v.data()`), for GPU backends, where a
+ * synchronous read of a GPU tensor throws in Deno. The same manifest and values.
+ * @param params Parameters by name (float32).
+ * @returns The manifest and the values, concatenated in map order.
+ */
+export async function serializeParamsAsync(
+  params: ReadonlyMap<string, tf.Variable>,
+): Promise<SerializedParams> {
+  let total = 0;
+  for (const v of params.values()) total += v.size;
+  const data = new Float32Array(total);
+  const manifest: ParamEntry[] = [];
+  let offset = 0;
+  for (const [name, v] of params) {
+    if (v.dtype !== "float32") {
+      throw new Error(`serialize.ts: parameter ${name} is ${v.dtype}, only float32 is stored`);
+    }
+    data.set(await v.data() as Float32Array, offset);
+    manifest.push({ name, shape: [...v.shape], offset });
+    offset += v.size;
+  }
+  return { manifest, data };
+}
+
 function fmt(shape: readonly number[]): string {
   return `[${shape.join(",")}]`;
 }

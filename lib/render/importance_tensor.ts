@@ -114,3 +114,21 @@ export function constantOf<T extends tf.Tensor>(x: T): T {
   }));
   return f(x) as T;
 }
+
+/**
+ * `compute()` as a constant of the gradient tape: it runs inside one custom-gradient op, whose forward pass
+ * tfjs does not record, and whose gradient to each of `inputs` is zero. For values computed on the device
+ * from tensors that need a gradient elsewhere, through ops that have none (the fine samples' depths: a
+ * `topk` merge of sorted depths drawn from the coarse weights). The tape sees one op, so backpropagation
+ * never reaches an op without a gradient, and nothing upstream is trained through the result.
+ * @param compute Builds the value from `inputs` (and anything else it closes over).
+ * @param inputs The tensors `compute` reads that lie on the gradient tape.
+ * @returns compute()'s value.
+ */
+export function withoutGradient<T extends tf.Tensor>(compute: () => T, ...inputs: tf.Tensor[]): T {
+  const f = tf.customGrad((..._args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: compute(),
+    gradFunc: () => inputs.map((x) => tf.zerosLike(x)),
+  }));
+  return f(...inputs) as T;
+}

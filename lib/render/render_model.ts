@@ -10,7 +10,7 @@ import type { RadianceField } from "../field/mod.ts";
 import type { Rng } from "../nn/rng.ts";
 import { importanceSamples, mergeSorted } from "../sampling/mod.ts";
 import { type Layer, over, premultiply } from "./composite.ts";
-import { constantOf, importanceSamplesTensor, mergeSortedTensor } from "./importance_tensor.ts";
+import { importanceSamplesTensor, mergeSortedTensor, withoutGradient } from "./importance_tensor.ts";
 import {
   type PassDeformation,
   type PassOptions,
@@ -92,9 +92,14 @@ function renderLayer(
   if (kf <= 0) return { coarse };
   if (inputs.deviceSampling ?? tf.getBackend() === "webgpu") {
     // The coarse weights stay on the device: a GPU backend cannot read them synchronously.
+    // The depths carry no gradient (as the JS path's fresh arrays): computed off the tape, since the
+    // merge's topk has no gradient in tfjs.
     const tc = tf.tensor2d(tCoarse, [n, kc]);
-    const tFine = importanceSamplesTensor(tc, constantOf(coarse.weights), kf, inputs.rng);
-    return { coarse, fine: renderPass(fineField, batch, mergeSortedTensor(tc, tFine), kc + kf, cond, pass) };
+    const tAll = withoutGradient(
+      () => mergeSortedTensor(tc, importanceSamplesTensor(tc, coarse.weights, kf, inputs.rng)),
+      coarse.weights,
+    );
+    return { coarse, fine: renderPass(fineField, batch, tAll, kc + kf, cond, pass) };
   }
   const w = coarse.weights.dataSync() as Float32Array;
   const tAll = mergeSorted(tCoarse, importanceSamples(tCoarse, w, n, kf, inputs.rng), n, kc, kf);

@@ -63,15 +63,28 @@ export class Adam {
    * @returns The loss value.
    */
   minimize(loss: () => tf.Scalar, lr: number): number {
+    const value = this.minimizeTensor(loss, lr);
+    const v = value.dataSync()[0];
+    value.dispose();
+    return v;
+  }
+
+  /**
+   * {@linkcode Adam.minimize} returning the loss as a scalar tensor (the caller disposes it), so a GPU
+   * backend can read it asynchronously (`await value.data()`) instead of stalling on a synchronous read.
+   * @param loss Returns a scalar.
+   * @param lr Learning rate of this step.
+   * @returns The loss value, a scalar tensor.
+   */
+  minimizeTensor(loss: () => tf.Scalar, lr: number): tf.Scalar {
     const names = [...this.params.keys()];
     const vars = names.map((n) => this.params.get(n)!);
     const byTfName = new Map(vars.map((v, i) => [v.name, names[i]]));
-    const value = tf.tidy(() => {
+    return tf.tidy(() => {
       const { value, grads } = tf.variableGrads(loss, vars);
       this.update(Object.entries(grads).map(([tfName, g]) => [byTfName.get(tfName)!, g]), lr);
-      return value.dataSync()[0];
+      return value;
     });
-    return value;
   }
 
   /**

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import type { SspNerfConfig } from "../config/config.ts";
 import { eyeCodeDim } from "../model/eye_code.ts";
 import { writeFileAtomic } from "../io/mod.ts";
-import { loadParams, serializeParams } from "../nn/mod.ts";
+import { loadParams, serializeParamsAsync } from "../nn/mod.ts";
 import type { Trainer, TrainerState } from "./trainer.ts";
 
 /** Format tag of checkpoint.json. */
@@ -81,8 +81,9 @@ export function firstNonFinite(manifest: Manifest, data: Float32Array): string |
  */
 export async function saveCheckpoint(trainer: Trainer, dir: string): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
-  const p = serializeParams(trainer.model.params);
-  const o = serializeParams(trainer.optimizer.state());
+  // Asynchronous reads: the same values on CPU backends, and possible on a GPU backend.
+  const p = await serializeParamsAsync(trainer.model.params);
+  const o = await serializeParamsAsync(trainer.optimizer.state());
   const state = trainer.state();
   const bin = `checkpoint-${state.step}.bin`;
   const bad = firstNonFinite(p.manifest, p.data) ?? firstNonFinite(o.manifest, o.data);

@@ -54,15 +54,30 @@ export interface SspLossResult {
   readonly rayErrors: Float32Array;
 }
 
+/** {@linkcode sspLossTensors}' result: tensors, nothing read back yet. */
+export interface SspLossTensors {
+  /** sum_k weight_k term_k. */
+  readonly loss: tf.Scalar;
+  /** Each term by name. */
+  readonly terms: Record<string, tf.Scalar>;
+  /** Squared colour error per ray (main pass), [n]. */
+  readonly rayErrors: tf.Tensor1D;
+}
+
 /**
- * The weighted loss of a set of rays. Call inside a gradient tape (`tf.variableGrads`); the tensors it
- * makes belong to that scope.
+ * The weighted loss of a set of rays as tensors, with no read back to the CPU (so a GPU backend can read
+ * them asynchronously after the update). Call inside a gradient tape (`tf.variableGrads`); the tensors it
+ * makes belong to that scope (`tf.keep` the terms and errors to read them after it).
  * @param model The model (its parameters are differentiated).
  * @param setup Classes and scene radius of the rendering (`Scene.setup`).
  * @param inputs Rays, targets and the step's randomness and codes.
  * @returns The loss, its terms by name and the per-ray errors.
  */
-export function sspLoss(model: SspNerfModel, setup: FrameRenderSetup, inputs: SspLossInputs): SspLossResult {
+export function sspLossTensors(
+  model: SspNerfModel,
+  setup: FrameRenderSetup,
+  inputs: SspLossInputs,
+): SspLossTensors {
   const cfg = model.config;
   const n = inputs.rays.n;
   const aud = model.frameCode(inputs.windows, inputs.smooth, inputs.eye);
@@ -79,14 +94,30 @@ export function sspLoss(model: SspNerfModel, setup: FrameRenderSetup, inputs: Ss
   });
   const main = out.fine ?? out.coarse;
   const list = lossTerms(cfg.loss, out, targetT, inputs.labels);
-  const rayErrors = tf.sum(tf.squaredDifference(main.rgb, targetT), 1).dataSync() as Float32Array;
-  const terms: Record<string, number> = {};
+  const rayErrors = tf.sum(tf.squaredDifference(main.rgb, targetT), 1) as tf.Tensor1D;
+  const terms: Record<string, tf.Scalar> = {};
   let sum = tf.scalar(0);
   for (const [name, value, weight] of list) {
-    terms[name] = value.dataSync()[0];
+    terms[name] = value;
     sum = tf.add(sum, tf.mul(value, weight));
   }
   return { loss: sum as tf.Scalar, terms, rayErrors };
+}
+
+/**
+ * The weighted loss of a set of rays, its terms and per-ray errors read back synchronously (CPU backends;
+ * the data-parallel workers). Call inside a gradient tape (`tf.variableGrads`).
+ * @param model The model (its parameters are differentiated).
+ * @param setup Classes and scene radius of the rendering (`Scene.setup`).
+ * @param inputs Rays, targets and the step's randomness and codes.
+ * @returns The loss, its terms by name and the per-ray errors.
+ */
+export function sspLoss(model: SspNerfModel, setup: FrameRenderSetup, inputs: SspLossInputs): SspLossResult {
+  const t = sspLossTensors(model, setup, inputs);
+  const rayErrors = t.rayErrors.dataSync() as Float32Array;
+  const terms: Record<string, number> = {};
+  for (const [name, value] of Object.entries(t.terms)) terms[name] = value.dataSync()[0];
+  return { loss: t.loss, terms, rayErrors };
 }
 
 /** One thread's share of a step: contiguous rays of the step's batch and the step's codes and seed. */

@@ -20,7 +20,6 @@ import {
   createPixelSampler,
   hitIndices,
   OccupancyGrid,
-  type PixelSampleContext,
   type PixelSampler,
   type SemanticDynamicSampler,
   stratifiedInIntervals,
@@ -28,8 +27,8 @@ import {
 } from "../sampling/mod.ts";
 import { createRng, type Rng } from "../nn/rng.ts";
 import type { SspNerfModel } from "../model/ssp_model.ts";
-import type { RayBatch } from "../render/render_rays.ts";
-import { densityAtFor } from "../render/density.ts";
+import { densityAtFor, densityReadsFor } from "../render/density.ts";
+import { updateGridAsync } from "../render/render_grid.ts";
 import { gatherPixels, pixelUv, type RenderedFrame } from "../render/frame.ts";
 import type { FrameRenderSetup } from "../render/scene_setup.ts";
 import { type FrameAudio, Scene } from "../render/scene.ts";
@@ -42,66 +41,30 @@ import {
   shareRanges,
   type StepTiming,
 } from "./data_parallel.ts";
-import { replicaOf, splitShare, sspLoss, type SspShare } from "./ssp_share_loss.ts";
+import {
+  replicaOf,
+  splitShare,
+  type SspLossTensors,
+  sspLossTensors,
+  type SspShare,
+} from "./ssp_share_loss.ts";
 
-/** What one training step reports. */
-export interface StepLog {
-  readonly step: number;
-  readonly lr: number;
-  readonly imgId: number;
-  /** Every loss term by name (e.g. "rgb_fine", "rgb_coarse", "semantic", "total"). */
-  readonly losses: Readonly<Record<string, number>>;
-  /** PSNR of the step's rays (fine pass, or coarse without one), dB. */
-  readonly psnr: number;
-  /** Milliseconds the step took. */
-  readonly ms: number;
-  /** Fraction of the step's rays per parsing class, for the semantic dynamic sampler. */
-  readonly allocation?: readonly number[];
-}
-
-/** Learning rate at a step: lr * rate^(step / decaySteps). */
-export function learningRate(config: SspNerfConfig["train"], step: number): number {
-  return config.lr * config.lrDecayRate ** (step / config.lrDecaySteps);
-}
-
-/** Everything a trainer needs to continue where it stopped (written into checkpoints). */
-export interface TrainerState {
-  readonly step: number;
-  readonly rngState: number;
-  /** The pixel sampler's statistics (semantic dynamic sampler), when it has any. */
-  readonly sampler?: unknown;
-  /** The occupancy grid, when empty-space skipping is on. */
-  readonly grid?: ReturnType<OccupancyGrid["state"]>;
-}
-
-/** The rays of one training step and their targets (stage 1 of a step). */
-export interface TrainBatch {
-  readonly meta: FrameMeta;
-  /** The frame as the pixel sampler saw it. */
-  readonly frame: PixelSampleContext;
-  /** Pixel ids of the rays (after empty-space skipping dropped rays through empty cells). */
-  readonly ids: Int32Array;
-  readonly rays: RayBatch;
-  /** Coarse depths, [n, numCoarse]. */
-  readonly tCoarse: Float32Array;
-  /** Target colours, [n, 3]. */
-  readonly target: Float32Array;
-  /** Target classes, when the step trains the parsing branch. */
-  readonly labels?: Int32Array;
-}
-
-/** What a step's hooks see after the update. */
-export interface StepResult {
-  readonly batch: TrainBatch;
-  /** Loss terms by name, and "total". */
-  readonly losses: Record<string, number>;
-  readonly total: number;
-  /** Squared colour error per ray (main pass), for the sampler. */
-  readonly rayErrors: Float32Array;
-}
-
-/** Work done after each update, in order. */
-export type AfterStepHook = (result: StepResult) => void;
+export {
+  type AfterStepHook,
+  learningRate,
+  type StepLog,
+  type StepResult,
+  type TrainBatch,
+  type TrainerState,
+} from "./step_types.ts";
+import {
+  type AfterStepHook,
+  learningRate,
+  type StepLog,
+  type StepResult,
+  type TrainBatch,
+  type TrainerState,
+} from "./step_types.ts";
 
 /** Trains one model on one dataset. Create with {@linkcode Trainer.create}; `dispose()` when done. */
 export class Trainer {
@@ -281,34 +244,49 @@ export class Trainer {
         tf.dispose(windows);
       }
     } else {
-      losses = {};
-      let errors: Float32Array | undefined;
-      total = this.optimizer.minimize(() => {
-        // Stages 2 and 3: model outputs, the losses by name weighted by the config's loss section.
-        const r = sspLoss(this.model, scene.setup, {
-          rays,
-          uv,
-          tCoarse: batch.tCoarse,
-          target: batch.target,
-          labels,
-          windows,
-          smooth,
-          eye: meta.eye,
-          c2w: meta.c2w,
-          rng: cfg.points.perturb ? this.rng : null,
-        });
-        Object.assign(losses, r.terms);
-        errors = r.rayErrors;
-        return r.loss;
-      }, lr);
-      tf.dispose(windows);
-      rayErrors = errors!;
+      // Stages 2 and 3: model outputs, the losses by name weighted by the config's loss section. The terms
+      // and per-ray errors are kept as tensors and read after the update: on a GPU backend asynchronously
+      // (a synchronous read of a GPU tensor is impossible in Deno), on the CPU backends synchronously.
+      let kept: SspLossTensors | undefined;
+      let totalT: tf.Scalar;
+      try {
+        totalT = this.optimizer.minimizeTensor(() => {
+          const r = sspLossTensors(this.model, scene.setup, {
+            rays,
+            uv,
+            tCoarse: batch.tCoarse,
+            target: batch.target,
+            labels,
+            windows,
+            smooth,
+            eye: meta.eye,
+            c2w: meta.c2w,
+            rng: cfg.points.perturb ? this.rng : null,
+          });
+          kept = r;
+          tf.keep(r.rayErrors);
+          for (const t of Object.values(r.terms)) tf.keep(t);
+          return r.loss;
+        }, lr);
+      } finally {
+        tf.dispose(windows);
+      }
+      const read = async (t: tf.Tensor): Promise<Float32Array> =>
+        (this.asyncReads ? await t.data() : t.dataSync()) as Float32Array;
+      try {
+        losses = {};
+        for (const [name, t] of Object.entries(kept!.terms)) losses[name] = (await read(t))[0];
+        rayErrors = await read(kept!.rayErrors);
+        total = (await read(totalT))[0];
+      } finally {
+        tf.dispose([totalT, kept!.rayErrors, ...Object.values(kept!.terms)]);
+      }
     }
     scene.step = this.step;
     losses.total = total;
     // Stage 4: after-step hooks, then the log.
     const result: StepResult = { batch, losses, total, rayErrors };
-    for (const hook of this.hooks) hook(result);
+    for (const hook of this.hooks) await hook(result);
     const photometric = losses.rgb_fine ?? losses.rgb;
     const log: StepLog = {
       step: this.step,
@@ -399,19 +377,25 @@ export class Trainer {
 
   /** Occupancy update (every `points.occupancy.updateEvery` steps): density at jittered cell centres
    * under this frame's audio and pose (no gradient). */
-  private updateOccupancy(meta: FrameMeta): void {
+  private async updateOccupancy(meta: FrameMeta): Promise<void> {
     const grid = this.scene.occupancy;
     if (!grid || this.step % this.config.points.occupancy.updateEvery !== 0) return;
     const scene = this.scene;
-    const codes = scene.frameCodes(meta.c2w, {
-      features: this.dataset.audio!,
-      index: meta.audId,
-      eye: meta.eye,
-    });
-    grid.update(densityAtFor(this.model, scene.setup, codes), {
-      jitter: this.rng,
-      threshold: this.config.points.occupancy.threshold,
-    });
+    const audio = { features: this.dataset.audio!, index: meta.audId, eye: meta.eye };
+    const options = { jitter: this.rng, threshold: this.config.points.occupancy.threshold };
+    if (this.asyncReads) {
+      // The same grid and generator state as the synchronous update (tested in lib/render).
+      const codes = await scene.frameCodesAsync(meta.c2w, audio);
+      await updateGridAsync(grid, densityReadsFor(this.model, scene.setup, codes), options);
+    } else {
+      grid.update(densityAtFor(this.model, scene.setup, scene.frameCodes(meta.c2w, audio)), options);
+    }
+  }
+
+  /** Whether this trainer reads tensors back asynchronously (GPU backends, where a synchronous read of a
+   * GPU tensor throws in Deno). */
+  private get asyncReads(): boolean {
+    return tf.getBackend() === "webgpu";
   }
 
   /** Renders a frame with the model as it is now (`scene.renderFrame`). */
