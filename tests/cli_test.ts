@@ -9,20 +9,9 @@ import { Adam } from "../lib/train/mod.ts";
 import { renderCommand } from "../experiments/render.ts";
 import { loadConfig } from "../experiments/cli.ts";
 import { DEMO, TINY } from "../lib/config/mod.ts";
+import { denoRun } from "./deno_run.ts";
 
-const root = new URL("..", import.meta.url).pathname;
-
-async function deno(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const p = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: p.code, out: dec.decode(p.stdout), err: dec.decode(p.stderr) };
-}
+const deno = denoRun;
 
 Deno.test("train -> resume -> render: a tiny run on the fixture, then a held-out-audio video", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ssp-cli-" });

@@ -4,20 +4,9 @@
  */
 import { assert, assertAlmostEquals, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
+import { denoRun } from "./deno_run.ts";
 
-const root = new URL("..", import.meta.url).pathname;
-
-async function deno(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const p = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: p.code, out: dec.decode(p.stdout), err: dec.decode(p.stderr) };
-}
+const deno = denoRun;
 
 Deno.test("deno task diagnose: error budget of a tiny run on training and held-out frames", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ssp-diagnose-" });

@@ -26,6 +26,7 @@ import {
   renderPasteBack,
   seamGradients,
 } from "../lib/video/mod.ts";
+import { denoRun } from "./deno_run.ts";
 
 const FIXTURE = new URL("../fixtures/synthetic_portrait/", import.meta.url).pathname;
 const KEEP = new URL("../runs/tests/paste_back_e2e.mp4", import.meta.url).pathname;
@@ -230,19 +231,7 @@ Deno.test("paste-back end to end: fixture in a larger canvas -> preprocessing ->
   }
 });
 
-const root = new URL("..", import.meta.url).pathname;
-
-async function deno(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const p = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: p.code, out: dec.decode(p.stdout), err: dec.decode(p.stderr) };
-}
+const deno = denoRun;
 
 Deno.test("deno task render --paste-back --poses smooth:3: a full-size video; a pose file of the wrong length is refused", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ssp-paste-cli-" });

@@ -36,20 +36,25 @@ export interface SerializedParams {
  * ```
  */
 export function serializeParams(params: ReadonlyMap<string, tf.Variable>): SerializedParams {
-  let total = 0;
-  for (const v of params.values()) total += v.size;
-  const data = new Float32Array(total);
+  const { manifest, data } = paramLayout(params);
+  for (const [i, v] of [...params.values()].entries()) {
+    data.set(v.dataSync() as Float32Array, manifest[i].offset);
+  }
+  return { manifest, data };
+}
+
+/** The manifest of `params` (names, shapes, offsets in map order) and an array sized for their values. */
+function paramLayout(params: ReadonlyMap<string, tf.Variable>): SerializedParams {
   const manifest: ParamEntry[] = [];
   let offset = 0;
   for (const [name, v] of params) {
     if (v.dtype !== "float32") {
       throw new Error(`serialize.ts: parameter ${name} is ${v.dtype}, only float32 is stored`);
     }
-    data.set(v.dataSync() as Float32Array, offset);
     manifest.push({ name, shape: [...v.shape], offset });
     offset += v.size;
   }
-  return { manifest, data };
+  return { manifest, data: new Float32Array(offset) };
 }
 
 /**
@@ -61,18 +66,9 @@ export function serializeParams(params: ReadonlyMap<string, tf.Variable>): Seria
 export async function serializeParamsAsync(
   params: ReadonlyMap<string, tf.Variable>,
 ): Promise<SerializedParams> {
-  let total = 0;
-  for (const v of params.values()) total += v.size;
-  const data = new Float32Array(total);
-  const manifest: ParamEntry[] = [];
-  let offset = 0;
-  for (const [name, v] of params) {
-    if (v.dtype !== "float32") {
-      throw new Error(`serialize.ts: parameter ${name} is ${v.dtype}, only float32 is stored`);
-    }
-    data.set(await v.data() as Float32Array, offset);
-    manifest.push({ name, shape: [...v.shape], offset });
-    offset += v.size;
+  const { manifest, data } = paramLayout(params);
+  for (const [i, v] of [...params.values()].entries()) {
+    data.set(await v.data() as Float32Array, manifest[i].offset);
   }
   return { manifest, data };
 }
