@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/mod.ts";
 import type { AblationRunRecord } from "./study_table.ts";
+import { readTextIfExists } from "../io/atomic.ts";
 
 /** The file that marks a run folder as finished and holds its record. Written last, atomically. */
 export const RUN_RECORD_FILE = "ablation_run.json";
@@ -43,11 +44,12 @@ export async function writeRunRecord(runDir: string, record: AblationRunRecord):
  */
 export async function readRunRecord(runDir: string): Promise<AblationRunRecord | null> {
   const path = join(runDir, RUN_RECORD_FILE);
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
   let json: Record<string, unknown>;
   try {
-    json = JSON.parse(await Deno.readTextFile(path));
+    json = JSON.parse(text);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
     throw new Error(`${path}: cannot read it as JSON (${e instanceof Error ? e.message : e})`);
   }
   const expect = (field: string, ok: boolean, what: string) => {

@@ -14,6 +14,7 @@ import { ABLATION_COLUMN_PROTOCOLS, ABLATION_COLUMNS } from "../metrics/ablation
 import { PROTOCOL_NAMES } from "../metrics/protocols.ts";
 import { type MetricResult, type MetricTable, metricTable } from "../metrics/report.ts";
 import { type MeanInterval, meanInterval, type PairedDifference, pairedDifference } from "./statistics.ts";
+import { readTextIfExists } from "../io/atomic.ts";
 
 /** One finished (row, seed) training run: what `ablation_run.json` in its run folder holds. */
 export interface AblationRunRecord {
@@ -325,13 +326,8 @@ export async function writeStudyTable(dir: string, table: AblationStudyTable): P
  */
 export async function readStudyTable(dir: string): Promise<AblationStudyTable | null> {
   const path = join(dir, "table.json");
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
   const json = JSON.parse(text);
   const ok = json && typeof json.reference === "string" && Array.isArray(json.columns) &&
     Array.isArray(json.rows) && json.rows.every((r: StudyRow) => typeof r?.row === "string" && r.metrics);

@@ -262,13 +262,14 @@ export function triplaneLookup(
   tables: readonly tf.Tensor2D[],
   levels: readonly GridLevel[],
 ): tf.Tensor2D {
+  // On a GPU the JS kernel would copy the tables and points to the CPU and back at every call (and
+  // synchronous reads of GPU tensors throw in Deno): there the lookup is built from tensor ops instead
+  // (which check their arguments the same way).
+  if (tf.getBackend() === "webgpu") return triplaneLookupTensorOps(xyz, tables, levels);
   if (xyz.rank !== 2 || xyz.shape[1] !== 3) {
     throw new Error(`grid_lookup.ts: positions must be [n, 3]: got [${xyz.shape}]`);
   }
   const F = checkLookupArgs(xyz.shape[0], xyz.size, tables, levels);
-  // On a GPU the JS kernel would copy the tables and points to the CPU and back at every call (and
-  // synchronous reads of GPU tensors throw in Deno): there the lookup is built from tensor ops instead.
-  if (tf.getBackend() === "webgpu") return triplaneLookupTensorOps(xyz, tables, levels);
   ensureKernel();
   const inputs: tf.NamedTensorMap = { xyz };
   tables.forEach((t, k) => inputs[`t${k}`] = t);

@@ -129,3 +129,24 @@ export async function pathExists(path: string): Promise<boolean> {
     throw e;
   }
 }
+
+/**
+ * The text of a file, or null when there is no such file (other errors are thrown): for results that
+ * may not have been written yet.
+ * @param path The file.
+ * @returns Its text, or null.
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { readTextIfExists } from "./atomic.ts";
+ * assertEquals(await readTextIfExists("./no/such/file.json"), null);
+ * ```
+ */
+export async function readTextIfExists(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}

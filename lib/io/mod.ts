@@ -13,7 +13,14 @@
  * @module
  */
 export * from "./types.ts";
-export { moveIntoPlace, pathExists, tempPathBeside, writeFileAtomic, writeFileAtomicSync } from "./atomic.ts";
+export {
+  moveIntoPlace,
+  pathExists,
+  readTextIfExists,
+  tempPathBeside,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from "./atomic.ts";
 export { decodeWav, encodeWav, readMono16k, readWav, resample, toMono, writeWav } from "./wav.ts";
 export type { ResampleOptions } from "./wav.ts";
 export {

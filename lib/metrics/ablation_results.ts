@@ -24,6 +24,7 @@ import { readImage, writeFileAtomic } from "../io/mod.ts";
 import type { Image } from "../io/types.ts";
 import { PROTOCOL_NAMES, protocolOfKey } from "./protocols.ts";
 import { type MetricResult, type MetricTable, metricTable } from "./report.ts";
+import { readTextIfExists } from "../io/atomic.ts";
 
 /** Table columns and the `evaluateFrames` mean each one reads. */
 export const ABLATION_COLUMNS: Readonly<Record<string, string>> = {
@@ -108,13 +109,8 @@ export function ablationRow(
  */
 export async function readAblationTable(dir: string): Promise<AblationTable | null> {
   const path = join(dir, "table.json");
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
   const json = JSON.parse(text);
   if (
     !json || !Array.isArray(json.rows) || json.rows.some((r: { row?: unknown }) => typeof r?.row !== "string")
