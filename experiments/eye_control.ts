@@ -48,12 +48,14 @@ async function trainAndMeasure(
   seed: number,
   steps: number,
   out: string,
+  attention: boolean,
 ): Promise<EyeRunRecord> {
   const dataset = await loadDataset(dataPath);
   const config = override(ABLATION_BASE, {
     name: variant === "on" ? "eye-control" : "no-eye-control",
     eye: { enabled: variant === "on" },
     train: { steps, seed },
+    ...(attention && { field: { codeAttention: true } }),
   });
   const val = dataset.val;
   const eyeOf = (imgId: number) => val.find((f) => f.imgId === imgId)!.eye!;
@@ -183,6 +185,11 @@ if (import.meta.main) {
       seeds: { type: "string", default: "1", help: "seeds, comma-separated" },
       variant: { type: "string", default: "both", help: "on | off | both (eye conditioning)" },
       collect: { type: "boolean", default: false, help: "tabulate the finished runs in --out" },
+      attention: {
+        type: "boolean",
+        default: false,
+        help: "both variants with the field's region attention on the code (field.codeAttention)",
+      },
       ...BACKEND_FLAGS,
     }, "usage: deno run -A experiments/eye_control.ts [--steps N] [--seeds 1,2] [--variant on|off|both]");
     const out = a.out!;
@@ -198,7 +205,7 @@ if (import.meta.main) {
     await Deno.mkdir(out, { recursive: true });
     for (const seed of seeds) {
       for (const v of variants) {
-        const rec = await trainAndMeasure(a.data!, v, seed, steps, out);
+        const rec = await trainAndMeasure(a.data!, v, seed, steps, out, a.attention!);
         await writeFileAtomic(join(out, `${v}_s${seed}.json`), JSON.stringify(rec, null, 2) + "\n");
         console.log(JSON.stringify(rec));
       }

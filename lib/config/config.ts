@@ -50,6 +50,13 @@ export interface TriplaneFieldConfig extends CommonFieldConfig {
   readonly hiddenLayers: number;
   /** Learning-rate multiplier of the grid features relative to train.lr (grids like larger steps). */
   readonly gridLrScale: number;
+  /**
+   * ER-NeRF's region attention (Li et al. 2023, "region attention module"): the per-frame code (audio, and
+   * the eye code when on) is multiplied channel-wise by sigmoid(features W + b) of each point before the
+   * density head reads it, so the code can act where it matters (the mouth, the eyelids) and be ignored
+   * elsewhere. Off (or absent): the code is one broadcast bias row, as before. @default {false}
+   */
+  readonly codeAttention?: boolean;
 }
 
 /** AD-NeRF's coordinate MLP. */

@@ -57,6 +57,9 @@ export function fieldConfigProblems(f: FieldConfig, path = "field"): string[] {
       posInt(`${path}.baseResolution`, f.baseResolution);
       posInt(`${path}.featuresPerLevel`, f.featuresPerLevel);
       posInt(`${path}.hiddenWidth`, f.hiddenWidth);
+      if (f.codeAttention !== undefined && typeof f.codeAttention !== "boolean") {
+        problems.push(`${path}.codeAttention must be true or false: got ${JSON.stringify(f.codeAttention)}`);
+      }
       nonNegInt(`${path}.hiddenLayers`, f.hiddenLayers);
       nonNegInt(`${path}.log2HashSize`, f.log2HashSize);
       positive(`${path}.gridLrScale`, f.gridLrScale);

@@ -37,7 +37,8 @@ export const GRID_INIT_SCALE = 1e-4;
 /**
  * The tri-plane field. Parameter keys: grid tables `${name}.plane${p}.level${l}` (p = 0 xy, 1 yz, 2 xz;
  * l = 0 coarsest; shape [tableSize_l, F]); density head `${name}.density.l0.grid`, `${name}.density.l0.aud`
- * (no bias; present when audDim > 0), `${name}.density.l${k}` (k >= 1), `${name}.sigma`; colour head
+ * (no bias; present when audDim > 0), `${name}.density.l0.attention` (with `codeAttention`),
+ * `${name}.density.l${k}` (k >= 1), `${name}.sigma`; colour head
  * `${name}.color.geo`, `${name}.color.dir` (when dirDim > 0), `${name}.rgb`; parsing `${name}.semantic`
  * (when numClasses > 0). Each Linear has `.w` and `.b` suffixes. With hiddenLayers 0 the first layer is
  * the sigma layer itself: `${name}.sigma.grid` and `${name}.sigma.aud`.
@@ -72,6 +73,7 @@ export class TriplaneField implements RadianceField {
   private readonly tableKeys: readonly string[];
   private readonly firstGrid: Linear;
   private readonly firstAud: Linear | null;
+  private readonly attention: Linear | null;
   private readonly hidden: readonly Linear[];
   private readonly sigmaHead: Linear | null;
   private readonly colorGeo: Linear;
@@ -131,6 +133,8 @@ export class TriplaneField implements RadianceField {
     const firstInit = hiddenLayers > 0 ? "he" : "glorot";
     this.firstGrid = lin(`${first}.grid`, this.featureDim, firstOut, true, firstInit);
     this.firstAud = dims.audDim > 0 ? lin(`${first}.aud`, dims.audDim, firstOut, false, firstInit) : null;
+    // Created last so that turning it on leaves every other parameter's initialisation as it was.
+    let attention: Linear | null = null;
     this.hidden = Array.from(
       { length: Math.max(0, hiddenLayers - 1) },
       (_, k) => lin(`density.l${k + 1}`, hiddenWidth, hiddenWidth),
@@ -141,6 +145,10 @@ export class TriplaneField implements RadianceField {
     this.colorDir = dims.dirDim > 0 ? lin("color.dir", dims.dirDim, colorWidth, false) : null;
     this.rgbHead = lin("rgb", colorWidth, 3, true, "glorot");
     this.semHead = dims.numClasses > 0 ? lin("semantic", geoDim, dims.numClasses, true, "glorot") : null;
+    if (config.codeAttention && dims.audDim > 0) {
+      attention = lin(`${first}.attention`, this.featureDim, dims.audDim, true, "glorot");
+    }
+    this.attention = attention;
     this.params = params;
   }
 
@@ -189,7 +197,12 @@ export class TriplaneField implements RadianceField {
     return tf.tidy(() => {
       const features = triplaneLookup(xyz, this.tables, this.levels);
       let z = this.firstGrid.apply(features);
-      if (this.firstAud && aud) z = addRows(z, this.firstAud.apply(aud));
+      if (this.firstAud && aud) {
+        // Region attention: each point's own mix of the code's channels, [n, A] = sigmoid(.) * [1 or n, A].
+        z = this.attention
+          ? tf.add(z, this.firstAud.apply(tf.mul(tf.sigmoid(this.attention.apply(features)), aud)))
+          : addRows(z, this.firstAud.apply(aud));
+      }
       let geo: tf.Tensor2D;
       let raw: tf.Tensor2D;
       if (this.sigmaHead) {

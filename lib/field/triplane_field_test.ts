@@ -15,6 +15,7 @@ import { createRng } from "../nn/rng.ts";
 import { assertNoLeak } from "../testing/leak.ts";
 import { createField } from "./create.ts";
 import { GRID_INIT_SCALE, TriplaneField } from "./triplane_field.ts";
+import { triplaneLookup } from "./grid_lookup.ts";
 
 await initBackend({ log: null });
 
@@ -242,4 +243,49 @@ Deno.test("fits a 3-D density and colour target in a few dozen Adam steps", () =
   gridOpt.dispose();
   headOpt.dispose();
   field.dispose();
+});
+
+Deno.test("codeAttention: the first layer reads sigmoid(features W + b) * code (ER-NeRF), off leaves the field as it was", () => {
+  const dims = { posDim: 0, dirDim: 0, audDim: 3, numClasses: 0 };
+  const plain = new TriplaneField("r", CONFIG, dims, 5);
+  const att = new TriplaneField("r", { ...CONFIG, codeAttention: true }, dims, 5);
+  // Every other parameter starts as without attention; the attention layer is the only new one.
+  assertEquals([...att.params.keys()].filter((k) => !plain.params.has(k)), [
+    "r.density.l0.attention.w",
+    "r.density.l0.attention.b",
+  ]);
+  for (const [k, v] of plain.params) assertEquals(att.params.get(k)!.dataSync(), v.dataSync(), k);
+  for (const f of [plain, att]) {
+    f.tables.forEach((v, i) => tf.tidy(() => v.assign(tf.randomUniform(v.shape, -1, 1, "float32", 9 + i))));
+  }
+  const xyz = points(7, 4);
+  const code = tf.tensor2d([[0.5, -1, 2]]);
+  // The same density computed by hand from the field's own layers: h = relu(F Wf + bf + (s(F Wa + ba) * a) Wc).
+  const p = (k: string) => att.params.get(`r.${k}`)!;
+  const expected = tf.tidy(() => {
+    const features = triplaneLookup(xyz, att.tables, att.levels);
+    const gate = tf.sigmoid(
+      tf.add(tf.matMul(features, p("density.l0.attention.w")), p("density.l0.attention.b")),
+    );
+    let h = tf.relu(
+      tf.add(
+        tf.add(tf.matMul(features, p("density.l0.grid.w")), p("density.l0.grid.b")),
+        tf.matMul(tf.mul(gate, code), p("density.l0.aud.w")),
+      ),
+    );
+    h = tf.relu(tf.add(tf.matMul(h, p("density.l1.w")), p("density.l1.b")));
+    return tf.softplus(tf.sub(tf.reshape(tf.add(tf.matMul(h, p("sigma.w")), p("sigma.b")), [-1]), 1));
+  });
+  const a = att.apply({ xyz, aud: code }), b = plain.apply({ xyz, aud: code });
+  const ev = expected.dataSync(), av = a.sigma.dataSync(), bv = b.sigma.dataSync();
+  av.forEach((x, i) => assertAlmostEquals(x, ev[i], 1e-5));
+  assert(av.some((x, i) => Math.abs(x - bv[i]) > 1e-4), "the gate changes the density");
+  // Its gradient reaches the attention layer.
+  const { grads } = tf.variableGrads(() => tf.sum(att.apply({ xyz, aud: code }).sigma), [
+    p("density.l0.attention.w"),
+  ]);
+  assert(tf.any(tf.notEqual(Object.values(grads)[0], 0)).dataSync()[0], "attention gradient");
+  tf.dispose([xyz, code, expected, ...Object.values(a), ...Object.values(b), ...Object.values(grads)]);
+  plain.dispose();
+  att.dispose();
 });
