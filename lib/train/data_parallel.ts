@@ -345,6 +345,11 @@ export class DataParallel<Share = unknown> {
       if (flat) {
         this.flatUpdate(apply, sum);
         Atomics.store(shared.control, 0, ++this.version);
+        // The workers load the new parameters now, while this thread finishes the step and draws the
+        // next batch, instead of at the start of the next step (the buffer is not written until then).
+        for (const h of this.workers) {
+          h.worker.postMessage({ type: "load", version: this.version } as ToGradWorker);
+        }
       } else {
         apply(grads);
       }

@@ -6,7 +6,7 @@
  * imported.
  *
  * Messages in: `init` (module URL, `createReplica`'s argument, parameter layout, shared buffers), `step`
- * (step number, parameter version, the share). Out: `ready`, `done`, `error` (message and stack).
+ * (step number, parameter version, the share), `load` (the parameters of a version, ahead of its step). Out: `ready`, `done`, `error` (message and stack).
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -31,7 +31,10 @@ export type ToGradWorker =
     readonly slots: readonly ParamSlot[];
     readonly shared: SharedBuffers;
   }
-  | { readonly type: "step"; readonly step: number; readonly version: number; readonly share: unknown };
+  | { readonly type: "step"; readonly step: number; readonly version: number; readonly share: unknown }
+  /** Load the parameters of this version now (ahead of the next step, while the caller runs its own
+   * between-step work); skipped when the buffer holds another version by then. No reply. */
+  | { readonly type: "load"; readonly version: number };
 
 /** A message from the worker. */
 export type FromGradWorker =
@@ -74,6 +77,14 @@ async function handle(msg: ToGradWorker): Promise<void> {
       checkLayout(replica.params, msg.slots, `data-parallel worker ${msg.index + 1}`);
       state = { index: msg.index, mod, replica, slots: msg.slots, shared: msg.shared, loaded: -1 };
       scope.postMessage({ type: "ready" });
+      return;
+    }
+    case "load": {
+      if (!state) throw new Error("grad worker: load before init");
+      if (state.loaded !== msg.version && Atomics.load(state.shared.control, 0) === msg.version) {
+        readParams(state.shared, state.slots, state.replica.params);
+        state.loaded = msg.version;
+      }
       return;
     }
     case "step": {
