@@ -21,14 +21,14 @@ Deno.test("ablations: two NeRFs and its one-NeRF match differ by the architectur
   const full = ablations(TINY)["full"];
   for (const base of [TINY, override(TINY, { architecture: "twoNerf" })]) {
     const rows = ablations(base);
-    const two = rows["two NeRFs (AD-NeRF)"], one = rows["one NeRF, AD-NeRF settings"];
+    const two = rows["two NeRFs (AD-NeRF)"], one = rows["one NeRF (AD-NeRF settings)"];
     assertEquals([two.architecture, one.architecture], ["twoNerf", "unified"]);
     const { name: _a, architecture: _b, ...twoRest } = two;
     const { name: _c, architecture: _d, ...oneRest } = one;
     assertEquals(twoRest, oneRest);
   }
   // The match against full: parsing off, face-box sampling, no torso deformation, nothing else.
-  const one = ablations(TINY)["one NeRF, AD-NeRF settings"];
+  const one = ablations(TINY)["one NeRF (AD-NeRF settings)"];
   assertEquals(one.name, "one-nerf-adnerf-settings");
   assertEquals([one.parsing.enabled, one.pixelSampler, one.torso], [false, {
     kind: "faceRect",
@@ -42,5 +42,13 @@ Deno.test("ablations: two NeRFs and its one-NeRF match differ by the architectur
   // The study's matched comparison names two rows of the set.
   for (const p of ABLATION_PAIRS) {
     assertEquals([p.row in ablations(TINY), p.reference in ablations(TINY)], [true, true]);
+  }
+});
+
+Deno.test("ablations: no row label holds a comma (`deno task ablation --rows` splits on commas)", () => {
+  for (const on of [true, false]) {
+    for (const label of Object.keys(ablations(override(TINY, { eye: { enabled: on } })))) {
+      assertEquals(label.includes(","), false, label);
+    }
   }
 });

@@ -4,7 +4,7 @@
  * the tables' row names).
  *
  * "two NeRFs (AD-NeRF)" is AD-NeRF's whole recipe, so it differs from "full" by four things (architecture,
- * no parsing branch, face-box sampling, no torso deformation). "one NeRF, AD-NeRF settings" has the same
+ * no parsing branch, face-box sampling, no torso deformation). "one NeRF (AD-NeRF settings)" has the same
  * three settings with SSP-NeRF's one unified NeRF, so the matched comparison between the two
  * ({@linkcode ABLATION_PAIRS}) is the architecture alone: the paper's claim that one NeRF beats two at the
  * head-torso junction is read from its "junction PSNR" column.
@@ -39,7 +39,7 @@ export function ablations(full: SspNerfConfig): Record<string, SspNerfConfig> {
     "w/o torso deformation": named("no-torso-deformation", { torso: { kind: "none" } }),
     "2-D image torso (RAD-NeRF style)": named("torso-2d", { torso: IMAGE2D_DEFAULTS }),
     "two NeRFs (AD-NeRF)": named("two-nerfs", { architecture: "twoNerf", ...adnerfSettings }),
-    "one NeRF, AD-NeRF settings": named("one-nerf-adnerf-settings", {
+    "one NeRF (AD-NeRF settings)": named("one-nerf-adnerf-settings", {
       architecture: "unified",
       ...adnerfSettings,
     }),
@@ -64,7 +64,7 @@ export function ablations(full: SspNerfConfig): Record<string, SspNerfConfig> {
 export const ABLATION_PAIRS: readonly AblationPair[] = [
   {
     row: "two NeRFs (AD-NeRF)",
-    reference: "one NeRF, AD-NeRF settings",
+    reference: "one NeRF (AD-NeRF settings)",
     claim: "two NeRFs vs one unified NeRF, everything else AD-NeRF's (the architecture alone; " +
       "the paper's claim is about junction PSNR)",
   },

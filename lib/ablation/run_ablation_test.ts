@@ -133,7 +133,7 @@ Deno.test("runAblation: the matched comparison two NeRFs minus one NeRF (AD-NeRF
   try {
     const dataset = await tinyStudyData(dir);
     const all = ablations(TINY);
-    const labels = ["two NeRFs (AD-NeRF)", "one NeRF, AD-NeRF settings"];
+    const labels = ["two NeRFs (AD-NeRF)", "one NeRF (AD-NeRF settings)"];
     const out = join(dir, "out");
     const study = await runAblation(dataset, Object.fromEntries(labels.map((l) => [l, all[l]])), {
       outDir: out,
@@ -156,7 +156,7 @@ Deno.test("runAblation: the matched comparison two NeRFs minus one NeRF (AD-NeRF
       assertEquals(d.mean, (bySeed[0] + bySeed[1]) / 2);
     }
     const md = await Deno.readTextFile(join(out, "table.md"));
-    assertStringIncludes(md, "| two NeRFs (AD-NeRF) minus one NeRF, AD-NeRF settings | 2 |");
+    assertStringIncludes(md, "| two NeRFs (AD-NeRF) minus one NeRF (AD-NeRF settings) | 2 |");
     assertStringIncludes(md, "junction PSNR: over the neck");
     assertStringIncludes(await Deno.readTextFile(join(out, "report.html")), "Matched comparisons");
     assertEquals(
