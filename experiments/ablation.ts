@@ -2,7 +2,9 @@
  * The ablation study (lib/ablation `runAblation`): every row of `experiments/ablations.ts` trained with
  * several seeds at a step budget, evaluated on the held-out frames under the full-frame and head-only
  * protocols; a table of means with 95 % intervals over seeds and of paired differences to "full"
- * (Markdown, JSON, report.html). Finished run folders are kept: running it again continues a study.
+ * (Markdown, JSON, report.html), and of the matched comparisons (`ABLATION_PAIRS`: two NeRFs minus one
+ * NeRF with AD-NeRF's settings). `--reference ROW` takes the differences to another row than "full".
+ * Finished run folders are kept: running it again continues a study.
  *
  *   deno task ablation [--steps 2400] [--seeds 1,2,3] [--rows "full,w/o torso deformation"] [--out runs/ablation]
  *
@@ -16,6 +18,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  ABLATION_PAIRS,
   ablationCommands,
   collectRunRecords,
   DEFAULT_SEEDS,
@@ -79,6 +82,11 @@ if (import.meta.main) {
       seeds: { type: "string", default: DEFAULT_SEEDS.join(","), help: "seeds, comma-separated" },
       seed: { type: "string", help: "one seed (same as --seeds N)" },
       rows: { type: "string", help: "comma-separated row labels (default: all)" },
+      reference: {
+        type: "string",
+        default: "full",
+        help: "row the table's differences are taken to (the matched comparisons keep their own)",
+      },
       row: { type: "string", help: "one row label: train its run folder(s) only, no table (cluster use)" },
       "eval-frames": { type: "string", help: "evaluate on the first N validation frames (default: all)" },
       workers: { type: "string", help: "worker threads rendering the evaluation (default: 1)" },
@@ -104,6 +112,7 @@ if (import.meta.main) {
     };
     const wanted = a.row ? [a.row] : a.rows ? a.rows.split(",").map((s) => s.trim()) : known;
     for (const w of wanted) check(w, a.row ? "row" : "rows");
+    check(a.reference!, "reference");
     const seeds = a.seed !== undefined ? seedList("seed", a.seed) : seedList("seeds", a.seeds!);
     const steps = positiveInt("steps", a.steps) ?? base.train.steps;
     const seconds = a.seconds !== undefined ? Number(a.seconds) : undefined;
@@ -137,7 +146,13 @@ if (import.meta.main) {
         throw new Error(`--collect: no finished run (ablation_run.json) under ${dirs.join(", ")}`);
       }
       const out = a.out ?? dirs[0];
-      const table = summarizeAblation(runs, { rowOrder: known, data: runs[0].data, base: baseName });
+      const table = summarizeAblation(runs, {
+        reference: a.reference,
+        pairs: ABLATION_PAIRS,
+        rowOrder: known,
+        data: runs[0].data,
+        base: baseName,
+      });
       await writeAblationResults(out, table, runs);
       console.log(studyMarkdown(table));
       console.log(`${runs.length} runs collected; results: ${out}/table.md, table.json, report.html`);
@@ -155,6 +170,7 @@ if (import.meta.main) {
       seconds,
       evalFrames,
       renderWorkers: workers,
+      reference: a.reference,
       base: baseName,
       writeTable: !a.row,
     });

@@ -1,6 +1,8 @@
 /**
  * Where a trained run's error is, on training frames and on held-out frames: the squared error split by
- * ground-truth parsing region (pixel share, error share, PSNR), full-frame and head-only PSNR, and the
+ * ground-truth parsing region (pixel share, error share, PSNR), full-frame and head-only PSNR, PSNR over
+ * the head-torso junction (neck plus a band around the head's seam with neck and torso, which the
+ * class regions split between face, hair, neck and torso; lib/metrics/junction.ts), and the
  * haze the model puts in front of the static background (opacity and PSNR on background pixels away from
  * the person's outline, beside how well the background image itself matches the frames there).
  *
@@ -88,6 +90,7 @@ if (import.meta.main) {
           frames: frames.length,
           psnr: e.mean.psnr,
           headOnlyPsnr: e.mean.headOnly_psnr,
+          junctionPsnr: e.mean.psnr_junction,
           regions,
           haze,
         };
@@ -95,7 +98,8 @@ if (import.meta.main) {
           `\n${split} (${frames.length} frames, step ${meta.step}): full-frame PSNR ${
             e.mean.psnr.toFixed(2)
           } dB, ` +
-            `head-only ${e.mean.headOnly_psnr?.toFixed(2) ?? "-"} dB`,
+            `head-only ${e.mean.headOnly_psnr?.toFixed(2) ?? "-"} dB, ` +
+            `junction ${e.mean.psnr_junction?.toFixed(2) ?? "-"} dB (full frame)`,
         );
         console.log("| region | pixels | squared error | PSNR (dB) |\n|---|---|---|---|");
         for (const [name, r] of Object.entries(regions) as [string, RegionBudget][]) {

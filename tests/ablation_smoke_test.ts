@@ -103,6 +103,28 @@ Deno.test("deno task ablation: --emit-commands | xargs -P 2, then --collect, equ
     assertEquals(strip(fromCluster!.rows), strip(sequential.table.rows));
     assertEquals(fromCluster!.rows.map((r) => r.seeds), [[1, 2], [1, 2]]);
     assert(Number.isFinite(fromCluster!.rows[1].differences!.PSNR.halfWidth));
+    // --reference: the differences to another row (here "full" minus "w/o parsing branch").
+    const other = await deno(
+      [
+        "run",
+        "-A",
+        script,
+        "--collect",
+        join(dir, "cluster"),
+        "--out",
+        join(dir, "ref"),
+        "--reference",
+        wanted[1],
+      ],
+      root,
+    );
+    assert(other.success, new TextDecoder().decode(other.stderr));
+    const byOther = await readStudyTable(join(dir, "ref"));
+    assertEquals(byOther?.reference, wanted[1]);
+    assertEquals(byOther?.rows[0].differences?.PSNR.mean, -fromCluster!.rows[1].differences!.PSNR.mean);
+    const bad = await deno(["run", "-A", script, "--emit-commands", "--reference", "nope"], root);
+    assert(!bad.success);
+    assertStringIncludes(new TextDecoder().decode(bad.stderr), `--reference: unknown row "nope"`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -36,6 +36,7 @@ Deno.test("deno task diagnose: error budget of a tiny run on training and held-o
       assertAlmostEquals(regions.reduce((s, x) => s + x.pixelShare, 0), 1, 1e-9);
       assertAlmostEquals(regions.reduce((s, x) => s + x.errorShare, 0), 1, 1e-9);
       assert(r[split].haze.meanOpacity >= 0 && r[split].haze.meanOpacity <= 1);
+      assert(Number.isFinite(r[split].junctionPsnr), "the head-torso junction is measured");
       // The background image matches the frames away from the person far better than a 2-step model.
       assert(r[split].haze.backgroundImagePsnr > r[split].haze.renderPsnr);
     }

@@ -2,11 +2,18 @@
  * The ablation set of the paper's comparison: each row is a small override of one base config, so a row
  * differs from "full" by exactly what its label says. Row labels are the keys (`deno task ablation --rows`,
  * the tables' row names).
+ *
+ * "two NeRFs (AD-NeRF)" is AD-NeRF's whole recipe, so it differs from "full" by four things (architecture,
+ * no parsing branch, face-box sampling, no torso deformation). "one NeRF (AD-NeRF settings)" has the same
+ * three settings with SSP-NeRF's one unified NeRF, so the matched comparison between the two
+ * ({@linkcode ABLATION_PAIRS}) is the architecture alone: the paper's claim that one NeRF beats two at the
+ * head-torso junction is read from its "junction PSNR" column.
  * @module
  */
 import { override, type SspNerfConfig } from "../config/config.ts";
 import { DEMO } from "../config/presets.ts";
 import { IMAGE2D_DEFAULTS } from "../torso/mod.ts";
+import type { AblationPair } from "./study_table.ts";
 
 /** Base of the ablation study: the full SSP-NeRF model in the demo's sizes, no periodic evaluation. */
 export const ABLATION_BASE: SspNerfConfig = override(DEMO, {
@@ -18,17 +25,23 @@ export const ABLATION_BASE: SspNerfConfig = override(DEMO, {
 export function ablations(full: SspNerfConfig): Record<string, SspNerfConfig> {
   const named = (name: string, patch: Parameters<typeof override<SspNerfConfig>>[1]) =>
     override(full, { ...patch, name } as never);
+  // What AD-NeRF does besides its two NeRFs: no parsing branch, its face-box ray sampling, a torso with
+  // no deformation. Shared by the two-NeRF row and its one-NeRF match, so they differ by the architecture.
+  const adnerfSettings = {
+    parsing: { enabled: false },
+    pixelSampler: { kind: "faceRect", insideFraction: 0.95 },
+    torso: { kind: "none" },
+  } as const;
   return {
     "full": named("full", {}),
     "w/o parsing branch": named("no-parsing", { parsing: { enabled: false } }),
     "w/o dynamic sampling": named("no-dynamic-sampling", { pixelSampler: { kind: "uniform" } }),
     "w/o torso deformation": named("no-torso-deformation", { torso: { kind: "none" } }),
     "2-D image torso (RAD-NeRF style)": named("torso-2d", { torso: IMAGE2D_DEFAULTS }),
-    "two NeRFs (AD-NeRF)": named("two-nerfs", {
-      architecture: "twoNerf",
-      parsing: { enabled: false },
-      pixelSampler: { kind: "faceRect", insideFraction: 0.95 },
-      torso: { kind: "none" },
+    "two NeRFs (AD-NeRF)": named("two-nerfs", { architecture: "twoNerf", ...adnerfSettings }),
+    "one NeRF (AD-NeRF settings)": named("one-nerf-adnerf-settings", {
+      architecture: "unified",
+      ...adnerfSettings,
     }),
     "AD-NeRF face-rect sampling": named("face-rect", {
       pixelSampler: { kind: "faceRect", insideFraction: 0.95 },
@@ -43,3 +56,16 @@ export function ablations(full: SspNerfConfig): Record<string, SspNerfConfig> {
       : { "with eye control": named("eye-control", { eye: { enabled: true } }) }),
   };
 }
+
+/**
+ * The study's matched comparisons (`summarizeAblation`'s `pairs`): rows whose difference isolates one
+ * change that their differences to "full" confound. A pair is reported when both rows ran.
+ */
+export const ABLATION_PAIRS: readonly AblationPair[] = [
+  {
+    row: "two NeRFs (AD-NeRF)",
+    reference: "one NeRF (AD-NeRF settings)",
+    claim: "two NeRFs vs one unified NeRF, everything else AD-NeRF's (the architecture alone; " +
+      "the paper's claim is about junction PSNR)",
+  },
+];

@@ -12,7 +12,9 @@ import type { MetricTable } from "../metrics/report.ts";
 import { type ProgressOptions, trainRun } from "../train/mod.ts";
 import { movingAverage, type ReportBlock, type Series, svgLineChart, writeReport } from "../viz/mod.ts";
 import { ablationRunDir, readRunRecord, writeRunRecord } from "./collect.ts";
+import { ABLATION_PAIRS } from "./rows.ts";
 import {
+  type AblationPair,
   type AblationRunRecord,
   type AblationStudyTable,
   studyMetricTables,
@@ -37,6 +39,9 @@ export interface RunAblationOptions {
   readonly seconds?: number;
   /** The row the differences are taken to. @default {"full"} */
   readonly reference?: string;
+  /** Matched comparisons, row minus its named reference, paired by seed (reported when both rows are
+   * among `rows`). @default {ABLATION_PAIRS} */
+  readonly pairs?: readonly AblationPair[];
   /** Evaluate on the first this many validation frames only. @default {all} */
   readonly evalFrames?: number;
   /** Worker threads rendering the evaluation beside this one (frames equal bit for bit). @default {1} */
@@ -64,6 +69,8 @@ export interface AblationStudy {
   readonly means: MetricTable;
   /** The table to show: paired differences to the reference, `*` beyond the seed noise. */
   readonly differences?: MetricTable;
+  /** The table to show: the matched comparisons, `*` beyond the seed noise. */
+  readonly comparisons?: MetricTable;
 }
 
 function checkOptions(
@@ -104,7 +111,8 @@ async function readJson(path: string): Promise<unknown> {
 /**
  * Trains every row of `rows` once per seed at one budget and tabulates the held-out metrics: per row
  * and metric the mean over seeds with its 95 % Student-t interval, and each row's difference to the
- * reference row ("full") paired by seed, marked where its interval excludes 0. Metrics are measured
+ * reference row ("full") paired by seed, marked where its interval excludes 0, and the matched
+ * comparisons (`options.pairs`, e.g. two NeRFs minus one NeRF with AD-NeRF's settings). Metrics are measured
  * under two protocols, named in every table: the full rendered frame, and head-only (the rendered
  * head over the real torso and background, by the ground-truth parsing).
  *
@@ -208,6 +216,7 @@ export async function runAblation(
   }
   const table = summarizeAblation(records, {
     reference: options.reference,
+    pairs: options.pairs ?? ABLATION_PAIRS,
     rowOrder: labels,
     data: dataset.root,
     base: options.base,
@@ -234,7 +243,7 @@ export async function writeAblationResults(
   options: { readonly classNames?: readonly string[] } = {},
 ): Promise<void> {
   await writeStudyTable(dir, table);
-  const { means, differences } = studyMetricTables(table);
+  const { means, differences, comparisons } = studyMetricTables(table);
   const losses: Series[] = [];
   const allocationCharts: string[] = [];
   for (const row of table.rows) {
@@ -273,6 +282,7 @@ export async function writeAblationResults(
     },
     { kind: "html", html: means.toHtml() },
     ...(differences ? [{ kind: "html" as const, html: differences.toHtml() }] : []),
+    ...(comparisons ? [{ kind: "html" as const, html: comparisons.toHtml() }] : []),
     ...(losses.length
       ? [{
         kind: "html" as const,

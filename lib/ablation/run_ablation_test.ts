@@ -8,6 +8,7 @@ import { writeTinyDataset } from "../data/tiny_dataset.ts";
 import { readAblationTable } from "../metrics/ablation_results.ts";
 import { PROTOCOL_NAMES } from "../metrics/protocols.ts";
 import { collectRunRecords, readRunRecord, RUN_RECORD_FILE } from "./collect.ts";
+import { ablations } from "./rows.ts";
 import { runAblation } from "./run_ablation.ts";
 import { readStudyTable } from "./study_table.ts";
 
@@ -36,7 +37,17 @@ Deno.test("runAblation: same config, seed and steps give identical metrics twice
     assertEquals(a.runs.map((r) => r.steps), [4, 4], "a step budget trains exactly that many steps");
     assertEquals(a.runs.map((r) => r.mean), b.runs.map((r) => r.mean));
     assert(a.runs[0].mean.psnr !== a.runs[1].mean.psnr, "another seed is another run");
-    for (const key of ["psnr", "ssim", "headOnly_psnr", "headOnly_ssim", "psnr_mouth", "parsingMIoU"]) {
+    for (
+      const key of [
+        "psnr",
+        "ssim",
+        "headOnly_psnr",
+        "headOnly_ssim",
+        "psnr_mouth",
+        "psnr_junction",
+        "parsingMIoU",
+      ]
+    ) {
       assert(Number.isFinite(a.runs[0].mean[key]), `mean has ${key}`);
     }
     const metrics = JSON.parse(await Deno.readTextFile(join(dir, "a", "full", "seed-1", "metrics.json")));
@@ -111,6 +122,46 @@ Deno.test("runAblation: resumes from finished run folders, refuses a folder of a
       () => runAblation(dataset, ROWS, { outDir: out, seeds: [1], steps: 2, seconds: 100, ...quiet }),
       Error,
       "was trained with budget",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runAblation: the matched comparison two NeRFs minus one NeRF (AD-NeRF settings) by seed, junction included", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const dataset = await tinyStudyData(dir);
+    const all = ablations(TINY);
+    const labels = ["two NeRFs (AD-NeRF)", "one NeRF (AD-NeRF settings)"];
+    const out = join(dir, "out");
+    const study = await runAblation(dataset, Object.fromEntries(labels.map((l) => [l, all[l]])), {
+      outDir: out,
+      seeds: [1, 2],
+      steps: 2,
+      saveFrames: false,
+      ...quiet,
+    });
+    // No "full" among the rows: no differences to it, but the matched comparison (ABLATION_PAIRS) is there.
+    assertEquals(study.differences, undefined);
+    const c = study.table.comparisons!;
+    assertEquals(c.map((p) => [p.row, p.reference]), [labels]);
+    const mean = (row: string, seed: number, key: string) =>
+      study.runs.find((r) => r.row === row && r.seed === seed)!.mean[key];
+    for (const [column, key] of [["PSNR", "psnr"], ["junction PSNR", "psnr_junction"]]) {
+      const d = c[0].differences[column];
+      assertEquals(d.seeds, [1, 2]);
+      const bySeed = [1, 2].map((s) => mean(labels[0], s, key) - mean(labels[1], s, key));
+      assert(bySeed.every(Number.isFinite), `${key} measured in both rows`);
+      assertEquals(d.mean, (bySeed[0] + bySeed[1]) / 2);
+    }
+    const md = await Deno.readTextFile(join(out, "table.md"));
+    assertStringIncludes(md, "| two NeRFs (AD-NeRF) minus one NeRF (AD-NeRF settings) | 2 |");
+    assertStringIncludes(md, "junction PSNR: over the neck");
+    assertStringIncludes(await Deno.readTextFile(join(out, "report.html")), "Matched comparisons");
+    assertEquals(
+      (await readStudyTable(out))?.comparisons?.[0].differences.PSNR.mean,
+      c[0].differences.PSNR.mean,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -4,6 +4,11 @@
  * paired difference to the reference row ("full"), marked where its interval excludes 0. As Markdown,
  * JSON and HTML.
  *
+ * A row that differs from "full" by several things at once (AD-NeRF's two NeRFs also drop the parsing
+ * branch, sample the face box and have no torso deformation) can also be compared with a matched row that
+ * shares all but one of them: the table's matched comparisons ({@linkcode AblationPair}) give such a pair's
+ * paired difference, row minus its named reference, beside the differences to "full".
+ *
  * `table.json` keeps each row's plain means under the column names (`PSNR`, `SSIM`, ...) beside the
  * intervals, so a reader of the older one-seed tables (`readAblationTable`) still reads the means.
  * @module
@@ -12,6 +17,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../io/mod.ts";
 import { ABLATION_COLUMN_PROTOCOLS, ABLATION_COLUMNS } from "../metrics/ablation_results.ts";
 import { PROTOCOL_NAMES } from "../metrics/protocols.ts";
+import { JUNCTION_RADIUS_AT_128 } from "../metrics/junction.ts";
 import { type MetricResult, type MetricTable, metricTable } from "../metrics/report.ts";
 import { type MeanInterval, meanInterval, type PairedDifference, pairedDifference } from "./statistics.ts";
 import { readTextIfExists } from "../io/atomic.ts";
@@ -44,10 +50,27 @@ export const STUDY_COLUMNS: readonly string[] = [
   "face PSNR",
   "mouth PSNR",
   "torso PSNR",
+  "junction PSNR",
   "parsing mIoU",
   "head-only PSNR",
   "head-only SSIM",
 ];
+
+/** A matched comparison of a study: `row` minus `reference`, paired by seed. */
+export interface AblationPair {
+  /** Label of the row. */
+  readonly row: string;
+  /** Label of the row it is compared with. */
+  readonly reference: string;
+  /** What the difference measures, for the tables' notes (e.g. "the architecture alone"). */
+  readonly claim?: string;
+}
+
+/** A matched comparison with its paired differences per column. */
+export interface StudyComparison extends AblationPair {
+  /** `row - reference` per column, paired by seed. */
+  readonly differences: Readonly<Record<string, PairedDifference>>;
+}
 
 /** One row of a study table. */
 export interface StudyRow {
@@ -81,12 +104,17 @@ export interface AblationStudyTable {
   /** The evaluation protocol of each column (by name). */
   readonly protocols: Readonly<Record<string, string>>;
   readonly rows: readonly StudyRow[];
+  /** The matched comparisons whose two rows both have runs (absent when none). */
+  readonly comparisons?: readonly StudyComparison[];
 }
 
 /** Options of {@linkcode summarizeAblation}. */
 export interface SummarizeOptions {
   /** Row the differences are taken to. @default {"full"} */
   readonly reference?: string;
+  /** Matched comparisons, each `row - reference` paired by seed; a pair whose row or reference has no
+   * runs is left out. `ABLATION_PAIRS` (lib/ablation/rows.ts) holds the study's. @default {none} */
+  readonly pairs?: readonly AblationPair[];
   /** Metric columns. @default {STUDY_COLUMNS} */
   readonly columns?: readonly string[];
   /** Confidence level. @default {0.95} */
@@ -102,9 +130,9 @@ export interface SummarizeOptions {
 /**
  * The study table of finished runs: per row and column the mean over seeds with its Student-t interval;
  * per row its paired difference (same seed) to the reference row, marked significant where the interval
- * excludes 0.
+ * excludes 0; per matched pair (`options.pairs`) the same paired difference between its two rows.
  * @param runs One record per (row, seed).
- * @param options Reference row, columns, level, row order, provenance.
+ * @param options Reference row, matched pairs, columns, level, row order, provenance.
  * @returns The table.
  * @throws When there are no runs, a (row, seed) occurs twice, the runs have different budgets, or a
  *   column is not one of `ABLATION_COLUMNS`.
@@ -121,6 +149,12 @@ export interface SummarizeOptions {
  * assertAlmostEquals(t.rows[0].metrics.PSNR.halfWidth, 4.303 / Math.sqrt(3), 1e-3); // s = 1
  * const d = t.rows[1].differences!.PSNR; // -1, -1.2, -0.8
  * assert(Math.abs(d.mean + 1) < 1e-12 && d.significant);
+ * // A matched pair: "full" minus "w/o parsing branch" (+1, +1.2 by seed).
+ * const p = summarizeAblation(
+ *   [run("full", 1, 20), run("full", 2, 21), run("w/o parsing branch", 1, 19), run("w/o parsing branch", 2, 19.8)],
+ *   { columns: ["PSNR"], pairs: [{ row: "full", reference: "w/o parsing branch" }] },
+ * );
+ * assertAlmostEquals(p.comparisons![0].differences.PSNR.mean, 1.1, 1e-12);
  * ```
  */
 export function summarizeAblation(
@@ -185,6 +219,17 @@ export function summarizeAblation(
     );
   }
   const budget = runs[0].budget;
+  const comparisons: StudyComparison[] = [];
+  for (const pair of options.pairs ?? []) {
+    const a = byRow.get(pair.row), b = byRow.get(pair.reference);
+    if (!a || !b) continue;
+    comparisons.push({
+      ...pair,
+      differences: Object.fromEntries(
+        columns.map((c) => [c, pairedDifference(valueBySeed(a, c), valueBySeed(b, c), level)]),
+      ),
+    });
+  }
   return {
     ...(options.data !== undefined && { data: options.data }),
     ...(options.base !== undefined && { base: options.base }),
@@ -194,8 +239,14 @@ export function summarizeAblation(
     columns: [...columns],
     protocols: Object.fromEntries(columns.map((c) => [c, ABLATION_COLUMN_PROTOCOLS[c]])),
     rows,
+    ...(comparisons.length && { comparisons }),
   };
 }
+
+/** What the junction column measures (lib/metrics/junction.ts), under the means table. */
+const JUNCTION_NOTE = "junction PSNR: over the neck and the pixels within " +
+  `${JUNCTION_RADIUS_AT_128} px (at 128 px; scaled with the image) of the head's boundary with neck and torso, ` +
+  "by the ground-truth parsing; mean over the frames that have one.";
 
 function digitsOf(column: string): number {
   return /PSNR/.test(column) ? 2 : 4;
@@ -210,16 +261,17 @@ function protocolNote(table: AblationStudyTable): string {
 }
 
 /**
- * The study table as two {@linkcode MetricTable}s (Markdown in a notebook, `toMarkdown()`, `toHtml()`,
- * `toJSON()`): the means over seeds with their intervals, and the paired differences to the reference
- * row with their intervals, `*` where the interval excludes 0. Every table notes the protocol of each
- * column.
+ * The study table as {@linkcode MetricTable}s (Markdown in a notebook, `toMarkdown()`, `toHtml()`,
+ * `toJSON()`): the means over seeds with their intervals, the paired differences to the reference
+ * row with their intervals, `*` where the interval excludes 0, and the matched comparisons likewise.
+ * Every table notes the protocol of each column.
  * @param table A study table ({@linkcode summarizeAblation}).
- * @returns `means`, and `differences` when the study has its reference row and another row.
+ * @returns `means`; `differences` when the study has its reference row and another row; `comparisons`
+ *   when it has matched comparisons.
  */
 export function studyMetricTables(
   table: AblationStudyTable,
-): { means: MetricTable; differences?: MetricTable } {
+): { means: MetricTable; differences?: MetricTable; comparisons?: MetricTable } {
   const pct = Math.round(table.level * 100);
   const missing = (row: string, column: string) =>
     column === "parsing mIoU" ? "no parsing branch in this row" : `not measured in ${row}`;
@@ -254,12 +306,36 @@ export function studyMetricTables(
       rowHeader: "ablation",
       notes: [
         `± half-width of the ${pct} % Student-t interval of the mean over the row's seeds (none with one seed).`,
+        ...(table.columns.includes("junction PSNR") ? [JUNCTION_NOTE] : []),
         protocolNote(table),
       ],
     },
   );
+  const pairRows = table.comparisons ?? [];
+  const comparisons = pairRows.length
+    ? metricTable(
+      pairRows.map((p) => ({
+        label: `${p.row} minus ${p.reference}`,
+        metrics: [
+          { name: "pairs", value: p.differences[table.columns[0]]?.seeds.length ?? 0, digits: 0 },
+          ...table.columns.map((c) =>
+            cell(`${p.row} or ${p.reference}`, c, p.differences[c], p.differences[c].significant)
+          ),
+        ],
+      })),
+      {
+        title: `Matched comparisons: row minus its matched row, paired by seed: mean ± ${pct} % interval`,
+        rowHeader: "comparison",
+        notes: [
+          ...pairRows.filter((p) => p.claim).map((p) => `${p.row} minus ${p.reference}: ${p.claim}.`),
+          `* the ${pct} % interval of the paired difference excludes 0: larger than the seed noise.`,
+          protocolNote(table),
+        ],
+      },
+    )
+    : undefined;
   const diffRows = table.rows.filter((r) => r.differences);
-  if (!diffRows.length) return { means };
+  if (!diffRows.length) return { means, ...(comparisons && { comparisons }) };
   const differences = metricTable(
     diffRows.map((r) => ({
       label: r.row,
@@ -277,16 +353,16 @@ export function studyMetricTables(
       ],
     },
   );
-  return { means, differences };
+  return { means, differences, ...(comparisons && { comparisons }) };
 }
 
 /**
- * The study table as Markdown: the means table, then the differences table.
+ * The study table as Markdown: the means table, then the differences table, then the matched comparisons.
  * @param table A study table.
  */
 export function studyMarkdown(table: AblationStudyTable): string {
-  const { means, differences } = studyMetricTables(table);
-  return [means.toMarkdown(), ...(differences ? [differences.toMarkdown()] : [])].join("\n\n") + "\n";
+  const { means, differences, comparisons } = studyMetricTables(table);
+  return [means, differences, comparisons].filter((t) => t).map((t) => t!.toMarkdown()).join("\n\n") + "\n";
 }
 
 /** The JSON form of a study table: each row with its plain means under the column names too. */
@@ -350,5 +426,11 @@ export async function readStudyTable(dir: string): Promise<AblationStudyTable | 
       metrics: cells(r.metrics),
       ...(r.differences && { differences: cells(r.differences) }),
     })),
+    ...(Array.isArray(json.comparisons) && {
+      comparisons: json.comparisons.map((p: StudyComparison) => ({
+        ...p,
+        differences: cells(p.differences),
+      })),
+    }),
   };
 }

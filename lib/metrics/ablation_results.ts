@@ -14,8 +14,9 @@
  *
  * Row values are the means of `evaluateFrames` (lib/train) on the validation frames: PSNR and SSIM
  * (Wang 2004) over the full frame and the face box, PSNR over the mouth and torso pixels of the
- * ground-truth parsing, parsing mIoU, and PSNR / SSIM under the head-only protocol (the rendered head
- * over the real frame; lib/metrics/protocols.ts). A metric a row cannot have (mIoU without a parsing branch) is
+ * ground-truth parsing and over the head-torso junction (neck plus a band around the head's boundary with
+ * neck and torso; lib/metrics/junction.ts), parsing mIoU, and PSNR / SSIM under the head-only protocol
+ * (the rendered head over the real frame; lib/metrics/protocols.ts). A metric a row cannot have (mIoU without a parsing branch) is
  * NaN in memory and `null` in JSON.
  * @module
  */
@@ -34,6 +35,7 @@ export const ABLATION_COLUMNS: Readonly<Record<string, string>> = {
   "face SSIM": "ssimFace",
   "mouth PSNR": "psnr_mouth",
   "torso PSNR": "psnr_torso",
+  "junction PSNR": "psnr_junction",
   "parsing mIoU": "parsingMIoU",
   "head-only PSNR": "headOnly_psnr",
   "head-only SSIM": "headOnly_ssim",

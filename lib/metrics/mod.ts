@@ -35,4 +35,5 @@ export * from "./eval.ts";
 export * from "./distortions.ts";
 export * from "./ablation_results.ts";
 export * from "./protocols.ts";
+export * from "./junction.ts";
 export * from "./error_budget.ts";

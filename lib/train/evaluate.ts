@@ -1,7 +1,8 @@
 /**
  * Evaluation of a scene (a trained model) on dataset frames: render each frame with its own pose and audio,
- * compare with the ground truth over the full frame, the face crop and semantic regions, and under the
- * head-only protocol (lib/metrics/protocols.ts; mean keys `headOnly_*`).
+ * compare with the ground truth over the full frame, the face crop and semantic regions (mouth, torso, the
+ * head-torso junction, eyes), and under the head-only protocol (lib/metrics/protocols.ts; mean keys
+ * `headOnly_*`).
  * @module
  */
 import type { FrameMeta } from "../data/mod.ts";
@@ -10,6 +11,7 @@ import { ssim } from "../metrics/ssim.ts";
 import type { Crop } from "../metrics/image.ts";
 import { ConfusionMatrix } from "../metrics/miou.ts";
 import { HEAD_ONLY_PREFIX, type HeadOnlyMetrics, headOnlyMetrics } from "../metrics/protocols.ts";
+import { junctionPsnr } from "../metrics/junction.ts";
 import { renderFrameSequence } from "../render/render_video.ts";
 import type { RenderedFrame } from "../render/frame.ts";
 import type { Scene } from "../render/scene.ts";
@@ -61,8 +63,11 @@ export interface FrameMetrics {
   readonly ssim: number;
   readonly psnrFace?: number;
   readonly ssimFace?: number;
-  /** PSNR over pixels of each semantic region (ground-truth parsing), when available, and "eyes" (the
-   * landmarks' eye box, `eyeRegionMask`) when the dataset has landmarks. */
+  /** PSNR over pixels of each semantic region (ground-truth parsing), when available; "junction" (the
+   * head-torso seam: neck plus a band around the head's boundary with neck and torso, lib/metrics/junction.ts)
+   * when the frame has one (absent, not 0, for a frame without head, neck/torso or seam, so the mean
+   * `psnr_junction` is over the frames that have one); and "eyes" (the landmarks' eye box,
+   * `eyeRegionMask`) when the dataset has landmarks. */
   readonly regionPsnr: Readonly<Record<string, number>>;
   /** Parsing accuracy of the rendered parsing map, when the model parses. */
   readonly parsingAccuracy?: number;
@@ -126,7 +131,11 @@ export async function evaluateFrames(
     let headOnly: HeadOnlyMetrics | undefined;
     if (ds.has.parsing) {
       const labels = await ds.parsing(meta.imgId);
-      if (ds.palette) headOnly = headOnlyMetrics(pred, gt, labels, ds.palette.name, crop);
+      if (ds.palette) {
+        headOnly = headOnlyMetrics(pred, gt, labels, ds.palette.name, crop);
+        const junction = junctionPsnr(pred, gt, labels, ds.palette.name);
+        if (junction !== undefined) regionPsnr.junction = junction;
+      }
       if (ds.numClasses === 11) {
         for (const [name, classes] of Object.entries(SSP11_REGIONS)) {
           const mask = Uint8Array.from(labels, (c) => classes.includes(c) ? 1 : 0);
