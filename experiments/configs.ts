@@ -3,7 +3,7 @@
  * reaches the best held-out quality on the 128x128 fixture within its time budget on 2 CPU cores.
  * @module
  */
-import { DEMO, override, type SspNerfConfig } from "../lib/config/mod.ts";
+import { DEMO } from "../lib/config/mod.ts";
 
 /** The demo's configuration: the named preset "demo" (`lib/config/presets.ts`). */
 export { DEMO };
