@@ -317,6 +317,7 @@ export class Trainer {
    * the steps are exactly `trainStep`'s. On the CPU backends and with `train.threads` > 1 this is
    * `trainStep` in a loop. Nothing is left pending on return, so `state()` and checkpoints between calls
    * see every step's feedback (on a throw, a step enqueued and not read is dropped: its update stays).
+   * A log's `ms` runs from its step's sampling to its read, so on webgpu consecutive steps' times overlap.
    * @param count Steps to run (>= 0).
    * @returns Each step's log, in order (also appended to `history`).
    */
