@@ -76,6 +76,25 @@ export interface SemanticDynamicSampler extends PixelSampler {
    * class sets its EMA directly (no bias towards a start value).
    */
   update(feedback: PixelFeedback): void;
+  /**
+   * Folds a step's errors already summed per class into the per-class EMAs: the same state as `update`
+   * with the per-ray errors whose class sums and counts these are (it computes them and calls this), so
+   * a GPU step can reduce its errors on the device and read back one number per class instead of one
+   * per ray.
+   * @param sums Sum of the rays' errors per class id (index = class id), each finite and >= 0.
+   * @param counts Rays per class id (same length); a class with 0 rays is left as it is.
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { semanticDynamicSampler } from "./semantic_dynamic_sampler.ts";
+   * // Class 1: two rays with errors 0.25 and 0.75 (sum 1, mean 0.5); class 0: none.
+   * const s = semanticDynamicSampler();
+   * s.updateClassSums([0, 1], [0, 2]);
+   * assertEquals(s.state().ema, [null, 0.5]);
+   * assertEquals(s.state().counts, [0, 2]);
+   * ```
+   */
+  updateClassSums(sums: ArrayLike<number>, counts: ArrayLike<number>): void;
   /** The probabilities p_k that `sample` would use for this frame (indexed by class id). */
   classProbabilities(frame: PixelSampleContext): Float64Array;
   /** Fraction of rays per class id of the last `sample` (for logging each step). */
@@ -279,6 +298,19 @@ export function semanticDynamicSampler(options: SemanticDynamicSamplerOptions = 
     }
     return Float64Array.from({ length: n }, (_, k) => (Number.isNaN(ema[k]) ? fallback : ema[k]));
   };
+  // One step's errors, summed per class, into the EMAs (both feedback forms end here, so they agree).
+  // Statistics grow to the highest class fed back, however long the arrays (the state stays the same).
+  const fold = (sum: ArrayLike<number>, n: ArrayLike<number>) => {
+    let top = 0;
+    for (let k = 0; k < n.length; k++) if (n[k] > 0) top = k + 1;
+    grow(top);
+    for (let k = 0; k < top; k++) {
+      if (n[k] === 0) continue;
+      const mean = sum[k] / n[k];
+      ema[k] = Number.isNaN(ema[k]) ? mean : (1 - emaRate) * ema[k] + emaRate * mean;
+      counts[k] += n[k];
+    }
+  };
   const probabilities = (idx: ClassIndex): Float64Array => {
     grow(idx.numClasses);
     return semanticAllocation(idx.area.subarray(0, idx.numClasses), errorEstimates(idx.numClasses), alloc);
@@ -335,13 +367,21 @@ export function semanticDynamicSampler(options: SemanticDynamicSamplerOptions = 
         n[k]++;
         if (k + 1 > top) top = k + 1;
       }
-      grow(top);
-      for (let k = 0; k < top; k++) {
-        if (n[k] === 0) continue;
-        const mean = sum[k] / n[k];
-        ema[k] = Number.isNaN(ema[k]) ? mean : (1 - emaRate) * ema[k] + emaRate * mean;
-        counts[k] += n[k];
+      fold(sum.subarray(0, top), n.subarray(0, top));
+    },
+    updateClassSums(sums: ArrayLike<number>, n: ArrayLike<number>): void {
+      if (sums.length !== n.length) {
+        throw new Error(`class sums and counts must align: got ${sums.length} and ${n.length}`);
       }
+      for (let k = 0; k < sums.length; k++) {
+        if (!Number.isInteger(n[k]) || n[k] < 0) {
+          throw new Error(`class counts must be integers >= 0: class ${k} has ${n[k]}`);
+        }
+        if (!(sums[k] >= 0 && Number.isFinite(sums[k]))) {
+          throw new Error(`class error sums must be finite and >= 0: class ${k} has ${sums[k]}`);
+        }
+      }
+      fold(sums, n);
     },
     classProbabilities(frame: PixelSampleContext): Float64Array {
       checkSampleArgs(frame, 0);

@@ -246,3 +246,50 @@ Deno.test("createPixelSampler builds the semantic dynamic sampler from its confi
   assert(typeof s.update === "function");
   assertEquals(classCounts(s.sample(FRAME, 200, createRng(9))), [146, 0, 0, 50, 0, 4]);
 });
+
+Deno.test("updateClassSums by hand: the EMA of the class means, classes with no ray untouched", () => {
+  const s = semanticDynamicSampler({ emaRate: 0.25 });
+  // Step 1: class 0 two rays summing 0.6 (mean 0.3), class 3 one ray 0.8; classes 1, 2 no ray.
+  s.updateClassSums([0.6, 0, 0, 0.8], [2, 0, 0, 1]);
+  // Step 2: class 3 four rays summing 0.4 (mean 0.1); a trailing class with no ray does not grow the state.
+  s.updateClassSums([0, 0, 0, 0.4, 0, 0], [0, 0, 0, 4, 0, 0]);
+  const st = s.state();
+  assertEquals(st.ema, [0.3, null, null, 0.75 * 0.8 + 0.25 * 0.1]);
+  assertEquals(st.counts, [2, 0, 0, 5]);
+  assertThrows(() => s.updateClassSums([1], [1, 2]), Error, "align");
+  assertThrows(() => s.updateClassSums([NaN], [1]), Error, "finite");
+  assertThrows(() => s.updateClassSums([-1], [1]), Error, "finite");
+  assertThrows(() => s.updateClassSums([1], [1.5]), Error, "integers");
+});
+
+Deno.test("updateClassSums of the per-class sums gives the state update gives with the per-ray errors", () => {
+  // Random steps over FRAME's classes; the sums in float32 (as a GPU reduction gives them) and in float64.
+  const rng = createRng(5);
+  const perRay = semanticDynamicSampler({ emaRate: 0.3 });
+  const sums64 = semanticDynamicSampler({ emaRate: 0.3 });
+  const sums32 = semanticDynamicSampler({ emaRate: 0.3 });
+  for (let step = 0; step < 6; step++) {
+    const pixelIds = perRay.sample(FRAME, 64, rng);
+    const errors = Float32Array.from(pixelIds, () => rng.next() * 0.1);
+    perRay.update({ frame: FRAME, pixelIds, errors });
+    const s64 = new Float64Array(6), s32 = new Float32Array(6), n = new Int32Array(6);
+    pixelIds.forEach((id, i) => {
+      s64[PARSING[id]] += errors[i];
+      s32[PARSING[id]] = Math.fround(s32[PARSING[id]] + errors[i]);
+      n[PARSING[id]]++;
+    });
+    sums64.updateClassSums(s64, n);
+    sums32.updateClassSums(s32, n);
+  }
+  const want = perRay.state();
+  // The same float64 sums in the same order: bit for bit (lastAllocation is sample's, not feedback's).
+  assertEquals(sums64.state().ema, want.ema);
+  assertEquals(sums64.state().counts, want.counts);
+  const got = sums32.state();
+  assertEquals(got.counts, want.counts);
+  want.ema.forEach((e, k) => {
+    if (e === null) assertEquals(got.ema[k], null);
+    else assertAlmostEquals(got.ema[k]!, e, 1e-6 * e);
+  });
+  assertEquals(want.counts.reduce((a, b) => a + b), 6 * 64);
+});

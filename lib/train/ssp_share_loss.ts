@@ -120,6 +120,50 @@ export function sspLoss(model: SspNerfModel, setup: FrameRenderSetup, inputs: Ss
   return { loss: t.loss, terms, rayErrors };
 }
 
+/**
+ * Per-ray values summed per class on the device, for feedback that needs one number per class rather than
+ * one per ray (the semantic dynamic sampler's, on a GPU backend): a one-hot matMul, whose summation order
+ * is fixed (atomic segment sums on a GPU add in any order, so their last bits vary from run to run). The
+ * counts come from the classes, which are CPU data already.
+ * @param values Per-ray values, [n] (e.g. squared colour errors).
+ * @param classes Class id of each ray, n integers >= 0.
+ * @returns The sums per class id, [top] with top = the highest class + 1 (the caller disposes them), and
+ *   the rays per class id.
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { assertEquals } from "@std/assert";
+ * import { classSums } from "./ssp_share_loss.ts";
+ * const values = tf.tensor1d([0.5, 1, 2, 4]);
+ * const { sums, counts } = classSums(values, Int32Array.of(2, 0, 2, 0));
+ * assertEquals(Array.from(await sums.data()), [5, 0, 2.5]);
+ * assertEquals(Array.from(counts), [2, 0, 2]);
+ * tf.dispose([values, sums]);
+ * ```
+ */
+export function classSums(
+  values: tf.Tensor1D,
+  classes: Int32Array,
+): { sums: tf.Tensor1D; counts: Int32Array } {
+  if (values.shape[0] !== classes.length) {
+    throw new Error(`classSums: ${values.shape[0]} values but ${classes.length} classes`);
+  }
+  let top = 0;
+  for (const k of classes) {
+    if (!Number.isInteger(k) || k < 0) {
+      throw new Error(`classSums: class ids must be integers >= 0: got ${k}`);
+    }
+    if (k + 1 > top) top = k + 1;
+  }
+  const counts = new Int32Array(top);
+  for (const k of classes) counts[k]++;
+  const sums = tf.tidy(() => {
+    const oneHot = tf.oneHot(tf.tensor1d(classes, "int32"), top);
+    return tf.reshape(tf.matMul(tf.reshape(values, [1, -1]), oneHot), [top]) as tf.Tensor1D;
+  });
+  return { sums, counts };
+}
+
 /** One thread's share of a step: contiguous rays of the step's batch and the step's codes and seed. */
 export interface SspShare {
   /** Rays in the share. */

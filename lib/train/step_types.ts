@@ -56,12 +56,18 @@ export interface TrainBatch {
 
 /** What a step's hooks see after the update. */
 export interface StepResult {
+  /** Steps done after this step's update (the optimizer's step count then). */
+  readonly step: number;
   readonly batch: TrainBatch;
   /** Loss terms by name, and "total". */
   readonly losses: Record<string, number>;
   readonly total: number;
-  /** Squared colour error per ray (main pass), for the sampler. */
-  readonly rayErrors: Float32Array;
+  /** Squared colour error per ray (main pass), for the sampler; absent where the step read back only
+   * their per-class sums (`classErrors`, webgpu). */
+  readonly rayErrors?: Float32Array;
+  /** The squared colour errors summed per parsing class of the rays' pixels, and the rays per class
+   * (index = class id), when the step reduced them on the device (webgpu, semantic dynamic sampler). */
+  readonly classErrors?: { readonly sums: Float32Array; readonly counts: Int32Array };
 }
 
 /** Work done after each update, in order. */

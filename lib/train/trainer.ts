@@ -42,6 +42,7 @@ import {
   type StepTiming,
 } from "./data_parallel.ts";
 import {
+  classSums,
   replicaOf,
   splitShare,
   type SspLossTensors,
@@ -66,6 +67,26 @@ import {
   type TrainerState,
 } from "./step_types.ts";
 
+/** A step enqueued on webgpu whose packed values are not read yet (`Trainer.enqueueStep`). */
+interface PendingStep {
+  readonly batch: TrainBatch;
+  readonly lr: number;
+  /** When the step started (its sampling), for the log's ms. */
+  readonly t0: number;
+  /** Steps done after its update. */
+  readonly step: number;
+  /** The sampler's allocation of its batch. */
+  readonly allocation?: number[];
+  /** Its loss terms' names, in the order of the packed values. */
+  readonly names: string[];
+  /** [terms..., total, feedback...] (see `enqueueStep`). */
+  readonly packed: tf.Tensor1D;
+  /** Rays per class when the feedback is per-class sums. */
+  readonly classCounts?: Int32Array;
+  /** Whether the feedback is the per-ray errors. */
+  readonly perRay: boolean;
+}
+
 /** Trains one model on one dataset. Create with {@linkcode Trainer.create}; `dispose()` when done. */
 export class Trainer {
   /** The model and what rendering it needs. */
@@ -87,12 +108,18 @@ export class Trainer {
     this.rng = createRng(config.train.seed);
     this.sampler = createPixelSampler(config.pixelSampler);
     this.hooks = [
-      (r) => this.sampler.update?.({ frame: r.batch.frame, pixelIds: r.batch.ids, errors: r.rayErrors }),
-      (r) => this.updateOccupancy(r.batch.meta),
+      (r) => {
+        // Per-class sums reduced on the device (webgpu), else the per-ray errors.
+        if (r.classErrors) this.semanticSampler()!.updateClassSums(r.classErrors.sums, r.classErrors.counts);
+        else if (r.rayErrors) {
+          this.sampler.update?.({ frame: r.batch.frame, pixelIds: r.batch.ids, errors: r.rayErrors });
+        }
+      },
+      (r) => this.updateOccupancy(r.batch.meta, r.step),
       (r) => {
         if (!Number.isFinite(r.total)) {
           throw new Error(
-            `training diverged at step ${this.step}: the loss is ${r.total} (terms: ${
+            `training diverged at step ${r.step}: the loss is ${r.total} (terms: ${
               JSON.stringify(r.losses)
             }); ` +
               `resume from the last checkpoint with a lower train.lr`,
@@ -223,13 +250,24 @@ export class Trainer {
     };
   }
 
-  /** Runs one optimisation step on a random training frame (on `train.threads` threads). */
+  /**
+   * Runs one optimisation step on a random training frame (on `train.threads` threads). On webgpu the
+   * step's loss terms, total and sampler feedback come back as one small tensor read with one `await`
+   * (see {@linkcode Trainer.trainSteps} to overlap that read with the next step).
+   */
   async trainStep(): Promise<StepLog> {
     const t0 = performance.now();
+    const batch = await this.sampleBatch();
+    if (this.packedReads(batch)) return await this.finishStep(this.enqueueStep(batch, t0));
+    return await this.stepOn(batch, t0);
+  }
+
+  /** Stages 2 to 4 of a step on the CPU backends or on `train.threads` threads. */
+  private async stepOn(batch: TrainBatch, t0: number): Promise<StepLog> {
     const cfg = this.config;
     const scene = this.scene;
-    const batch = await this.sampleBatch();
-    const { meta, ids, rays, labels } = batch;
+    const allocation = this.semanticSampler()?.lastAllocation();
+    const { meta, ids, rays } = batch;
     const lr = learningRate(cfg.train, this.step);
     const smooth = scene.smoothingOn();
     const windows = scene.audioWindows(this.dataset.audio!, meta.audId, smooth);
@@ -244,58 +282,214 @@ export class Trainer {
         tf.dispose(windows);
       }
     } else {
-      // Stages 2 and 3: model outputs, the losses by name weighted by the config's loss section. The terms
-      // and per-ray errors are kept as tensors and read after the update: on a GPU backend asynchronously
-      // (a synchronous read of a GPU tensor is impossible in Deno), on the CPU backends synchronously.
-      let kept: SspLossTensors | undefined;
+      // Stages 2 and 3 on a CPU backend: the terms and per-ray errors read back synchronously after the
+      // update.
+      let kept: SspLossTensors;
       let totalT: tf.Scalar;
       try {
-        totalT = this.optimizer.minimizeTensor(() => {
-          const r = sspLossTensors(this.model, scene.setup, {
-            rays,
-            uv,
-            tCoarse: batch.tCoarse,
-            target: batch.target,
-            labels,
-            windows,
-            smooth,
-            eye: meta.eye,
-            c2w: meta.c2w,
-            rng: cfg.points.perturb ? this.rng : null,
-          });
-          kept = r;
-          tf.keep(r.rayErrors);
-          for (const t of Object.values(r.terms)) tf.keep(t);
-          return r.loss;
-        }, lr);
+        ({ kept, totalT } = this.lossAndUpdate(batch, uv, windows, smooth, lr));
       } finally {
         tf.dispose(windows);
       }
-      const read = async (t: tf.Tensor): Promise<Float32Array> =>
-        (this.asyncReads ? await t.data() : t.dataSync()) as Float32Array;
+      const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
       try {
         losses = {};
-        for (const [name, t] of Object.entries(kept!.terms)) losses[name] = (await read(t))[0];
-        rayErrors = await read(kept!.rayErrors);
-        total = (await read(totalT))[0];
+        for (const [name, t] of Object.entries(kept.terms)) losses[name] = read(t)[0];
+        rayErrors = read(kept.rayErrors);
+        total = read(totalT)[0];
       } finally {
-        tf.dispose([totalT, kept!.rayErrors, ...Object.values(kept!.terms)]);
+        tf.dispose([totalT, kept.rayErrors, ...Object.values(kept.terms)]);
       }
     }
     scene.step = this.step;
     losses.total = total;
-    // Stage 4: after-step hooks, then the log.
-    const result: StepResult = { batch, losses, total, rayErrors };
+    return await this.afterStep({ step: this.step, batch, losses, total, rayErrors }, lr, t0, allocation);
+  }
+
+  /**
+   * Runs `count` optimisation steps, as `count` calls of `trainStep` would, except on webgpu: there the
+   * read of step k's values (loss terms, total, per-class errors) waits until step k+1 is enqueued, so the
+   * GPU's queue never drains while the CPU waits for a read. The price is a one-step lag of the semantic
+   * sampler's feedback: step k's errors reach the sampler after step k+1 was sampled, before step k+2 is
+   * (`trainStep` feeds them back before step k+1). A step that updates the occupancy grid is read before
+   * the next is sampled (the grid and the jitter it draws then stay where `trainStep` has them), and the
+   * NaN check of step k fails after step k+1's update. With a stateless pixel sampler (uniform, face box)
+   * the steps are exactly `trainStep`'s. On the CPU backends and with `train.threads` > 1 this is
+   * `trainStep` in a loop. Nothing is left pending on return, so `state()` and checkpoints between calls
+   * see every step's feedback (on a throw, a step enqueued and not read is dropped: its update stays).
+   * A log's `ms` runs from its step's sampling to its read, so on webgpu consecutive steps' times overlap.
+   * @param count Steps to run (>= 0).
+   * @returns Each step's log, in order (also appended to `history`).
+   */
+  async trainSteps(count: number): Promise<StepLog[]> {
+    if (!Number.isInteger(count) || count < 0) throw new Error(`count must be an integer >= 0: got ${count}`);
+    const logs: StepLog[] = [];
+    if (!this.asyncReads || (this.config.train.threads ?? 1) > 1) {
+      for (let i = 0; i < count; i++) logs.push(await this.trainStep());
+      return logs;
+    }
+    let pending: PendingStep | undefined;
+    try {
+      for (let i = 0; i < count; i++) {
+        if (pending && this.occupancyDue(pending.step)) {
+          const done = pending;
+          pending = undefined;
+          logs.push(await this.finishStep(done));
+        }
+        const t0 = performance.now();
+        const batch = await this.sampleBatch();
+        const done = pending;
+        pending = this.enqueueStep(batch, t0);
+        if (done) logs.push(await this.finishStep(done));
+      }
+      if (pending) {
+        const done = pending;
+        pending = undefined;
+        logs.push(await this.finishStep(done));
+      }
+    } finally {
+      pending?.packed.dispose();
+    }
+    return logs;
+  }
+
+  /** Whether this step's values come back packed in one tensor read asynchronously (webgpu, one thread). */
+  private packedReads(batch: TrainBatch): boolean {
+    return this.asyncReads && !((this.config.train.threads ?? 1) > 1 && batch.rays.n > 1);
+  }
+
+  /** Whether the after-step hooks of the step that ends with `step` steps done update the occupancy grid. */
+  private occupancyDue(step: number): boolean {
+    return this.scene.occupancy !== undefined && step % this.config.points.occupancy.updateEvery === 0;
+  }
+
+  /**
+   * Stages 2 and 3 (model outputs, the losses by name weighted by the config's loss section, the update),
+   * keeping the terms and per-ray errors as tensors to read after the update.
+   */
+  private lossAndUpdate(
+    batch: TrainBatch,
+    uv: Float32Array,
+    windows: tf.Tensor3D,
+    smooth: boolean,
+    lr: number,
+  ): { kept: SspLossTensors; totalT: tf.Scalar } {
+    const cfg = this.config;
+    const { meta, rays, labels } = batch;
+    let kept: SspLossTensors | undefined;
+    const totalT = this.optimizer.minimizeTensor(() => {
+      const r = sspLossTensors(this.model, this.scene.setup, {
+        rays,
+        uv,
+        tCoarse: batch.tCoarse,
+        target: batch.target,
+        labels,
+        windows,
+        smooth,
+        eye: meta.eye,
+        c2w: meta.c2w,
+        rng: cfg.points.perturb ? this.rng : null,
+      });
+      kept = r;
+      tf.keep(r.rayErrors);
+      for (const t of Object.values(r.terms)) tf.keep(t);
+      return r.loss;
+    }, lr);
+    return { kept: kept!, totalT };
+  }
+
+  /**
+   * Stages 2 and 3 on webgpu, enqueued and not read: the update, then one tensor packing what the hooks
+   * and the log need, [terms..., total, feedback...]. The feedback is, for the semantic dynamic sampler
+   * (with a parsing map), the squared errors summed per class of the rays' pixels (`classSums`: one number
+   * per class crosses, not one per ray; the ray counts per class are known here); for another sampler that
+   * takes feedback (none today), the per-ray errors; otherwise nothing.
+   */
+  private enqueueStep(batch: TrainBatch, t0: number): PendingStep {
+    const cfg = this.config;
+    const scene = this.scene;
+    const { meta, ids } = batch;
+    const allocation = this.semanticSampler()?.lastAllocation();
+    const lr = learningRate(cfg.train, this.step);
+    const smooth = scene.smoothingOn();
+    const windows = scene.audioWindows(this.dataset.audio!, meta.audId, smooth);
+    const uv = pixelUv(ids, batch.frame.width, batch.frame.height);
+    let kept: SspLossTensors;
+    let totalT: tf.Scalar;
+    try {
+      ({ kept, totalT } = this.lossAndUpdate(batch, uv, windows, smooth, lr));
+    } finally {
+      tf.dispose(windows);
+    }
+    const names = Object.keys(kept.terms);
+    const parsing = batch.frame.parsing;
+    const classes = this.semanticSampler() && parsing ? Int32Array.from(ids, (p) => parsing[p]) : undefined;
+    let classCounts: Int32Array | undefined;
+    const perRay = !classes && this.sampler.update !== undefined;
+    let packed: tf.Tensor1D;
+    try {
+      packed = tf.tidy(() => {
+        const parts: tf.Tensor[] = names.map((n) => tf.reshape(kept.terms[n], [1]));
+        parts.push(tf.reshape(totalT, [1]));
+        if (classes) {
+          const c = classSums(kept.rayErrors, classes);
+          classCounts = c.counts;
+          parts.push(c.sums);
+        } else if (perRay) {
+          parts.push(kept.rayErrors);
+        }
+        return tf.concat(parts) as tf.Tensor1D;
+      });
+    } finally {
+      tf.dispose([totalT, kept.rayErrors, ...Object.values(kept.terms)]);
+    }
+    scene.step = this.step;
+    return { batch, lr, t0, step: this.step, allocation, names, packed, classCounts, perRay };
+  }
+
+  /** Reads a step enqueued by `enqueueStep` (one `await`), then runs its hooks and logs it. */
+  private async finishStep(p: PendingStep): Promise<StepLog> {
+    let v: Float32Array;
+    try {
+      v = await p.packed.data() as Float32Array;
+    } finally {
+      p.packed.dispose();
+    }
+    const losses: Record<string, number> = {};
+    p.names.forEach((name, i) => losses[name] = v[i]);
+    const at = p.names.length;
+    const total = v[at];
+    losses.total = total;
+    const tail = v.slice(at + 1);
+    const result: StepResult = {
+      step: p.step,
+      batch: p.batch,
+      losses,
+      total,
+      rayErrors: p.perRay ? tail : undefined,
+      classErrors: p.classCounts ? { sums: tail, counts: p.classCounts } : undefined,
+    };
+    return await this.afterStep(result, p.lr, p.t0, p.allocation);
+  }
+
+  /** Stage 4: the after-step hooks, then the log. */
+  private async afterStep(
+    result: StepResult,
+    lr: number,
+    t0: number,
+    allocation: number[] | undefined,
+  ): Promise<StepLog> {
     for (const hook of this.hooks) await hook(result);
+    const { losses } = result;
     const photometric = losses.rgb_fine ?? losses.rgb;
     const log: StepLog = {
-      step: this.step,
+      step: result.step,
       lr,
-      imgId: meta.imgId,
+      imgId: result.batch.meta.imgId,
       losses,
       psnr: psnrFromMse(photometric),
       ms: performance.now() - t0,
-      allocation: this.semanticSampler()?.lastAllocation(),
+      allocation,
     };
     this.history.push(log);
     return log;
@@ -377,9 +571,9 @@ export class Trainer {
 
   /** Occupancy update (every `points.occupancy.updateEvery` steps): density at jittered cell centres
    * under this frame's audio and pose (no gradient). */
-  private async updateOccupancy(meta: FrameMeta): Promise<void> {
+  private async updateOccupancy(meta: FrameMeta, step: number): Promise<void> {
     const grid = this.scene.occupancy;
-    if (!grid || this.step % this.config.points.occupancy.updateEvery !== 0) return;
+    if (!grid || !this.occupancyDue(step)) return;
     const scene = this.scene;
     const audio = { features: this.dataset.audio!, index: meta.audId, eye: meta.eye };
     const options = { jitter: this.rng, threshold: this.config.points.occupancy.threshold };
