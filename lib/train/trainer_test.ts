@@ -14,6 +14,7 @@ import { writeTinyDataset } from "../data/tiny_dataset.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { learningRate, Trainer } from "./trainer.ts";
 import { gatherPixels } from "../render/frame.ts";
+import { renderFramesParallel } from "../render/parallel_render.ts";
 
 await initBackend({ log: null });
 
@@ -166,7 +167,7 @@ Deno.test("trainer: with empty-space skipping the grid updates, trains, renders 
 
 Deno.test('trainer: torso motion "rigid" trains (deformation term logged, tensors flat), moves the pose MLP, checkpoints', async () => {
   const { dir, dataset } = await tinyData({ frames: 4 });
-  const config = override(TINY, { torso: { motion: "rigid" }, train: { lr: 1e-2 } });
+  const config = override(TINY, { torso: { motion: "rigid" }, train: { lr: 1e-2 }, render: { chunk: 48 } });
   const a = Trainer.create(dataset, config);
   const b = Trainer.create(dataset, override(config, { train: { seed: 99 } }));
   try {
@@ -182,6 +183,10 @@ Deno.test('trainer: torso motion "rigid" trains (deformation term logged, tensor
     }
     assertEquals(tf.memory().numTensors, before);
     assert(omega().some((v) => v !== 0), "the pose MLP's output layer moved");
+    // A render worker builds the same model from the config and the weights: the same frame bit for bit.
+    const meta = dataset.val[0];
+    const [parallel] = await renderFramesParallel(a.scene, [meta], { workers: 1 });
+    assertEquals(parallel.rgb, a.renderDatasetFrame(meta).rgb);
     await saveCheckpoint(a, `${dir}/run`);
     await loadCheckpoint(b, `${dir}/run`);
     const sa = await a.trainStep(), sb = await b.trainStep();
