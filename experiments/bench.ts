@@ -119,6 +119,7 @@ function denseFlopsPerPoint(module: Module | null | undefined): number {
   for (const [name, v] of module.params) {
     if (!name.endsWith(".w") || v.rank !== 2) continue;
     if (name.endsWith(".aud.w") || name.endsWith(".l0c.w")) continue; // [1, A] codes: once per batch
+    if (name.includes(".rigid.")) continue; // the torso's rigid motion: once per frame
     const [rows, cols] = v.shape as [number, number];
     flops += 2 * rows * cols;
   }

@@ -9,7 +9,8 @@
  * so every scenario runs in its own `deno run` subprocess (this file with `--scenario NAME --backend B`)
  * that prints one JSON line; this process compares them. Scenarios:
  * - `kernels`: the tri-plane grid lookup (values, table and position gradients), the positional encoding
- *   (tensor op with gradient, and of CPU data), matMulT and addRows with their gradients, transpose2d.
+ *   (tensor op with gradient, and of CPU data), matMulT and addRows with their gradients, transpose2d, the
+ *   torso deformation with motion "rigid" (offsets and parameter gradients).
  * - `field:<preset>`: a field of the preset (tiny: MLP, triplane: grid) on 4096 points: outputs, the
  *   gradient of every parameter, and the outputs after one Adam step.
  * - `trainer:<preset>`: `Trainer.create` on the fixture, one `trainStep`, one `renderDatasetFrame`.
@@ -30,6 +31,7 @@ import { override, PRESETS } from "../lib/config/mod.ts";
 import { loadDataset } from "../lib/data/mod.ts";
 import { positionalEncoding, positionalEncodingJs, positionalEncodingOf } from "../lib/encoding/mod.ts";
 import { createField, type GridLevel, gridLevels, triplaneLookup } from "../lib/field/mod.ts";
+import { DeformationField3d } from "../lib/torso/mod.ts";
 import { encodedDim } from "../lib/encoding/mod.ts";
 import { addRows, matMulT, transpose2d } from "../lib/nn/matmul.ts";
 import { createRng } from "../lib/nn/rng.ts";
@@ -152,6 +154,33 @@ async function kernels(): Promise<Outputs> {
     y,
     tt,
   ]);
+
+  // The 3-D torso deformation with motion "rigid" (Rodrigues, gate, residual) on perturbed weights: offsets
+  // and the gradient of every parameter.
+  const deform = new DeformationField3d("kernels.rigid", 6, {
+    width: 16,
+    depth: 2,
+    seed: 3,
+    motion: "rigid",
+  });
+  let k = 200;
+  for (const p of deform.params.values()) {
+    tf.tidy(() => p.assign(tf.tensor(uniform(p.size, -0.5, 0.5, k++), p.shape)));
+  }
+  const dPts = tf.tensor2d(uniform(3 * m, -1, 1, 9), [m, 3]);
+  const dPose = tf.tensor2d([[0.1, -0.2, 0.3, 0.05, 0, -0.1]]);
+  const rD = tf.tensor2d(uniform(3 * m, -1, 1, 10), [m, 3]);
+  const dx = deform.apply(dPts, dPose);
+  out["rigid.dx"] = await values(dx);
+  const { value: dValue, grads: dGrads } = tf.variableGrads(
+    () => tf.sum(tf.mul(deform.apply(dPts, dPose), rD)) as tf.Scalar,
+    [...deform.params.values()],
+  );
+  for (const [key, p] of deform.params) {
+    out[`rigid.d${key.slice("kernels.rigid.".length)}`] = await values(dGrads[p.name]);
+  }
+  tf.dispose([dPts, dPose, rD, dx, dValue, ...Object.values(dGrads)]);
+  deform.dispose();
   return out;
 }
 

@@ -251,8 +251,19 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
+ * Optional fields (absent: their documented default) by the override path of their section: a patch may
+ * set them on a base that lacks them (the presets leave them out, so configs written before they existed
+ * stay equal to the presets).
+ */
+const OPTIONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  "config.field": ["codeAttention"],
+  "config.torso": ["motion"],
+};
+
+/**
  * A copy of `base` with the fields of `patch` replacing its own, recursively (arrays are replaced
- * whole). A patch key that the base does not have is an error, so a typo cannot pass silently; a
+ * whole). A patch key that the base does not have is an error (except the optional fields of
+ * `OPTIONAL_FIELDS`, e.g. `torso.motion`), so a typo cannot pass silently; a
  * patch holding `kind` replaces its whole object (the other fields belong to another variant).
  * @example
  * ```ts
@@ -267,7 +278,7 @@ export function override<T>(base: T, patch: DeepPartial<T>, path = "config"): T 
   if ("kind" in patch && patch.kind !== base.kind) return patch as T;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(patch)) {
-    if (!(k in base)) {
+    if (!(k in base) && !OPTIONAL_FIELDS[path]?.includes(k)) {
       throw new Error(`${path}.${k} is not a configuration field (known: ${Object.keys(base).join(", ")})`);
     }
     out[k] = isPlainObject(v) && isPlainObject(base[k]) ? override(base[k], v as never, `${path}.${k}`) : v;

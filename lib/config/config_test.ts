@@ -103,3 +103,12 @@ Deno.test("loss weights are validated; each component's section is checked by it
   validateConfig(DEMO, "demo");
   assertEquals(PRESETS.demo, DEMO);
 });
+
+Deno.test("override may add the optional fields a preset leaves out (torso.motion, field.codeAttention), no others", () => {
+  const c = override(DEMO, { torso: { motion: "rigid" }, field: { codeAttention: true } });
+  assertEquals(c.torso, { ...DEMO.torso, motion: "rigid" });
+  assertEquals((c.field as { codeAttention?: boolean }).codeAttention, true);
+  assertEquals("motion" in DEMO.torso, false);
+  const e = assertThrows(() => override(DEMO, { train: { motion: "rigid" } } as never));
+  assertStringIncludes(String(e), "config.train.motion is not a configuration field");
+});

@@ -25,6 +25,13 @@ export interface Deform3dTorsoConfig {
    * w = 1 (every point may move: the deformation must learn to leave the head alone).
    */
   readonly weighting: "parsing" | "none";
+  /**
+   * How points move: "offset" (absent: the same) = dx is the MLP's free offset; "rigid" = a rigid motion
+   * per frame from the pose code (rotation and translation, by a one-hidden-layer MLP of `width`), gated
+   * per point by the MLP, plus a free residual: dx = g ((R - I) x + tau) + e (`DeformationField3d`).
+   * Adds 2 small layers; dx = 0 at initialisation either way.
+   */
+  readonly motion?: "offset" | "rigid";
 }
 
 /** RAD-NeRF-style image-space torso, composited between the head and the background (`Torso2d`). */
@@ -96,6 +103,11 @@ export function torsoConfigProblems(t: TorsoConfig, path = "torso"): string[] {
       }
       if (t.kind === "deform3d" && t.weighting !== "parsing" && t.weighting !== "none") {
         problems.push(`${path}.weighting must be "parsing" or "none": got ${JSON.stringify(t.weighting)}`);
+      }
+      if (t.kind === "deform3d" && t.motion !== undefined && t.motion !== "offset" && t.motion !== "rigid") {
+        problems.push(
+          `${path}.motion must be "offset" or "rigid" (absent: "offset"): got ${JSON.stringify(t.motion)}`,
+        );
       }
       break;
     default:

@@ -61,13 +61,14 @@ export function createTorso(config: TorsoConfig, poseDim: number, options: Creat
       return { kind: "none", module: null };
     case "deform3d": {
       valid();
-      const { width, depth, posFreqs, poseFreqs } = config;
+      const { width, depth, posFreqs, poseFreqs, motion } = config;
       const module = new DeformationField3d(name, poseDim, {
         width,
         depth,
         posFreqs,
         poseFreqs,
         seed: options.seed,
+        motion,
       });
       return new Deform3dTorso(module, config);
     }

@@ -1,7 +1,16 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { initBackend } from "../backend/backend.ts";
 import { countParams } from "../nn/module.ts";
-import { DEFORM3D_DEFAULTS, IMAGE2D_DEFAULTS, NO_TORSO, type TorsoConfig } from "./config.ts";
+import { DEMO } from "../config/presets.ts";
+import { override } from "../config/config.ts";
+import { validateConfig } from "../config/validate.ts";
+import {
+  DEFORM3D_DEFAULTS,
+  IMAGE2D_DEFAULTS,
+  NO_TORSO,
+  type TorsoConfig,
+  torsoConfigProblems,
+} from "./config.ts";
 import { createTorso } from "./create.ts";
 import { Deform3dTorso, DeformationField3d } from "./deformation_field.ts";
 import { POSE_CODE_DIM } from "./pose_code.ts";
@@ -53,4 +62,29 @@ Deno.test("createTorso seeds the weights and rejects bad configs", () => {
   assertThrows(() => createTorso({ ...IMAGE2D_DEFAULTS, width: 0 }, 6), Error, "width");
   assertThrows(() => createTorso(IMAGE2D_DEFAULTS, 0), Error, "poseDim");
   assertThrows(() => createTorso({ kind: "mesh" } as unknown as TorsoConfig, 6), Error, "unknown torso kind");
+});
+
+Deno.test('createTorso: motion "rigid" adds the pose MLP; validation names torso.motion; the demo override', () => {
+  const r = createTorso({ ...DEFORM3D_DEFAULTS, motion: "rigid" }, POSE_CODE_DIM, { seed: 4 });
+  if (!(r instanceof Deform3dTorso)) throw new Error("a deform3d config must build a Deform3dTorso");
+  assertEquals(r.module.motion, "rigid");
+  // As the default's count with a 4-column output (64x4+4), plus rigid.l0 54x64+64 and rigid.out 64x6+6.
+  assertEquals(countParams(r.module), 2560 + 3456 + 2 * 4160 + 260 + 3520 + 390);
+  r.module.dispose();
+  const o = createTorso(DEFORM3D_DEFAULTS, POSE_CODE_DIM, { seed: 4 });
+  assertEquals((o as Deform3dTorso).module.motion, "offset");
+  o.module!.dispose();
+  assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, motion: "spin" } as unknown as TorsoConfig), [
+    'torso.motion must be "offset" or "rigid" (absent: "offset"): got "spin"',
+  ]);
+  assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, motion: "offset" }), []);
+  assertThrows(
+    () => createTorso({ ...DEFORM3D_DEFAULTS, motion: 1 } as unknown as TorsoConfig, 6),
+    Error,
+    "torso.motion",
+  );
+  // The demo preset with the rigid motion (the presets carry no `motion`: an optional field of override()).
+  const demoRigid = override(DEMO, { torso: { motion: "rigid" } });
+  assertEquals(demoRigid.torso, { ...DEMO.torso, motion: "rigid" });
+  validateConfig(demoRigid);
 });

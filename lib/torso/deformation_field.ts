@@ -8,11 +8,19 @@
 import * as tf from "@tensorflow/tfjs";
 import { encodedDim, positionalEncoding } from "../encoding/positional_encoding.ts";
 import { positionalEncodingJs } from "../encoding/positional_encoding.ts";
+import { Linear } from "../nn/linear.ts";
 import type { Module } from "../nn/module.ts";
 import { ConditionedMlp } from "./conditioned_mlp.ts";
 import type { Deform3dTorsoConfig } from "./config.ts";
 import { deformationPenalty } from "./deformation_penalty.ts";
+import { rigidOffsets } from "./rigid_motion.ts";
 import type { PointOffsets, TorsoModule } from "./torso_module.ts";
+
+/**
+ * How the 3-D deformation moves a point: "offset" = a free offset per point from the MLP; "rigid" = a
+ * per-frame rigid motion from the pose code, gated per point, plus a small free residual.
+ */
+export type DeformationMotion = "offset" | "rigid";
 
 /** Options of {@linkcode DeformationField3d}. */
 export interface DeformationField3dOptions {
@@ -26,6 +34,8 @@ export interface DeformationField3dOptions {
   readonly poseFreqs?: number;
   /** Seed of the initial weights. @default {a hash of each layer's name} */
   readonly seed?: number;
+  /** How points move (see {@linkcode DeformationField3d}). @default {"offset"} */
+  readonly motion?: DeformationMotion;
 }
 
 /**
@@ -35,6 +45,18 @@ export interface DeformationField3dOptions {
  * The caller forms the deformed point x + w dx (w: a per-point torso weight, see
  * `torsoWeightFromParsing`, or 1) and adds `deformationPenalty(dx, w)` to the loss.
  * Parameters: `${name}.l0f`, `${name}.l0c` (pose part of the first layer), `${name}.l1`, ..., `${name}.out`.
+ *
+ * With `motion: "rigid"` ([ours]: a torso that is rigid in its own frame moves rigidly relative to the
+ * head, so in the head's canonical space its motion is one rigid transform per frame, which a positional
+ * MLP only approximates): a pose MLP (one hidden layer of `width`, ReLU) maps PE(p) [1, P'] to 6 numbers,
+ * a rotation vector omega and a translation tau, once per frame; the per-point MLP, now with 4 outputs
+ * (l, e), gives a gate g = sigmoid(l) and a free residual e, and
+ * dx = g ((R(omega) - I) x + tau) + e, R by Rodrigues' formula (`rigidOffsets`). The gate lets the head,
+ * which must not move, opt out of the frame's motion. Both output layers start at zero: omega = tau = 0 and
+ * e = 0, so dx = 0 exactly at initialisation whatever the gate, which starts at g = 1/2 (logit 0: no
+ * preference between following the motion and staying; the gate's gradient is g (1 - g) (dL/ddx . r),
+ * largest there). Extra parameters: `${name}.rigid.l0.{w,b}`, `${name}.rigid.out.{w,b}`; `${name}.out` has
+ * 4 columns (gate logit, residual x, y, z).
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
@@ -55,25 +77,66 @@ export class DeformationField3d implements Module {
   readonly poseDim: number;
   readonly posFreqs: number;
   readonly poseFreqs: number;
+  readonly motion: DeformationMotion;
+  /** The per-point MLP: dx ("offset"), or gate logit and residual ("rigid"). */
   readonly mlp: ConditionedMlp;
   readonly params: ReadonlyMap<string, tf.Variable>;
+  /** Hidden and output layers of the per-frame pose MLP ("rigid" only). */
+  readonly #rigid: readonly [Linear, Linear] | null;
 
   /**
    * @param name Prefix of the parameter keys, e.g. "torso".
    * @param poseDim Length P of the pose code (6 for `poseCode`).
-   * @param options Width, depth, frequencies, seed.
+   * @param options Width, depth, frequencies, seed, motion.
    */
   constructor(name: string, poseDim: number, options: DeformationField3dOptions = {}) {
     this.name = name;
     this.poseDim = poseDim;
     this.posFreqs = options.posFreqs ?? 6;
     this.poseFreqs = options.poseFreqs ?? 4;
+    this.motion = options.motion ?? "offset";
+    if (this.motion !== "offset" && this.motion !== "rigid") {
+      throw new Error(`${name}: motion must be "offset" or "rigid": got ${JSON.stringify(this.motion)}`);
+    }
+    const rigid = this.motion === "rigid";
+    const width = options.width ?? 64;
+    const condDim = encodedDim(poseDim, this.poseFreqs);
     this.mlp = new ConditionedMlp(name, {
       inDim: encodedDim(3, this.posFreqs),
-      condDim: encodedDim(poseDim, this.poseFreqs),
-      outDim: 3,
-    }, { width: options.width ?? 64, depth: options.depth ?? 3, zeroLast: true, seed: options.seed });
-    this.params = this.mlp.params;
+      condDim,
+      outDim: rigid ? 4 : 3,
+    }, { width, depth: options.depth ?? 3, zeroLast: true, seed: options.seed });
+    if (!rigid) {
+      this.#rigid = null;
+      this.params = this.mlp.params;
+      return;
+    }
+    // Seeds apart from the per-point MLP's (seed + 7919 (i + 1) for its layers i).
+    const seed = (i: number) =>
+      options.seed === undefined ? undefined : (options.seed + 104729 * (i + 1)) >>> 0;
+    this.#rigid = [
+      new Linear(`${name}.rigid.l0`, condDim, width, { seed: seed(0) }),
+      new Linear(`${name}.rigid.out`, width, 6, { init: "zeros", seed: seed(1) }),
+    ];
+    const params = new Map(this.mlp.params);
+    for (const layer of this.#rigid) for (const [k, v] of layer.params) params.set(k, v);
+    this.params = params;
+  }
+
+  /**
+   * The frame's rigid motion ("rigid" only): omega (axis-angle, radians) and tau (translation, in the
+   * normalised box), from the pose code alone.
+   * @param pose Pose code, [k, P] (k = 1: one frame).
+   * @returns `[omega, tau]`, each [k, 3]; both 0 at initialisation.
+   */
+  rigidMotion(pose: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
+    if (!this.#rigid) throw new Error(`${this.name}: rigidMotion needs motion "rigid": got "${this.motion}"`);
+    this.#checkPose(pose);
+    const [hidden, out] = this.#rigid;
+    return tf.tidy(() => {
+      const y = out.apply(tf.relu(hidden.apply(positionalEncoding(pose, this.poseFreqs))));
+      return tf.split(y, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    });
   }
 
   /**
@@ -83,15 +146,39 @@ export class DeformationField3d implements Module {
    * @returns dx, [n, 3].
    */
   apply(xyz: tf.Tensor2D, pose: tf.Tensor2D): tf.Tensor2D {
+    this.#checkXyz(xyz);
+    this.#checkPose(pose);
+    return tf.tidy(() => this.#offsets(positionalEncoding(xyz, this.posFreqs), pose, xyz));
+  }
+
+  #checkXyz(xyz: tf.Tensor2D): void {
     if (xyz.rank !== 2 || xyz.shape[1] !== 3) {
       throw new Error(`${this.name}: xyz must be [n, 3]: got [${xyz.shape}]`);
     }
+  }
+
+  #checkPose(pose: tf.Tensor2D): void {
     if (pose.rank !== 2 || pose.shape[1] !== this.poseDim) {
       throw new Error(`${this.name}: pose must be [1, ${this.poseDim}]: got [${pose.shape}]`);
     }
-    return tf.tidy(() =>
-      this.mlp.apply(positionalEncoding(xyz, this.posFreqs), positionalEncoding(pose, this.poseFreqs))
-    );
+  }
+
+  /** dx from PE(x), the pose code and (for "rigid") x itself. Call inside tf.tidy. */
+  #offsets(encodedXyz: tf.Tensor2D, pose: tf.Tensor2D, xyz: tf.Tensor2D | undefined): tf.Tensor2D {
+    const y = this.mlp.apply(encodedXyz, positionalEncoding(pose, this.poseFreqs));
+    if (!this.#rigid) return y;
+    if (!xyz) {
+      throw new Error(`${this.name}: motion "rigid" needs the points themselves (xyz), not only PE(x)`);
+    }
+    this.#checkXyz(xyz);
+    if (xyz.shape[0] !== encodedXyz.shape[0]) {
+      throw new Error(
+        `${this.name}: xyz must have one row per encoded point (${encodedXyz.shape[0]}): got [${xyz.shape}]`,
+      );
+    }
+    const [omega, tau] = this.rigidMotion(pose);
+    const [logit, residual] = tf.split(y, [1, 3], 1);
+    return tf.add(tf.mul(tf.sigmoid(logit), rigidOffsets(xyz, omega, tau)), residual) as tf.Tensor2D;
   }
 
   /**
@@ -100,24 +187,27 @@ export class DeformationField3d implements Module {
    * times faster than tf.sin/cos on wasm) and no gradient is lost.
    * @param encodedXyz PE(x) with this field's `posFreqs`, [n, encodedDim(3, posFreqs)].
    * @param pose Pose code of the frame, [1, P].
+   * @param xyz The points themselves, [n, 3]: needed by motion "rigid" (the rigid offset depends on x),
+   *   unused by "offset".
    */
-  applyEncoded(encodedXyz: tf.Tensor2D, pose: tf.Tensor2D): tf.Tensor2D {
+  applyEncoded(encodedXyz: tf.Tensor2D, pose: tf.Tensor2D, xyz?: tf.Tensor2D): tf.Tensor2D {
     const want = encodedDim(3, this.posFreqs);
     if (encodedXyz.rank !== 2 || encodedXyz.shape[1] !== want) {
       throw new Error(`${this.name}: encoded xyz must be [n, ${want}]: got [${encodedXyz.shape}]`);
     }
-    return tf.tidy(() => this.mlp.apply(encodedXyz, positionalEncoding(pose, this.poseFreqs)));
+    return tf.tidy(() => this.#offsets(encodedXyz, pose, xyz));
   }
 
   dispose(): void {
     this.mlp.dispose();
+    if (this.#rigid) { for (const layer of this.#rigid) layer.dispose(); }
   }
 }
 
 /**
  * SSP-NeRF's torso module: a {@linkcode DeformationField3d} moving the sample points, x' = x + w dx, with
  * w the field's torso probability ("parsing") or 1 ("none"), and the penalty mean(w |dx|^2) averaged over
- * the step's passes.
+ * the step's passes (on the whole dx, rigid part included, with either motion).
  */
 export class Deform3dTorso implements TorsoModule {
   readonly kind = "deform3d";
@@ -135,12 +225,14 @@ export class Deform3dTorso implements TorsoModule {
     torsoProbability?: () => tf.Tensor1D | undefined,
   ): PointOffsets {
     const pf = this.module.posFreqs;
+    const onDevice = points instanceof tf.Tensor;
     // Points computed on the device (GPU importance samples) are encoded there: no readback.
     const offsets = this.module.applyEncoded(
-      points instanceof tf.Tensor
+      onDevice
         ? positionalEncoding(points, pf)
         : tf.tensor2d(positionalEncodingJs(points, 3, pf), [m, encodedDim(3, pf)]),
       pose,
+      this.module.motion === "rigid" ? (onDevice ? points : tf.tensor2d(points, [m, 3])) : undefined,
     );
     const weights = this.config.weighting === "parsing" ? torsoProbability?.() : undefined;
     return { offsets, weights, applied: weights ? tf.mul(offsets, weights.reshape([m, 1])) : offsets };

@@ -12,7 +12,13 @@ export {
   type PoseCodeOptions,
 } from "./pose_code.ts";
 export { ConditionedMlp, type ConditionedMlpDims, type ConditionedMlpOptions } from "./conditioned_mlp.ts";
-export { Deform3dTorso, DeformationField3d, type DeformationField3dOptions } from "./deformation_field.ts";
+export {
+  Deform3dTorso,
+  DeformationField3d,
+  type DeformationField3dOptions,
+  type DeformationMotion,
+} from "./deformation_field.ts";
+export { rigidOffsets, rotationFromAxisAngle, rotationMinusIdentity } from "./rigid_motion.ts";
 export { deformationPenalty } from "./deformation_penalty.ts";
 export { TORSO_CLASSES, torsoWeightFromParsing } from "./torso_weight.ts";
 export { Image2dTorso, Torso2d, type Torso2dOptions, type Torso2dOutputs } from "./torso2d.ts";

@@ -191,3 +191,31 @@ Deno.test("2 threads: no tensors and no threads left behind, after dispose and a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test('2 threads: torso motion "rigid" (demo preset, sized down) trains like 1 thread', async () => {
+  const { dir, dataset } = await tinyData();
+  try {
+    const one = override(DEMO_SMALL, {
+      torso: { motion: "rigid" },
+      points: { perturb: false },
+      train: { threads: 1 },
+    });
+    const two = override(one, { train: { threads: 2 } });
+    const a = await trainSteps(dataset, one, 2), b = await trainSteps(dataset, two, 2);
+    assertEquals([a.threads, b.threads], [1, 2]);
+    assert(a.params.has("torso.rigid.out.w"));
+    a.logs.forEach((l, i) => {
+      for (const [k, v] of Object.entries(l.losses)) {
+        assert(Number.isFinite(v), k);
+        assertLess(Math.abs(v - b.logs[i].losses[k]), 1e-5 * Math.max(1, Math.abs(v)), k);
+      }
+    });
+    assertLess(maxAbsDiff(a.params, b.params), 1e-5);
+    assert(
+      b.params.get("torso.rigid.out.b")!.some((v) => v !== 0),
+      "the pose MLP trained in the 2-thread run",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
