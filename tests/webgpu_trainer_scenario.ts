@@ -154,9 +154,13 @@ export async function trainerScenario(
   backend: BackendName,
   deterministicMatMul = false,
 ): Promise<TrainerScenarioResult> {
-  const info = await initBackend({ backend, log: null });
+  // initBackend's default (deterministic) sets MATMUL_PACKED; without the flag this runs tfjs' own choice.
+  const info = await initBackend({ backend, log: null, deterministic: deterministicMatMul });
   if (info.name !== backend) throw new Error(`${backend} did not start: ${info.fallbackReason}`);
-  if (deterministicMatMul) tf.env().set("WEBGPU_MATMUL_PROGRAM_TYPE", MATMUL_PACKED);
+  if (deterministicMatMul && backend === "webgpu") {
+    const type = tf.env().getNumber("WEBGPU_MATMUL_PROGRAM_TYPE");
+    if (type !== MATMUL_PACKED) throw new Error(`initBackend left WEBGPU_MATMUL_PROGRAM_TYPE at ${type}`);
+  }
   // classSums against float64 sums.
   const rng = createRng(9);
   const n = 4096;

@@ -34,6 +34,12 @@ export interface BackendOptions {
    * fallback (software) adapter throws instead of falling back; with another backend it throws at once.
    * @default {false} */
   readonly requireGpu?: boolean;
+  /** On webgpu, use only tfjs' tiled matMul program (`WEBGPU_MATMUL_PROGRAM_TYPE` 3), so that a run repeats
+   * bit for bit: tfjs-backend-webgpu 4.22 otherwise splits the inner sum of a matMul with a small output
+   * and a long inner dimension (a weight gradient over many points) across workgroups that add with float
+   * atomics in whatever order they finish. false gives tfjs' default choice (perhaps faster on some GPUs).
+   * @default {true} */
+  readonly deterministic?: boolean;
   /** Where the message naming the backend goes; `null` keeps quiet.
    * @default {console.error} */
   readonly log?: ((message: string) => void) | null;
@@ -118,7 +124,10 @@ export function adapterLabel(adapter: GpuAdapterDescription): string {
   return `${name}${adapter.isFallbackAdapter ? " [fallback adapter: software, CPU speed]" : ""}`;
 }
 
-async function startWebGpu(requireGpu: boolean): Promise<GpuAdapterDescription> {
+/** tfjs-backend-webgpu's `MatMulProgramType.MatMulPackedProgram` (the tiled program, no atomics). */
+const WEBGPU_MATMUL_PACKED = 3;
+
+async function startWebGpu(requireGpu: boolean, deterministic: boolean): Promise<GpuAdapterDescription> {
   const adapter = await describeGpuAdapter();
   if (!adapter) {
     const hasApi = (globalThis.navigator as unknown as { gpu?: unknown } | undefined)?.gpu !== undefined;
@@ -142,13 +151,18 @@ async function startWebGpu(requireGpu: boolean): Promise<GpuAdapterDescription> 
   // Tensors up to 1000 elements whose data is on the CPU would run on the CPU backend: keep every op on
   // the GPU so a run (and the parity tests) measure what they claim to.
   tf.env().set("WEBGPU_CPU_FORWARD", false);
+  if (deterministic) tf.env().set("WEBGPU_MATMUL_PROGRAM_TYPE", WEBGPU_MATMUL_PACKED);
   return adapter;
 }
 
-async function tryStart(name: BackendName, requireGpu: boolean): Promise<GpuAdapterDescription | undefined> {
+async function tryStart(
+  name: BackendName,
+  requireGpu: boolean,
+  deterministic = true,
+): Promise<GpuAdapterDescription | undefined> {
   let adapter: GpuAdapterDescription | undefined;
   if (name === "wasm") setWasmPaths(wasmBinaryFolder());
-  if (name === "webgpu") adapter = await startWebGpu(requireGpu);
+  if (name === "webgpu") adapter = await startWebGpu(requireGpu, deterministic);
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tf.setBackend("${name}") returned false`);
   await tf.ready();
@@ -193,7 +207,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   let name: BackendName = wanted;
   let adapter: GpuAdapterDescription | undefined;
   try {
-    adapter = await tryStart(wanted, requireGpu);
+    adapter = await tryStart(wanted, requireGpu, options.deterministic ?? true);
   } catch (e) {
     // A GPU that was required is never replaced by the CPU.
     if (requireGpu) throw e;
