@@ -207,23 +207,36 @@ export async function trainRun(
         log(`time budget of ${options.timeBudgetS} s reached at step ${tr.step}`);
         break;
       }
-      let s: StepLog;
+      // Steps in runs up to the next evaluation, checkpoint or leak check (at most 8, so the progress line
+      // and the time budget stay current): on webgpu `trainSteps` overlaps each step's read with the next
+      // step's work; on the CPU backends it is `trainStep` in a loop (the same steps either way).
+      const until = (every: number | undefined) => every && every > 0 ? every - (tr.step % every) : Infinity;
+      const count = Math.min(
+        8,
+        total - tr.step,
+        until(c.evalEvery),
+        until(c.checkpointEvery),
+        until(options.checkLeaksEvery),
+      );
+      let logs: StepLog[];
       try {
-        s = await tr.trainStep();
+        logs = await tr.trainSteps(count);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         throw new Error(`${msg} (last checkpoint: ${lastCkpt})`);
       }
-      history.push(resumeMark ? { ...s, resumed: resumeMark } : s);
-      resumeMark = undefined;
-      stepsDone++;
-      rays += c.raysPerStep;
       const secs = (performance.now() - t0) / 1000;
-      progress?.update(tr.step, {
-        loss: s.losses.total,
-        psnr: s.psnr,
-        "rays/s": Math.round(rays / secs),
-      });
+      for (const s of logs) {
+        history.push(resumeMark ? { ...s, resumed: resumeMark } : s);
+        resumeMark = undefined;
+        stepsDone++;
+        rays += c.raysPerStep;
+        progress?.update(s.step, {
+          loss: s.losses.total,
+          psnr: s.psnr,
+          "rays/s": Math.round(rays / secs),
+        });
+      }
       if (options.checkLeaksEvery && tr.step % options.checkLeaksEvery === 0) {
         log(`\nstep ${tr.step}: ${tf.memory().numTensors} tensors`);
       }
