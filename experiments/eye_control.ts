@@ -9,7 +9,10 @@
  *   deno run -A experiments/eye_control.ts --collect --out runs/eye_control      # the table of finished runs
  *
  * Each (variant, seed) writes `<out>/<variant>_s<seed>.json` (and its render of the chosen frame), so the
- * two variants can train in separate processes and `--collect` tabulates them.
+ * two variants can train in separate processes and `--collect` tabulates them. `--attention` turns on the
+ * field's region attention on the code and `--eye-region` the sampler's eye region class
+ * (`pixelSampler.eyeRegion`: the landmarks' eye box sampled as the eye class, open or shut) in both
+ * variants; use another `--out` for each such setting.
  * @module
  */
 import { join } from "node:path";
@@ -38,6 +41,8 @@ interface EyeRunRecord {
   /** The held-out frame shown in the PNG (lowest eye openness). */
   readonly shownImgId: number;
   readonly shownEye: number;
+  /** Whether the sampler's eye region class was on (`--eye-region`); absent in runs before the flag. */
+  readonly eyeRegion?: boolean;
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -49,6 +54,7 @@ async function trainAndMeasure(
   steps: number,
   out: string,
   attention: boolean,
+  eyeRegion: boolean,
 ): Promise<EyeRunRecord> {
   const dataset = await loadDataset(dataPath);
   const config = override(ABLATION_BASE, {
@@ -56,6 +62,7 @@ async function trainAndMeasure(
     eye: { enabled: variant === "on" },
     train: { steps, seed },
     ...(attention && { field: { codeAttention: true } }),
+    ...(eyeRegion && { pixelSampler: { eyeRegion: true } }),
   });
   const val = dataset.val;
   const eyeOf = (imgId: number) => val.find((f) => f.imgId === imgId)!.eye!;
@@ -96,6 +103,7 @@ async function trainAndMeasure(
       psnrEyesAll: r.mean.psnr_eyes,
       shownImgId: shown.imgId,
       shownEye: shown.eye!,
+      eyeRegion,
     };
   } finally {
     trainer.dispose();
@@ -149,7 +157,7 @@ async function collect(dataPath: string, out: string): Promise<void> {
     `Held-out frames of ${dataPath}: ${recs[0].closedFrames.length} with eye < ${CLOSED} ` +
     `(img ${recs[0].closedFrames.join(", ")}), ${recs[0].openFrames} open; ${
       recs[0].steps
-    } steps, demo preset.`,
+    } steps, demo preset${recs[0].eyeRegion ? ", sampler eye region class on (--eye-region)" : ""}.`,
     "",
     "| eye control | seed | eye-region PSNR, closed (dB) | eye-region PSNR, open (dB) | eye-region PSNR, all (dB) | full-frame PSNR (dB) |",
     "|---|---|---|---|---|---|",
@@ -190,6 +198,11 @@ if (import.meta.main) {
         default: false,
         help: "both variants with the field's region attention on the code (field.codeAttention)",
       },
+      "eye-region": {
+        type: "boolean",
+        default: false,
+        help: "both variants with the sampler's eye region class (pixelSampler.eyeRegion)",
+      },
       ...BACKEND_FLAGS,
     }, "usage: deno run -A experiments/eye_control.ts [--steps N] [--seeds 1,2] [--variant on|off|both]");
     const out = a.out!;
@@ -205,7 +218,7 @@ if (import.meta.main) {
     await Deno.mkdir(out, { recursive: true });
     for (const seed of seeds) {
       for (const v of variants) {
-        const rec = await trainAndMeasure(a.data!, v, seed, steps, out, a.attention!);
+        const rec = await trainAndMeasure(a.data!, v, seed, steps, out, a.attention!, a["eye-region"]!);
         await writeFileAtomic(join(out, `${v}_s${seed}.json`), JSON.stringify(rec, null, 2) + "\n");
         console.log(JSON.stringify(rec));
       }

@@ -112,3 +112,21 @@ Deno.test("override may add the optional fields a preset leaves out (torso.motio
   const e = assertThrows(() => override(DEMO, { train: { motion: "rigid" } } as never));
   assertStringIncludes(String(e), "config.train.motion is not a configuration field");
 });
+
+Deno.test("pixelSampler.eyeRegion: set by override on the demo preset, validated beside the sampler's fields", () => {
+  const c = override(DEMO, { pixelSampler: { eyeRegion: true } });
+  assertEquals(c.pixelSampler, { ...DEMO.pixelSampler, eyeRegion: true });
+  assertEquals("eyeRegion" in DEMO.pixelSampler, false);
+  validateConfig(c, "demo + eyeRegion");
+  const bad = assertThrows(() =>
+    validateConfig(override(DEMO, { pixelSampler: { eyeRegion: 1 as never } }), "x")
+  );
+  assertStringIncludes(String(bad), "pixelSampler.eyeRegion must be true or false: got 1");
+  const uniform = override(DEMO, { pixelSampler: { kind: "uniform" } });
+  const other = assertThrows(() =>
+    validateConfig(override(uniform, { pixelSampler: { eyeRegion: true } }), "x")
+  );
+  assertStringIncludes(String(other), 'pixelSampler.eyeRegion applies to kind "semanticDynamic" only');
+  const typo = assertThrows(() => override(DEMO, { pixelSampler: { eyesRegion: true } } as never));
+  assertStringIncludes(String(typo), "config.pixelSampler.eyesRegion is not a configuration field");
+});

@@ -87,3 +87,41 @@ export function normalizeEyeSeries(ear: ArrayLike<number>, quantile = EYE_OPEN_Q
 export function eyeSignalFromLandmarks(landmarks: readonly (Float32Array | Float64Array)[]): number[] {
   return normalizeEyeSeries(landmarks.map(eyeAspectRatio));
 }
+
+/**
+ * The eye region of a frame (the "eyes" region of evaluation, and the eye class of the semantic pixel
+ * sampler's `eyeRegion` option), as a box from its 68 landmarks (iBUG order; eye
+ * corners 36, 39 (one eye) and 42, 45 (the other)). The parsing's eye class cannot define it: when the
+ * eyes shut, the class vanishes from the ground truth (eyelid skin is "face skin"), so a class mask would
+ * drop exactly the frames a blink changes. The corners do not move when the lids close, so the box stays
+ * put through a blink: centred on the mean of the four corners, 1.4 x the outer-corner distance D
+ * (36 to 45) wide and 0.5 x D high (each eye with its lids, and the skin between the eyes and the brows).
+ * @param lms 68 landmarks `[x0, y0, ...]`, pixels.
+ * @param width Image width.
+ * @param height Image height.
+ * @returns The box as a 0/1 mask (row-major, width x height), or undefined when it misses the image
+ *   or the corners coincide.
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { eyeRegionMask } from "./eye.ts";
+ * const lms = new Float32Array(136);
+ * for (const [i, x] of [[36, 2], [39, 4], [42, 6], [45, 8]]) [lms[2 * i], lms[2 * i + 1]] = [x, 5];
+ * const m = eyeRegionMask(lms, 10, 10)!; // D = 6: pixel centres x in [0.8, 9.2), y in [3.5, 6.5)
+ * assertEquals([m.reduce((a, b) => a + b, 0), m[4 * 10 + 1], m[2 * 10 + 1]], [8 * 3, 1, 0]);
+ * ```
+ */
+export function eyeRegionMask(lms: Float32Array, width: number, height: number): Uint8Array | undefined {
+  const corners = [36, 39, 42, 45];
+  const cx = corners.reduce((s, i) => s + lms[2 * i], 0) / 4;
+  const cy = corners.reduce((s, i) => s + lms[2 * i + 1], 0) / 4;
+  const d = Math.hypot(lms[90] - lms[72], lms[91] - lms[73]);
+  if (!(d > 0) || !Number.isFinite(cx + cy)) return undefined;
+  const x0 = Math.max(0, Math.ceil(cx - 0.7 * d - 0.5)), x1 = Math.min(width, Math.ceil(cx + 0.7 * d - 0.5));
+  const y0 = Math.max(0, Math.ceil(cy - 0.25 * d - 0.5)),
+    y1 = Math.min(height, Math.ceil(cy + 0.25 * d - 0.5));
+  if (x1 <= x0 || y1 <= y0) return undefined;
+  const mask = new Uint8Array(width * height);
+  for (let y = y0; y < y1; y++) mask.fill(1, y * width + x0, y * width + x1);
+  return mask;
+}

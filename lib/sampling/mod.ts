@@ -17,6 +17,7 @@ export {
 } from "./pixel_sampler.ts";
 export { createPixelSampler, type PixelSamplerConfig, pixelSamplerConfigProblems } from "./create.ts";
 export { uniformPixelSampler } from "./uniform_pixel_sampler.ts";
+export { eyeRegionClass, type EyeRegionDatasetInfo, withEyeRegion } from "./eye_region.ts";
 export {
   faceRectPixelRange,
   faceRectPixelSampler,

@@ -21,6 +21,9 @@ export interface PixelSampleContext {
   readonly faceRect?: readonly [number, number, number, number];
   /** Parsing map, class id per pixel, [height * width] in pixel-id order (v * width + u). */
   readonly parsing?: Uint8Array;
+  /** 68 face landmarks `[x0, y0, ...]` in pixels (136 numbers): read by the semantic dynamic sampler
+   * with `eyeRegionClass` set (its eye region), ignored otherwise. */
+  readonly landmarks?: Float32Array;
 }
 
 /** What a stateful sampler learns from a training step. */

@@ -13,10 +13,14 @@
  * ```
  * turns p into ray counts by largest-remainder rounding (they sum to the budget exactly), and draws each
  * class's rays uniformly (with replacement) among that class's pixels.
+ *
+ * With `eyeRegionClass` set, a frame's classes are its parsing map with the pixels of the landmarks' eye
+ * box counted as that class (see `eye_region.ts`), for the allocation and the EMA alike.
  * @module
  */
 import type { Rng } from "../nn/rng.ts";
 import { largestRemainder } from "./largest_remainder.ts";
+import { withEyeRegion } from "./eye_region.ts";
 import {
   checkSampleArgs,
   type PixelFeedback,
@@ -54,6 +58,13 @@ export interface SemanticDynamicSamplerOptions extends SemanticAllocationOptions
   readonly initialError?: "max" | number;
   /** Parsing maps whose per-class pixel lists are kept (least recently used dropped). @default {16} */
   readonly cacheFrames?: number;
+  /**
+   * Class id that the pixels of a frame's landmark eye box (`eyeRegionMask`) count as, in frames that
+   * carry `landmarks`: the eye region is then a class of its own whether the eyes are open or shut (see
+   * `eye_region.ts`). Undefined: the classes are the parsing map's, and `landmarks` are not read.
+   * @default {undefined}
+   */
+  readonly eyeRegionClass?: number;
 }
 
 /** The JSON-serialisable state of a {@linkcode SemanticDynamicSampler}, indexed by class id. */
@@ -71,7 +82,7 @@ export interface SemanticSamplerState {
 export interface SemanticDynamicSampler extends PixelSampler {
   readonly kind: "semanticDynamic";
   /**
-   * Folds a step's per-ray errors into the per-class EMAs (classes from `feedback.frame.parsing`; a
+   * Folds a step's per-ray errors into the per-class EMAs (classes of `classMap(feedback.frame)`; a
    * feedback without a parsing map is ignored, as there is no class to credit). The first error of a
    * class sets its EMA directly (no bias towards a start value).
    */
@@ -95,6 +106,12 @@ export interface SemanticDynamicSampler extends PixelSampler {
    * ```
    */
   updateClassSums(sums: ArrayLike<number>, counts: ArrayLike<number>): void;
+  /**
+   * The class of each pixel of the frame as the sampler counts it (allocation and EMA): the parsing map,
+   * or with `eyeRegionClass` and the frame's landmarks a copy with the eye box as that class; undefined
+   * without a parsing map. Cached with the frame's class lists: read it, do not modify it.
+   */
+  classMap(frame: PixelSampleContext): Uint8Array | undefined;
   /** The probabilities p_k that `sample` would use for this frame (indexed by class id). */
   classProbabilities(frame: PixelSampleContext): Float64Array;
   /** Fraction of rays per class id of the last `sample` (for logging each step). */
@@ -236,7 +253,9 @@ function buildClassIndex(parsing: Uint8Array): ClassIndex {
  * trains the frame (as the face-box sampler does without a box).
  *
  * Per-class pixel lists are cached per parsing map, keyed by the map's identity (the Dataset's LRU cache
- * hands the same Uint8Array for a cached frame): maps must not be modified in place after use.
+ * hands the same Uint8Array for a cached frame): maps must not be modified in place after use. With
+ * `eyeRegionClass`, an entry also holds the landmarks array it was built with (by identity, as the
+ * dataset hands the same array per frame; another array rebuilds it).
  * @param options See {@linkcode SemanticDynamicSamplerOptions}.
  * @returns The sampler; rays come out grouped by class (ascending class id).
  * @example
@@ -266,26 +285,35 @@ export function semanticDynamicSampler(options: SemanticDynamicSamplerOptions = 
   if (!Number.isInteger(cacheFrames) || cacheFrames < 1) {
     throw new Error(`cacheFrames must be an integer >= 1: got ${cacheFrames}`);
   }
+  const eyeClass = options.eyeRegionClass;
+  if (eyeClass !== undefined && !(Number.isInteger(eyeClass) && eyeClass >= 0 && eyeClass < 256)) {
+    throw new Error(`eyeRegionClass must be an integer class id in [0, 255]: got ${eyeClass}`);
+  }
 
   // Indexed by class id; NaN = never fed back.
   let ema: number[] = [];
   let counts: number[] = [];
   let last: number[] = [];
-  const cache = new Map<Uint8Array, ClassIndex>();
+  // Keyed by the parsing map; `landmarks` is what the classes were built with (undefined: the map's own).
+  const cache = new Map<Uint8Array, { landmarks?: Float32Array; classes: Uint8Array; idx: ClassIndex }>();
 
   const grow = (n: number) => {
     while (ema.length < n) ema.push(NaN), counts.push(0);
   };
-  const classIndex = (parsing: Uint8Array): ClassIndex => {
-    let idx = cache.get(parsing);
-    if (idx) {
-      cache.delete(parsing); // re-insert as most recently used
-    } else {
-      idx = buildClassIndex(parsing);
+  // The frame's sampling classes and their pixel lists (the frame must have a parsing map).
+  const classesOf = (frame: PixelSampleContext) => {
+    const parsing = frame.parsing!;
+    const landmarks = eyeClass === undefined ? undefined : frame.landmarks;
+    let entry = cache.get(parsing);
+    if (entry) cache.delete(parsing); // re-insert as most recently used
+    if (!entry || entry.landmarks !== landmarks) {
+      const { width, height } = frame;
+      const classes = landmarks ? withEyeRegion(parsing, landmarks, width, height, eyeClass!) : parsing;
+      entry = { landmarks, classes, idx: buildClassIndex(classes) };
       if (cache.size >= cacheFrames) cache.delete(cache.keys().next().value!);
     }
-    cache.set(parsing, idx);
-    return idx;
+    cache.set(parsing, entry);
+    return entry;
   };
   const errorEstimates = (n: number): Float64Array => {
     let fallback = 1;
@@ -327,7 +355,7 @@ export function semanticDynamicSampler(options: SemanticDynamicSamplerOptions = 
         last = [];
         return out;
       }
-      const idx = classIndex(frame.parsing);
+      const { idx } = classesOf(frame);
       const perClass = largestRemainder(probabilities(idx), count);
       let at = 0;
       for (let k = 0; k < perClass.length; k++) {
@@ -347,9 +375,10 @@ export function semanticDynamicSampler(options: SemanticDynamicSamplerOptions = 
           `feedback pixelIds and errors must align: got ${pixelIds.length} and ${errors.length}`,
         );
       }
-      const parsing = frame.parsing;
-      if (!parsing) return;
+      if (!frame.parsing) return;
       checkSampleArgs(frame, pixelIds.length);
+      // Without the eye region (or landmarks) the classes are the map itself: no cache lookup needed.
+      const parsing = eyeClass !== undefined && frame.landmarks ? classesOf(frame).classes : frame.parsing;
       const sum = new Float64Array(256), n = new Int32Array(256);
       let top = 0;
       for (let i = 0; i < pixelIds.length; i++) {
@@ -386,7 +415,11 @@ export function semanticDynamicSampler(options: SemanticDynamicSamplerOptions = 
     classProbabilities(frame: PixelSampleContext): Float64Array {
       checkSampleArgs(frame, 0);
       if (!frame.parsing) throw new Error("classProbabilities needs a frame with a parsing map");
-      return probabilities(classIndex(frame.parsing));
+      return probabilities(classesOf(frame).idx);
+    },
+    classMap(frame: PixelSampleContext): Uint8Array | undefined {
+      checkSampleArgs(frame, 0);
+      return frame.parsing ? classesOf(frame).classes : undefined;
     },
     lastAllocation: () => [...last],
     state: (): SemanticSamplerState => ({

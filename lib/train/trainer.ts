@@ -103,10 +103,11 @@ export class Trainer {
   lastTiming?: StepTiming;
 
   private constructor(readonly dataset: Dataset, readonly config: SspNerfConfig) {
+    // The sampler first: it may refuse the dataset (pixelSampler.eyeRegion) before any tensor exists.
+    this.sampler = createPixelSampler(config.pixelSampler, dataset);
     this.scene = Scene.create(dataset, config);
     this.optimizer = new Adam(this.model.params, { lrScale: this.model.lrScales() });
     this.rng = createRng(config.train.seed);
-    this.sampler = createPixelSampler(config.pixelSampler);
     this.hooks = [
       (r) => {
         // Per-class sums reduced on the device (webgpu), else the per-ray errors.
@@ -201,7 +202,10 @@ export class Trainer {
     const useSem = cfg.parsing.enabled && ds.numClasses > 0;
     const parsing = ds.has.parsing ? await ds.parsing(meta.imgId) : undefined;
     const { width, height } = ds.intrinsics;
-    const frame = { width, height, faceRect: meta.faceRect, parsing };
+    // Landmarks for the eye-region sampler only (which refuses a dataset without them); else as before.
+    const eyes = cfg.pixelSampler.kind === "semanticDynamic" && cfg.pixelSampler.eyeRegion;
+    const landmarks = eyes ? await ds.landmarks(meta.imgId) : undefined;
+    const frame = { width, height, faceRect: meta.faceRect, parsing, ...(landmarks && { landmarks }) };
     let ids = this.sampler.sample(frame, cfg.train.raysPerStep, this.rng);
     let rays = raysForPixels(meta.c2w, ids, ds.intrinsics);
     const jitter = cfg.points.perturb ? this.rng : null;
@@ -422,8 +426,9 @@ export class Trainer {
       tf.dispose(windows);
     }
     const names = Object.keys(kept.terms);
-    const parsing = batch.frame.parsing;
-    const classes = this.semanticSampler() && parsing ? Int32Array.from(ids, (p) => parsing[p]) : undefined;
+    // The sampler's classes (with its eye region), not the parsing's: its EMA is kept over those.
+    const classMap = this.semanticSampler()?.classMap(batch.frame);
+    const classes = classMap ? Int32Array.from(ids, (p) => classMap[p]) : undefined;
     let classCounts: Int32Array | undefined;
     const perRay = !classes && this.sampler.update !== undefined;
     let packed: tf.Tensor1D;
