@@ -1,12 +1,21 @@
 /**
  * The vocabulary of a training step: its batch (stage 1), what its hooks see (stage 4), what it reports,
- * what a checkpoint keeps of the trainer, and the learning-rate schedule.
+ * what a checkpoint keeps of the trainer, what the stages read of the trainer, and the learning-rate
+ * schedule.
  * @module
  */
 import type { SspNerfConfig } from "../config/config.ts";
-import type { FrameMeta } from "../data/mod.ts";
-import type { OccupancyGrid, PixelSampleContext } from "../sampling/mod.ts";
+import type { Dataset, FrameMeta } from "../data/mod.ts";
+import type {
+  OccupancyGrid,
+  PixelSampleContext,
+  PixelSampler,
+  SemanticDynamicSampler,
+} from "../sampling/mod.ts";
+import type { Rng } from "../nn/rng.ts";
 import type { RayBatch } from "../render/render_rays.ts";
+import type { Scene } from "../render/scene.ts";
+import type { Adam } from "./adam.ts";
 
 /** What one training step reports. */
 export interface StepLog {
@@ -72,3 +81,21 @@ export interface StepResult {
 
 /** Work done after each update, in order. */
 export type AfterStepHook = (result: StepResult) => void | Promise<void>;
+
+/**
+ * What the stages of a step (lib/train/sample_batch.ts, local_step.ts, packed_step.ts, parallel_step.ts)
+ * read and advance of the trainer: taken anew at each step, since `Trainer.restore` replaces the
+ * generator.
+ */
+export interface StepContext {
+  readonly config: SspNerfConfig;
+  readonly dataset: Dataset;
+  /** The model and what rendering it needs. */
+  readonly scene: Scene;
+  readonly optimizer: Adam;
+  /** The trainer's generator: the frame, the rays, the depths' jitter. */
+  readonly rng: Rng;
+  readonly sampler: PixelSampler;
+  /** The semantic dynamic sampler, when `sampler` is one. */
+  readonly semantic?: SemanticDynamicSampler;
+}

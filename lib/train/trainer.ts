@@ -10,45 +10,36 @@
  * lib/train/ssp_share_loss.ts): the batch, drawn here, is split into contiguous shares, one per thread;
  * the gradients are summed in share order and applied here; the workers start at the first step and end
  * with `dispose()`, `releaseWorkers()` or a failed step.
+ *
+ * The trainer holds the state (scene, optimizer, generator, sampler, engine) and runs stage 4; the other
+ * stages are plain functions of a `StepContext`: stage 1 in lib/train/sample_batch.ts, stages 2
+ * and 3 in lib/train/local_step.ts (one thread), lib/train/packed_step.ts (webgpu's packed, pipelined
+ * reads) and lib/train/parallel_step.ts (`train.threads` > 1).
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { SspNerfConfig } from "../config/config.ts";
 import type { Dataset, FrameMeta } from "../data/mod.ts";
-import { raysForPixels } from "../camera/mod.ts";
 import {
   createPixelSampler,
-  hitIndices,
   OccupancyGrid,
   type PixelSampler,
   type SemanticDynamicSampler,
-  stratifiedInIntervals,
-  stratifiedSamples,
 } from "../sampling/mod.ts";
 import { createRng, type Rng } from "../nn/rng.ts";
 import type { SspNerfModel } from "../model/ssp_model.ts";
 import { densityAtFor, densityReadsFor } from "../render/density.ts";
 import { updateGridAsync } from "../render/render_grid.ts";
-import { gatherPixels, pixelUv, type RenderedFrame } from "../render/frame.ts";
-import type { FrameRenderSetup } from "../render/scene_setup.ts";
+import { pixelUv, type RenderedFrame } from "../render/frame.ts";
 import { type FrameAudio, Scene } from "../render/scene.ts";
 import { Adam } from "./adam.ts";
 import { psnrFromMse } from "./losses.ts";
-import {
-  DataParallel,
-  mergeExtras,
-  type ParallelStepResult,
-  shareRanges,
-  type StepTiming,
-} from "./data_parallel.ts";
-import {
-  classSums,
-  replicaOf,
-  splitShare,
-  type SspLossTensors,
-  sspLossTensors,
-  type SspShare,
-} from "./ssp_share_loss.ts";
+import type { StepTiming } from "./data_parallel.ts";
+import type { SspLossTensors } from "./ssp_share_loss.ts";
+import { sampleTrainBatch } from "./sample_batch.ts";
+import { lossAndUpdate } from "./local_step.ts";
+import { enqueuePackedStep, type PendingStep, pipelineSteps, readPackedStep } from "./packed_step.ts";
+import { type EngineSlot, parallelStep } from "./parallel_step.ts";
 
 export {
   type AfterStepHook,
@@ -61,31 +52,12 @@ export {
 import {
   type AfterStepHook,
   learningRate,
+  type StepContext,
   type StepLog,
   type StepResult,
   type TrainBatch,
   type TrainerState,
 } from "./step_types.ts";
-
-/** A step enqueued on webgpu whose packed values are not read yet (`Trainer.enqueueStep`). */
-interface PendingStep {
-  readonly batch: TrainBatch;
-  readonly lr: number;
-  /** When the step started (its sampling), for the log's ms. */
-  readonly t0: number;
-  /** Steps done after its update. */
-  readonly step: number;
-  /** The sampler's allocation of its batch. */
-  readonly allocation?: number[];
-  /** Its loss terms' names, in the order of the packed values. */
-  readonly names: string[];
-  /** [terms..., total, feedback...] (see `enqueueStep`). */
-  readonly packed: tf.Tensor1D;
-  /** Rays per class when the feedback is per-class sums. */
-  readonly classCounts?: Int32Array;
-  /** Whether the feedback is the per-ray errors. */
-  readonly perRay: boolean;
-}
 
 /** Trains one model on one dataset. Create with {@linkcode Trainer.create}; `dispose()` when done. */
 export class Trainer {
@@ -98,7 +70,7 @@ export class Trainer {
   /** After-step hooks: sampler feedback, occupancy update, NaN check (logging follows them). */
   private readonly hooks: AfterStepHook[];
   /** The data-parallel engine, with `train.threads` > 1 (started at the first step). */
-  private engine?: DataParallel<SspShare>;
+  private readonly workers: EngineSlot = {};
   /** Where the time of the last multi-thread step went (the engine's clocks), for benchmarks. */
   lastTiming?: StepTiming;
 
@@ -194,63 +166,19 @@ export class Trainer {
 
   /** Stage 1: a random training frame, its rays (by the pixel sampler) and their depths and targets. */
   async sampleBatch(): Promise<TrainBatch> {
-    const cfg = this.config;
-    const ds = this.dataset;
-    const scene = this.scene;
-    const meta = ds.train[this.rng.int(ds.train.length)];
-    const img = await ds.imageFloat(meta.imgId);
-    const useSem = cfg.parsing.enabled && ds.numClasses > 0;
-    const parsing = ds.has.parsing ? await ds.parsing(meta.imgId) : undefined;
-    const { width, height } = ds.intrinsics;
-    // Landmarks for the eye-region sampler only (which refuses a dataset without them); else as before.
-    const eyes = cfg.pixelSampler.kind === "semanticDynamic" && cfg.pixelSampler.eyeRegion;
-    const landmarks = eyes ? await ds.landmarks(meta.imgId) : undefined;
-    const frame = { width, height, faceRect: meta.faceRect, parsing, ...(landmarks && { landmarks }) };
-    let ids = this.sampler.sample(frame, cfg.train.raysPerStep, this.rng);
-    let rays = raysForPixels(meta.c2w, ids, ds.intrinsics);
-    const jitter = cfg.points.perturb ? this.rng : null;
-    const grid = scene.occupancy;
-    let tCoarse: Float32Array | undefined;
-    if (grid) {
-      // Empty-space skipping: a ray through empty cells only shows the background; train on the others,
-      // sampling only their occupied interval. (With no ray hitting anything, fall back to [near, far].)
-      const iv = grid.rayIntervals(
-        rays.origins,
-        rays.dirs,
-        ids.length,
-        scene.near,
-        scene.far,
-        1 / scene.sceneRadius,
-      );
-      const keep = hitIndices(iv.hit);
-      if (keep.length > 0) {
-        const all = ids;
-        ids = Int32Array.from(keep, (j) => all[j]);
-        rays = { origins: gatherPixels(rays.origins, keep), dirs: gatherPixels(rays.dirs, keep) };
-        tCoarse = stratifiedInIntervals(
-          Float32Array.from(keep, (j) => iv.tNear[j]),
-          Float32Array.from(keep, (j) => iv.tFar[j]),
-          keep.length,
-          cfg.points.numCoarse,
-          jitter,
-        );
-      }
-    }
-    tCoarse ??= stratifiedSamples(ids.length, scene.near, scene.far, cfg.points.numCoarse, jitter);
-    const n = ids.length;
+    return await sampleTrainBatch(this.context());
+  }
+
+  /** What the stages of a step read and advance of this trainer (taken anew: `restore` replaces the rng). */
+  private context(): StepContext {
     return {
-      meta,
-      frame,
-      ids,
-      rays: {
-        n,
-        origins: rays.origins,
-        dirs: rays.dirs,
-        background: gatherPixels(scene.setup.background, ids),
-      },
-      tCoarse,
-      target: gatherPixels(img, ids),
-      labels: useSem ? Int32Array.from(ids, (p) => parsing![p]) : undefined,
+      config: this.config,
+      dataset: this.dataset,
+      scene: this.scene,
+      optimizer: this.optimizer,
+      rng: this.rng,
+      sampler: this.sampler,
+      semantic: this.semanticSampler(),
     };
   }
 
@@ -281,7 +209,16 @@ export class Trainer {
     let total: number;
     if ((cfg.train.threads ?? 1) > 1 && rays.n > 1) {
       try {
-        ({ losses, rayErrors, total } = await this.parallelStep(batch, uv, windows, smooth, lr));
+        ({ losses, rayErrors, total } = await parallelStep(
+          this.context(),
+          this.workers,
+          batch,
+          uv,
+          windows,
+          smooth,
+          lr,
+          (timing) => this.lastTiming = timing,
+        ));
       } finally {
         tf.dispose(windows);
       }
@@ -291,7 +228,7 @@ export class Trainer {
       let kept: SspLossTensors;
       let totalT: tf.Scalar;
       try {
-        ({ kept, totalT } = this.lossAndUpdate(batch, uv, windows, smooth, lr));
+        ({ kept, totalT } = lossAndUpdate(this.context(), batch, uv, windows, smooth, lr));
       } finally {
         tf.dispose(windows);
       }
@@ -332,29 +269,12 @@ export class Trainer {
       for (let i = 0; i < count; i++) logs.push(await this.trainStep());
       return logs;
     }
-    let pending: PendingStep | undefined;
-    try {
-      for (let i = 0; i < count; i++) {
-        if (pending && this.occupancyDue(pending.step)) {
-          const done = pending;
-          pending = undefined;
-          logs.push(await this.finishStep(done));
-        }
-        const t0 = performance.now();
-        const batch = await this.sampleBatch();
-        const done = pending;
-        pending = this.enqueueStep(batch, t0);
-        if (done) logs.push(await this.finishStep(done));
-      }
-      if (pending) {
-        const done = pending;
-        pending = undefined;
-        logs.push(await this.finishStep(done));
-      }
-    } finally {
-      pending?.packed.dispose();
-    }
-    return logs;
+    return await pipelineSteps(count, {
+      occupancyDue: (step) => this.occupancyDue(step),
+      sample: () => this.sampleBatch(),
+      enqueue: (batch, t0) => this.enqueueStep(batch, t0),
+      finish: (p) => this.finishStep(p),
+    });
   }
 
   /** Whether this step's values come back packed in one tensor read asynchronously (webgpu, one thread). */
@@ -367,114 +287,14 @@ export class Trainer {
     return this.scene.occupancy !== undefined && step % this.config.points.occupancy.updateEvery === 0;
   }
 
-  /**
-   * Stages 2 and 3 (model outputs, the losses by name weighted by the config's loss section, the update),
-   * keeping the terms and per-ray errors as tensors to read after the update.
-   */
-  private lossAndUpdate(
-    batch: TrainBatch,
-    uv: Float32Array,
-    windows: tf.Tensor3D,
-    smooth: boolean,
-    lr: number,
-  ): { kept: SspLossTensors; totalT: tf.Scalar } {
-    const cfg = this.config;
-    const { meta, rays, labels } = batch;
-    let kept: SspLossTensors | undefined;
-    const totalT = this.optimizer.minimizeTensor(() => {
-      const r = sspLossTensors(this.model, this.scene.setup, {
-        rays,
-        uv,
-        tCoarse: batch.tCoarse,
-        target: batch.target,
-        labels,
-        windows,
-        smooth,
-        eye: meta.eye,
-        c2w: meta.c2w,
-        rng: cfg.points.perturb ? this.rng : null,
-      });
-      kept = r;
-      tf.keep(r.rayErrors);
-      for (const t of Object.values(r.terms)) tf.keep(t);
-      return r.loss;
-    }, lr);
-    return { kept: kept!, totalT };
-  }
-
-  /**
-   * Stages 2 and 3 on webgpu, enqueued and not read: the update, then one tensor packing what the hooks
-   * and the log need, [terms..., total, feedback...]. The feedback is, for the semantic dynamic sampler
-   * (with a parsing map), the squared errors summed per class of the rays' pixels (`classSums`: one number
-   * per class crosses, not one per ray; the ray counts per class are known here); for another sampler that
-   * takes feedback (none today), the per-ray errors; otherwise nothing.
-   */
+  /** Stages 2 and 3 on webgpu, enqueued and not read (`enqueuePackedStep`). */
   private enqueueStep(batch: TrainBatch, t0: number): PendingStep {
-    const cfg = this.config;
-    const scene = this.scene;
-    const { meta, ids } = batch;
-    const allocation = this.semanticSampler()?.lastAllocation();
-    const lr = learningRate(cfg.train, this.step);
-    const smooth = scene.smoothingOn();
-    const windows = scene.audioWindows(this.dataset.audio!, meta.audId, smooth);
-    const uv = pixelUv(ids, batch.frame.width, batch.frame.height);
-    let kept: SspLossTensors;
-    let totalT: tf.Scalar;
-    try {
-      ({ kept, totalT } = this.lossAndUpdate(batch, uv, windows, smooth, lr));
-    } finally {
-      tf.dispose(windows);
-    }
-    const names = Object.keys(kept.terms);
-    // The sampler's classes (with its eye region), not the parsing's: its EMA is kept over those.
-    const classMap = this.semanticSampler()?.classMap(batch.frame);
-    const classes = classMap ? Int32Array.from(ids, (p) => classMap[p]) : undefined;
-    let classCounts: Int32Array | undefined;
-    const perRay = !classes && this.sampler.update !== undefined;
-    let packed: tf.Tensor1D;
-    try {
-      packed = tf.tidy(() => {
-        const parts: tf.Tensor[] = names.map((n) => tf.reshape(kept.terms[n], [1]));
-        parts.push(tf.reshape(totalT, [1]));
-        if (classes) {
-          const c = classSums(kept.rayErrors, classes);
-          classCounts = c.counts;
-          parts.push(c.sums);
-        } else if (perRay) {
-          parts.push(kept.rayErrors);
-        }
-        return tf.concat(parts) as tf.Tensor1D;
-      });
-    } finally {
-      tf.dispose([totalT, kept.rayErrors, ...Object.values(kept.terms)]);
-    }
-    scene.step = this.step;
-    return { batch, lr, t0, step: this.step, allocation, names, packed, classCounts, perRay };
+    return enqueuePackedStep(this.context(), batch, t0);
   }
 
   /** Reads a step enqueued by `enqueueStep` (one `await`), then runs its hooks and logs it. */
   private async finishStep(p: PendingStep): Promise<StepLog> {
-    let v: Float32Array;
-    try {
-      v = await p.packed.data() as Float32Array;
-    } finally {
-      p.packed.dispose();
-    }
-    const losses: Record<string, number> = {};
-    p.names.forEach((name, i) => losses[name] = v[i]);
-    const at = p.names.length;
-    const total = v[at];
-    losses.total = total;
-    const tail = v.slice(at + 1);
-    const result: StepResult = {
-      step: p.step,
-      batch: p.batch,
-      losses,
-      total,
-      rayErrors: p.perRay ? tail : undefined,
-      classErrors: p.classCounts ? { sums: tail, counts: p.classCounts } : undefined,
-    };
-    return await this.afterStep(result, p.lr, p.t0, p.allocation);
+    return await this.afterStep(await readPackedStep(p), p.lr, p.t0, p.allocation);
   }
 
   /** Stage 4: the after-step hooks, then the log. */
@@ -500,78 +320,15 @@ export class Trainer {
     return log;
   }
 
-  /**
-   * Stages 2 and 3 on `train.threads` threads: the batch in contiguous shares (one per thread), each
-   * share's loss terms means over its rays weighted by its rays / the step's, so the weighted sum is the
-   * whole batch's loss; the update (`Adam.applyFlat`) applied here (the workers load these parameters
-   * next step). The fine
-   * samples' jitter of share i comes from a seed drawn here, once per step.
-   */
-  private async parallelStep(
-    batch: TrainBatch,
-    uv: Float32Array,
-    windows: tf.Tensor3D,
-    smooth: boolean,
-    lr: number,
-  ): Promise<{ losses: Record<string, number>; rayErrors: Float32Array; total: number }> {
-    const cfg = this.config;
-    const threads = cfg.train.threads ?? 1;
-    this.engine ??= await DataParallel.create<FrameRenderSetup, SspShare>({
-      module: new URL("./ssp_share_loss.ts", import.meta.url),
-      init: this.scene.setup,
-      threads,
-      replica: replicaOf(this.model, this.scene.setup),
-    });
-    const { rays } = batch;
-    const ranges = shareRanges(rays.n, threads);
-    const base = cfg.points.perturb ? this.rng.int(0x100000000) : null;
-    const whole: SspShare = {
-      n: rays.n,
-      origins: rays.origins,
-      dirs: rays.dirs,
-      background: rays.background,
-      target: batch.target,
-      uv,
-      tCoarse: batch.tCoarse,
-      labels: batch.labels,
-      windows: windows.dataSync() as Float32Array,
-      windowsShape: windows.shape,
-      smooth,
-      eye: batch.meta.eye,
-      c2w: batch.meta.c2w,
-      seed: null,
-    };
-    // A distinct seed per share, all from one draw of the trainer's generator.
-    const seeds = ranges.map((_, i) => base === null ? null : (base ^ Math.imul(i + 1, 0x9e3779b9)) >>> 0);
-    const shares = splitShare(whole, ranges, seeds);
-    const weights = ranges.map(([, , w]) => w);
-    let r: ParallelStepResult;
-    try {
-      // Adam on the flat sum in the engine's shared buffer: no gradient tensors, and the workers read
-      // the new parameters from where the update wrote them.
-      r = await this.engine.step(shares, weights, {
-        flat: (layout, g, reached, p) => this.optimizer.applyFlat(layout, g, reached, p, lr),
-      });
-    } catch (e) {
-      this.engine = undefined; // the engine disposed itself (workers terminated)
-      throw e;
-    }
-    this.lastTiming = r.timing;
-    const merged = mergeExtras(r.extras, weights);
-    const losses: Record<string, number> = {};
-    for (const [k, v] of Object.entries(merged)) if (typeof v === "number") losses[k] = v;
-    return { losses, rayErrors: merged.rayErrors as Float32Array, total: r.loss };
-  }
-
   /** Threads of the running data-parallel engine (1 when none runs). */
   get threads(): number {
-    return this.engine?.threads ?? 1;
+    return this.workers.engine?.threads ?? 1;
   }
 
   /** Terminates the gradient workers, if any (they start again at the next multi-thread step). */
   releaseWorkers(): void {
-    this.engine?.dispose();
-    this.engine = undefined;
+    this.workers.engine?.dispose();
+    this.workers.engine = undefined;
   }
 
   /** Occupancy update (every `points.occupancy.updateEvery` steps): density at jittered cell centres
