@@ -7,6 +7,7 @@ import {
   PRESETS,
   SMALL,
   TINY,
+  TRIPLANE,
   upgradeConfig,
   validateConfig,
 } from "./mod.ts";
@@ -105,10 +106,11 @@ Deno.test("loss weights are validated; each component's section is checked by it
 });
 
 Deno.test("override may add the optional fields a preset leaves out (torso.motion, field.codeAttention), no others", () => {
-  const c = override(DEMO, { torso: { motion: "rigid" }, field: { codeAttention: true } });
-  assertEquals(c.torso, { ...DEMO.torso, motion: "rigid" });
+  const c = override(TRIPLANE, { torso: { motion: "rigid" }, field: { codeAttention: true } });
+  assertEquals(c.torso, { ...TRIPLANE.torso, motion: "rigid" });
   assertEquals((c.field as { codeAttention?: boolean }).codeAttention, true);
-  assertEquals("motion" in DEMO.torso, false);
+  assertEquals("motion" in TRIPLANE.torso, false);
+  assertEquals("codeAttention" in TRIPLANE.field, false);
   const e = assertThrows(() => override(DEMO, { train: { motion: "rigid" } } as never));
   assertStringIncludes(String(e), "config.train.motion is not a configuration field");
 });
