@@ -2,9 +2,10 @@
  * The main job: train a talking-portrait NeRF on the bundled fixture, render the held-out frames and a
  * video driven by held-out audio, and report quality (terminal table + an HTML report).
  *
- *   deno task demo [--data fixtures/synthetic_portrait] [--out runs/demo] [--steps 2400] [--seconds 420]
+ *   deno task demo [--data fixtures/synthetic_portrait] [--out runs/demo] [--steps 4800] [--threads 2] [--seconds 420]
  *
- * It trains a fixed number of steps (the same numbers on every machine); `--seconds` adds a time limit.
+ * It trains a fixed number of steps on a fixed number of threads (the same numbers on every machine;
+ * `demoConfig`); `--seconds` adds a time limit.
  * @module
  */
 import { join } from "node:path";
@@ -14,9 +15,8 @@ import { floatToImage, type Image } from "../lib/io/mod.ts";
 import { trainRun } from "../lib/train/mod.ts";
 import { loadAudioFeatures, renderAudioVideo } from "../lib/render/mod.ts";
 import { markdownTable, movingAverage, svgLineChart, writeReport } from "../lib/viz/mod.ts";
-import { override } from "../lib/config/mod.ts";
 import { PROTOCOL_NAMES } from "../lib/metrics/mod.ts";
-import { DEMO, DEMO_TRAIN_SECONDS } from "./configs.ts";
+import { DEMO_STEPS, DEMO_THREADS, DEMO_TRAIN_SECONDS, demoConfig } from "./configs.ts";
 import { BACKEND_FLAGS, backendOptions, intFlag, parseCli, runMain } from "./cli.ts";
 
 /** |a - b| per pixel, amplified 4x, as a grey-to-red heat image. */
@@ -43,10 +43,14 @@ if (import.meta.main) {
         help:
           `also stop training after this many seconds (e.g. ${DEMO_TRAIN_SECONDS}; the numbers then depend on the machine)`,
       },
-      steps: { type: "string", default: String(DEMO.train.steps), help: "training steps" },
+      steps: {
+        type: "string",
+        default: String(DEMO_STEPS),
+        help: "training steps (the learning-rate decay follows them)",
+      },
       threads: {
         type: "string",
-        default: "1",
+        default: String(DEMO_THREADS),
         help: "threads computing each step's gradients (train.threads)",
       },
       audio: {
@@ -60,8 +64,7 @@ if (import.meta.main) {
     await initBackend(backendOptions(a));
     const dataset = await loadDataset(a.data!);
     const threads = intFlag(a.threads, "threads")!;
-    const steps = a.steps ? { steps: Number(a.steps) } : {};
-    const config = a.steps || threads !== 1 ? override(DEMO, { train: { ...steps, threads } }) : DEMO;
+    const config = demoConfig(intFlag(a.steps, "steps")!, threads);
     const runDir = a.out!;
     console.error(
       `demo: training "${config.name}" on ${a.data} (${dataset.train.length} train / ${dataset.val.length} val frames, ` +
