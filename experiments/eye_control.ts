@@ -43,6 +43,10 @@ interface EyeRunRecord {
   readonly shownEye: number;
   /** Whether the sampler's eye region class was on (`--eye-region`); absent in runs before the flag. */
   readonly eyeRegion?: boolean;
+  /** Eye-region PSNR on the training frames with the eyes closing or shut (absent in older runs). */
+  readonly psnrEyesClosedTrain?: number;
+  /** `train.closedEyeShare` of the run (absent: uniform frame draws). */
+  readonly closedEyeShare?: number;
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -55,12 +59,13 @@ async function trainAndMeasure(
   out: string,
   attention: boolean,
   eyeRegion: boolean,
+  closedEyeShare: number | undefined,
 ): Promise<EyeRunRecord> {
   const dataset = await loadDataset(dataPath);
   const config = override(ABLATION_BASE, {
     name: variant === "on" ? "eye-control" : "no-eye-control",
     eye: { enabled: variant === "on" },
-    train: { steps, seed },
+    train: { steps, seed, ...(closedEyeShare !== undefined && { closedEyeShare }) },
     ...(attention && { field: { codeAttention: true } }),
     ...(eyeRegion && { pixelSampler: { eyeRegion: true } }),
   });
@@ -91,6 +96,10 @@ async function trainAndMeasure(
     const closed = r.frames.filter((f) => eyeOf(f.imgId) < CLOSED);
     const open = r.frames.filter((f) => eyeOf(f.imgId) >= CLOSED);
     const eyes = (rows: typeof r.frames) => mean(rows.map((f) => f.regionPsnr.eyes));
+    // The training frames with shut eyes: whether the model fits them at all (not only whether it
+    // generalises to the held-out blinks).
+    const closedTrain = dataset.train.filter((f) => (f.eye ?? 1) < CLOSED);
+    const rt = closedTrain.length > 0 ? await evaluateFrames(trainer.scene, closedTrain) : undefined;
     return {
       variant,
       seed,
@@ -101,6 +110,8 @@ async function trainAndMeasure(
       psnrEyesClosed: eyes(closed),
       psnrEyesOpen: eyes(open),
       psnrEyesAll: r.mean.psnr_eyes,
+      psnrEyesClosedTrain: rt ? eyes(rt.frames) : undefined,
+      closedEyeShare,
       shownImgId: shown.imgId,
       shownEye: shown.eye!,
       eyeRegion,
@@ -203,11 +214,20 @@ if (import.meta.main) {
         default: false,
         help: "both variants with the sampler's eye region class (pixelSampler.eyeRegion)",
       },
+      "closed-eye-share": {
+        type: "string",
+        help:
+          "both variants draw this share of their steps from the closed-eye frames (train.closedEyeShare)",
+      },
       ...BACKEND_FLAGS,
     }, "usage: deno run -A experiments/eye_control.ts [--steps N] [--seeds 1,2] [--variant on|off|both]");
     const out = a.out!;
     if (a.collect) return await collect(a.data!, out);
     const steps = intFlag(a.steps, "steps")!;
+    const share = a["closed-eye-share"] === undefined ? undefined : Number(a["closed-eye-share"]);
+    if (share !== undefined && !(share >= 0 && share <= 1)) {
+      throw new Error(`--closed-eye-share must be a number in [0, 1]: got ${a["closed-eye-share"]}`);
+    }
     const seeds = a.seeds!.split(",").map((s) => Number(s.trim()));
     if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds must be integers: got ${a.seeds}`);
     if (!["on", "off", "both"].includes(a.variant!)) {
@@ -218,7 +238,16 @@ if (import.meta.main) {
     await Deno.mkdir(out, { recursive: true });
     for (const seed of seeds) {
       for (const v of variants) {
-        const rec = await trainAndMeasure(a.data!, v, seed, steps, out, a.attention!, a["eye-region"]!);
+        const rec = await trainAndMeasure(
+          a.data!,
+          v,
+          seed,
+          steps,
+          out,
+          a.attention!,
+          a["eye-region"]!,
+          share,
+        );
         await writeFileAtomic(join(out, `${v}_s${seed}.json`), JSON.stringify(rec, null, 2) + "\n");
         console.log(JSON.stringify(rec));
       }

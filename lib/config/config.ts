@@ -183,6 +183,13 @@ export interface TrainConfig {
    * @default {1}
    */
   readonly threads?: number;
+  /**
+   * Share of the steps drawn from the training frames with the eyes closing or shut (eye openness < 0.5,
+   * `FrameMeta.eye`) **[ours]**: blinks are rare (about 5 % of the fixture's frames), so with uniform frame
+   * draws the eye code sees few shut frames. Absent: every frame equally likely (no extra random draw).
+   * A dataset without such frames draws uniformly. In [0, 1].
+   */
+  readonly closedEyeShare?: number;
 }
 
 /**
@@ -259,6 +266,7 @@ const OPTIONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   "config.field": ["codeAttention"],
   "config.pixelSampler": ["eyeRegion"],
   "config.torso": ["motion"],
+  "config.train": ["closedEyeShare"],
 };
 
 /**

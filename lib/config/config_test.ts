@@ -132,3 +132,16 @@ Deno.test("pixelSampler.eyeRegion: set by override on the demo preset, validated
   const typo = assertThrows(() => override(DEMO, { pixelSampler: { eyesRegion: true } } as never));
   assertStringIncludes(String(typo), "config.pixelSampler.eyesRegion is not a configuration field");
 });
+
+Deno.test("train.closedEyeShare: set by override, validated as a number in [0, 1]", () => {
+  validateConfig(override(DEMO, { train: { closedEyeShare: 0.25 } }), "demo + share");
+  for (const bad of [-0.1, 1.5, "0.2"]) {
+    const e = assertThrows(() =>
+      validateConfig(override(DEMO, { train: { closedEyeShare: bad as never } }), "x")
+    );
+    assertStringIncludes(
+      String(e),
+      `train.closedEyeShare must be a number in [0, 1]: got ${JSON.stringify(bad)}`,
+    );
+  }
+});

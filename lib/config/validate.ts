@@ -71,6 +71,10 @@ export function validateConfig(c: SspNerfConfig, source = "config"): void {
   posInt("train.evalFrames", c.train.evalFrames);
   nonNegInt("train.checkpointEvery", c.train.checkpointEvery);
   if (c.train.threads !== undefined) posInt("train.threads", c.train.threads);
+  const share = c.train.closedEyeShare;
+  if (share !== undefined && !(typeof share === "number" && share >= 0 && share <= 1)) {
+    problems.push(`train.closedEyeShare must be a number in [0, 1]: got ${JSON.stringify(share)}`);
+  }
   posInt("render.chunk", c.render.chunk);
   const es = c.render.emptySpace;
   if (!es || typeof es.enabled !== "boolean") {

@@ -6,7 +6,31 @@
 import { raysForPixels } from "../camera/mod.ts";
 import { hitIndices, stratifiedInIntervals, stratifiedSamples } from "../sampling/mod.ts";
 import { gatherPixels } from "../render/frame.ts";
+import type { FrameMeta } from "../data/mod.ts";
 import type { StepContext, TrainBatch } from "./step_types.ts";
+
+/** Eye openness under which a frame counts as closed for `train.closedEyeShare`. */
+const CLOSED_EYE = 0.5;
+
+/**
+ * The step's training frame: uniform; with `closedEyeShare` q, first a draw u in [0, 1): u < q takes a
+ * frame among those with the eyes closing or shut (when there are any), else any frame.
+ * @param frames The training frames.
+ * @param closedEyeShare `train.closedEyeShare` (absent: uniform, one draw as before).
+ * @param rng The trainer's generator.
+ * @returns The frame.
+ */
+export function drawFrame(
+  frames: readonly FrameMeta[],
+  closedEyeShare: number | undefined,
+  rng: { next(): number; int(n: number): number },
+): FrameMeta {
+  if (closedEyeShare === undefined) return frames[rng.int(frames.length)];
+  const closed = frames.filter((f) => f.eye !== undefined && f.eye < CLOSED_EYE);
+  return rng.next() < closedEyeShare && closed.length > 0
+    ? closed[rng.int(closed.length)]
+    : frames[rng.int(frames.length)];
+}
 
 /**
  * Stage 1: a random training frame, its rays (by the pixel sampler) and their depths and targets
@@ -16,7 +40,7 @@ import type { StepContext, TrainBatch } from "./step_types.ts";
  */
 export async function sampleTrainBatch(ctx: StepContext): Promise<TrainBatch> {
   const { config: cfg, dataset: ds, scene, rng, sampler } = ctx;
-  const meta = ds.train[rng.int(ds.train.length)];
+  const meta = drawFrame(ds.train, cfg.train.closedEyeShare, rng);
   const img = await ds.imageFloat(meta.imgId);
   const useSem = cfg.parsing.enabled && ds.numClasses > 0;
   const parsing = ds.has.parsing ? await ds.parsing(meta.imgId) : undefined;
