@@ -12,7 +12,9 @@
  * two variants can train in separate processes and `--collect` tabulates them. `--attention` turns on the
  * field's region attention on the code and `--eye-region` the sampler's eye region class
  * (`pixelSampler.eyeRegion`: the landmarks' eye box sampled as the eye class, open or shut) in both
- * variants; use another `--out` for each such setting.
+ * variants, and `--closed-eye-share Q` draws a share Q of the steps from the closed-eye training frames
+ * (`train.closedEyeShare`); use another `--out` for each such setting. The recipe that shuts the lids on the
+ * fixture: `--attention --eye-region --closed-eye-share 0.25`.
  * @module
  */
 import { join } from "node:path";
@@ -168,14 +170,16 @@ async function collect(dataPath: string, out: string): Promise<void> {
     `Held-out frames of ${dataPath}: ${recs[0].closedFrames.length} with eye < ${CLOSED} ` +
     `(img ${recs[0].closedFrames.join(", ")}), ${recs[0].openFrames} open; ${
       recs[0].steps
-    } steps, demo preset${recs[0].eyeRegion ? ", sampler eye region class on (--eye-region)" : ""}.`,
+    } steps, demo preset${recs[0].eyeRegion ? ", sampler eye region class on (--eye-region)" : ""}${
+      recs[0].closedEyeShare !== undefined ? `, closed-eye frame share ${recs[0].closedEyeShare}` : ""
+    }.`,
     "",
-    "| eye control | seed | eye-region PSNR, closed (dB) | eye-region PSNR, open (dB) | eye-region PSNR, all (dB) | full-frame PSNR (dB) |",
-    "|---|---|---|---|---|---|",
+    "| eye control | seed | eye-region PSNR, closed (dB) | eye-region PSNR, open (dB) | eye-region PSNR, all (dB) | full-frame PSNR (dB) | eye-region PSNR, closed training frames (dB) |",
+    "|---|---|---|---|---|---|---|",
     ...recs.map((r) =>
       `| ${r.variant} | ${r.seed} | ${f(r.psnrEyesClosed)} | ${f(r.psnrEyesOpen)} | ${f(r.psnrEyesAll)} | ${
         f(r.psnr)
-      } |`
+      } | ${r.psnrEyesClosedTrain === undefined ? "-" : f(r.psnrEyesClosedTrain)} |`
     ),
   ];
   for (const v of ["on", "off"] as const) {
@@ -184,7 +188,11 @@ async function collect(dataPath: string, out: string): Promise<void> {
       lines.push(
         `| ${v} | mean | ${f(mean(rs.map((r) => r.psnrEyesClosed)))} | ${
           f(mean(rs.map((r) => r.psnrEyesOpen)))
-        } | ${f(mean(rs.map((r) => r.psnrEyesAll)))} | ${f(mean(rs.map((r) => r.psnr)))} |`,
+        } | ${f(mean(rs.map((r) => r.psnrEyesAll)))} | ${f(mean(rs.map((r) => r.psnr)))} | ${
+          rs.every((r) => r.psnrEyesClosedTrain !== undefined)
+            ? f(mean(rs.map((r) => r.psnrEyesClosedTrain!)))
+            : "-"
+        } |`,
       );
     }
   }
