@@ -1,19 +1,33 @@
 import { assertEquals } from "@std/assert";
-import { override, TINY } from "../lib/config/mod.ts";
+import { override, TINY, TRIPLANE, validateConfig } from "../lib/config/mod.ts";
 import { ablations } from "../experiments/ablations.ts";
-import { ABLATION_PAIRS } from "../lib/ablation/mod.ts";
+import { ABLATION_PAIRS, EYE_CONTROL_CLOSED_SHARE } from "../lib/ablation/mod.ts";
 
-Deno.test("ablations: the eye-control row flips the base's eye conditioning and changes nothing else", () => {
-  for (const on of [true, false]) {
-    const base = override(TINY, { eye: { enabled: on } });
+Deno.test("ablations: the eye-control rows: w/o flips the eye conditioning only; with adds the recipe, nothing else", () => {
+  // A base with eye control: the row turns it off and changes nothing else.
+  const on = override(TINY, { eye: { enabled: true } });
+  const offRows = ablations(on);
+  assertEquals(["w/o eye control" in offRows, "with eye control" in offRows], [true, false]);
+  const { name: _a, eye: e, ...rest } = offRows["w/o eye control"];
+  const { name: _b, eye: onEye, ...onRest } = on;
+  assertEquals([e.enabled, e.freqs], [false, onEye.freqs]);
+  assertEquals(rest, onRest);
+  // A base without: the row adds eye control with the settings it needs where the base has them (the
+  // tri-plane field's attention, the semantic sampler's eye region), and the closed-eye frame share.
+  for (const base of [TINY, TRIPLANE, override(TRIPLANE, { pixelSampler: { kind: "uniform" } })]) {
     const rows = ablations(base);
-    const label = on ? "w/o eye control" : "with eye control";
-    assertEquals(label in rows, true);
-    assertEquals((on ? "with eye control" : "w/o eye control") in rows, false);
-    const { name: _a, eye: e, ...rest } = rows[label];
-    const { name: _b, eye: baseEye, ...baseRest } = base;
-    assertEquals([e.enabled, e.freqs], [!on, baseEye.freqs]);
-    assertEquals(rest, baseRest);
+    assertEquals(["with eye control" in rows, "w/o eye control" in rows], [true, false]);
+    const row = rows["with eye control"];
+    const want = override(base, {
+      name: row.name,
+      eye: { enabled: true },
+      ...(base.field.kind === "triplane" && { field: { codeAttention: true } }),
+      ...(base.pixelSampler.kind === "semanticDynamic" && { pixelSampler: { eyeRegion: true } }),
+      train: { closedEyeShare: EYE_CONTROL_CLOSED_SHARE },
+    });
+    assertEquals(row, want, base.name);
+    assertEquals(row.train.closedEyeShare, 0.25);
+    validateConfig(row, `with eye control on ${base.name}`);
   }
 });
 
