@@ -6,7 +6,39 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type SspLossTensors, sspLossTensors } from "./ssp_share_loss.ts";
-import type { StepContext, TrainBatch } from "./step_types.ts";
+import { pixelUv } from "../render/frame.ts";
+import { learningRate, type StepContext, type TrainBatch } from "./step_types.ts";
+
+/** What stages 2 and 3 of a step read besides the batch, the same on every path. */
+export interface StepInputs {
+  /** The learning rate of this step. */
+  readonly lr: number;
+  /** Whether audio smoothing is on at this step. */
+  readonly smooth: boolean;
+  /** The frame's audio windows (the caller disposes them). */
+  readonly windows: tf.Tensor3D;
+  /** The rays' pixel coordinates. */
+  readonly uv: Float32Array;
+  /** The semantic sampler's allocation of this batch, for the log. */
+  readonly allocation?: number[];
+}
+
+/**
+ * The inputs of a step's stages 2 and 3 for a batch (one place for the CPU, webgpu and data-parallel paths).
+ * @param ctx The trainer's step context.
+ * @param batch The step's batch.
+ * @returns Learning rate, smoothing, audio windows (to dispose), pixel coordinates and the allocation.
+ */
+export function stepInputs(ctx: StepContext, batch: TrainBatch): StepInputs {
+  const smooth = ctx.scene.smoothingOn();
+  return {
+    allocation: ctx.semantic?.lastAllocation(),
+    lr: learningRate(ctx.config.train, ctx.optimizer.step),
+    smooth,
+    windows: ctx.scene.audioWindows(ctx.dataset.audio!, batch.meta.audId, smooth),
+    uv: pixelUv(batch.ids, batch.frame.width, batch.frame.height),
+  };
+}
 
 /**
  * Stages 2 and 3 (model outputs, the losses by name weighted by the config's loss section, the update),

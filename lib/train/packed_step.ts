@@ -6,16 +6,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { pixelUv } from "../render/frame.ts";
-import { lossAndUpdate } from "./local_step.ts";
+import { lossAndUpdate, stepInputs } from "./local_step.ts";
 import { classSums, type SspLossTensors } from "./ssp_share_loss.ts";
-import {
-  learningRate,
-  type StepContext,
-  type StepLog,
-  type StepResult,
-  type TrainBatch,
-} from "./step_types.ts";
+import { type StepContext, type StepLog, type StepResult, type TrainBatch } from "./step_types.ts";
 
 /** A step enqueued on webgpu whose packed values are not read yet ({@linkcode enqueuePackedStep}). */
 export interface PendingStep {
@@ -49,14 +42,9 @@ export interface PendingStep {
  * @returns The enqueued step; {@linkcode readPackedStep} reads it (and disposes its tensor).
  */
 export function enqueuePackedStep(ctx: StepContext, batch: TrainBatch, t0: number): PendingStep {
-  const cfg = ctx.config;
   const scene = ctx.scene;
-  const { meta, ids } = batch;
-  const allocation = ctx.semantic?.lastAllocation();
-  const lr = learningRate(cfg.train, ctx.optimizer.step);
-  const smooth = scene.smoothingOn();
-  const windows = scene.audioWindows(ctx.dataset.audio!, meta.audId, smooth);
-  const uv = pixelUv(ids, batch.frame.width, batch.frame.height);
+  const { ids } = batch;
+  const { allocation, lr, smooth, windows, uv } = stepInputs(ctx, batch);
   let kept: SspLossTensors;
   let totalT: tf.Scalar;
   try {

@@ -12,6 +12,9 @@ import type { StepContext, TrainBatch } from "./step_types.ts";
 /** Eye openness under which a frame counts as closed for `train.closedEyeShare`. */
 const CLOSED_EYE = 0.5;
 
+/** The closed-eye frames of a frame list (a dataset's `train`), found once rather than every step. */
+const closedFrames = new WeakMap<readonly FrameMeta[], readonly FrameMeta[]>();
+
 /**
  * The step's training frame: uniform; with `closedEyeShare` q, first a draw u in [0, 1): u < q takes a
  * frame among those with the eyes closing or shut (when there are any), else any frame.
@@ -26,7 +29,11 @@ export function drawFrame(
   rng: { next(): number; int(n: number): number },
 ): FrameMeta {
   if (closedEyeShare === undefined) return frames[rng.int(frames.length)];
-  const closed = frames.filter((f) => f.eye !== undefined && f.eye < CLOSED_EYE);
+  let closed = closedFrames.get(frames);
+  if (!closed) {
+    closed = frames.filter((f) => f.eye !== undefined && f.eye < CLOSED_EYE);
+    closedFrames.set(frames, closed);
+  }
   return rng.next() < closedEyeShare && closed.length > 0
     ? closed[rng.int(closed.length)]
     : frames[rng.int(frames.length)];

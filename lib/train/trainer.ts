@@ -30,14 +30,14 @@ import { createRng, type Rng } from "../nn/rng.ts";
 import type { SspNerfModel } from "../model/ssp_model.ts";
 import { densityAtFor, densityReadsFor } from "../render/density.ts";
 import { updateGridAsync } from "../render/render_grid.ts";
-import { pixelUv, type RenderedFrame } from "../render/frame.ts";
+import type { RenderedFrame } from "../render/frame.ts";
 import { type FrameAudio, Scene } from "../render/scene.ts";
 import { Adam } from "./adam.ts";
 import { psnrFromMse } from "./losses.ts";
 import type { StepTiming } from "./data_parallel.ts";
 import type { SspLossTensors } from "./ssp_share_loss.ts";
 import { sampleTrainBatch } from "./sample_batch.ts";
-import { lossAndUpdate } from "./local_step.ts";
+import { lossAndUpdate, stepInputs } from "./local_step.ts";
 import { enqueuePackedStep, type PendingStep, pipelineSteps, readPackedStep } from "./packed_step.ts";
 import { type EngineSlot, parallelStep } from "./parallel_step.ts";
 
@@ -51,7 +51,6 @@ export {
 } from "./step_types.ts";
 import {
   type AfterStepHook,
-  learningRate,
   type StepContext,
   type StepLog,
   type StepResult,
@@ -198,12 +197,8 @@ export class Trainer {
   private async stepOn(batch: TrainBatch, t0: number): Promise<StepLog> {
     const cfg = this.config;
     const scene = this.scene;
-    const allocation = this.semanticSampler()?.lastAllocation();
-    const { meta, ids, rays } = batch;
-    const lr = learningRate(cfg.train, this.step);
-    const smooth = scene.smoothingOn();
-    const windows = scene.audioWindows(this.dataset.audio!, meta.audId, smooth);
-    const uv = pixelUv(ids, batch.frame.width, batch.frame.height);
+    const { rays } = batch;
+    const { allocation, lr, smooth, windows, uv } = stepInputs(this.context(), batch);
     let losses: Record<string, number>;
     let rayErrors: Float32Array;
     let total: number;
