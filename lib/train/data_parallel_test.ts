@@ -17,6 +17,7 @@ import {
   type RegressionShare,
   shareLoss,
 } from "./data_parallel_test_module.ts";
+import { workerThreads } from "../testing/threads.ts";
 
 await initBackend({ log: null });
 
@@ -52,21 +53,6 @@ function maxAbsDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>):
 }
 
 const LINUX = Deno.build.os === "linux";
-
-/** Names of this process's worker threads (Deno names them "worker-<n>"; Linux lists them in /proc). */
-function workerThreads(): Set<string> {
-  const names = new Set<string>();
-  if (!LINUX) return names;
-  for (const t of Deno.readDirSync("/proc/self/task")) {
-    try {
-      const name = Deno.readTextFileSync(`/proc/self/task/${t.name}/comm`).trim();
-      if (/^worker-\d+$/.test(name)) names.add(name);
-    } catch {
-      // the thread ended while listing
-    }
-  }
-  return names;
-}
 
 /** The worker thread that computed share 1 of a step (from the test module's extras). */
 function shareThread(r: ParallelStepResult): string {

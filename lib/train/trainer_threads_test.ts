@@ -6,6 +6,7 @@ import { type Dataset, loadDataset } from "../data/mod.ts";
 import { writeTinyDataset } from "../data/tiny_dataset.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { type StepLog, Trainer } from "./trainer.ts";
+import { workerThreads } from "../testing/threads.ts";
 
 await initBackend({ log: null });
 
@@ -22,21 +23,6 @@ const DEMO_SMALL = override(DEMO, {
   points: { numCoarse: 8, numFine: 4 },
   train: { raysPerStep: 64, threads: 2 },
 });
-
-/** Names of this process's worker threads (Deno names them "worker-<n>"; Linux lists them in /proc). */
-function workerThreads(): Set<string> {
-  const names = new Set<string>();
-  if (Deno.build.os !== "linux") return names;
-  for (const t of Deno.readDirSync("/proc/self/task")) {
-    try {
-      const name = Deno.readTextFileSync(`/proc/self/task/${t.name}/comm`).trim();
-      if (/^worker-\d+$/.test(name)) names.add(name);
-    } catch {
-      // the thread ended while listing
-    }
-  }
-  return names;
-}
 
 /** Asserts that no worker thread beyond `before` is alive within 10 s. */
 async function assertNoNewThreads(before: Set<string>): Promise<void> {
