@@ -75,6 +75,11 @@ if (import.meta.main) {
           "(default: experiments/configs.ts ABLATION_BASE)",
       },
       steps: { type: "string", help: "training steps of every run (default: the base config's train.steps)" },
+      "lr-decay-steps": {
+        type: "string",
+        help: 'learning-rate decay of every run, steps per 10x: N, or "steps" = the --steps budget ' +
+          "(default: the base config's train.lrDecaySteps)",
+      },
       seconds: {
         type: "string",
         help: "also stop each run after this many seconds (the numbers then depend on the machine)",
@@ -115,6 +120,13 @@ if (import.meta.main) {
     check(a.reference!, "reference");
     const seeds = a.seed !== undefined ? seedList("seed", a.seed) : seedList("seeds", a.seeds!);
     const steps = positiveInt("steps", a.steps) ?? base.train.steps;
+    const lrDecayFlag = a["lr-decay-steps"];
+    const lrDecaySteps = lrDecayFlag === undefined || lrDecayFlag === "steps"
+      ? lrDecayFlag
+      : Number(lrDecayFlag);
+    if (typeof lrDecaySteps === "number" && !(Number.isInteger(lrDecaySteps) && lrDecaySteps > 0)) {
+      throw new Error(`--lr-decay-steps must be a positive integer or "steps": got ${lrDecayFlag}`);
+    }
     const seconds = a.seconds !== undefined ? Number(a.seconds) : undefined;
     if (seconds !== undefined && !(seconds > 0)) throw new Error(`--seconds must be > 0: got ${a.seconds}`);
     const evalFrames = positiveInt("eval-frames", a["eval-frames"]);
@@ -131,6 +143,7 @@ if (import.meta.main) {
         out: resolve(a.out ?? DEFAULT_OUT),
         ...(a.base && { base: a.base.endsWith(".json") ? resolve(a.base) : a.base }),
         steps,
+        "lr-decay-steps": lrDecaySteps,
         seconds,
         "eval-frames": evalFrames,
         workers,
@@ -167,6 +180,7 @@ if (import.meta.main) {
       outDir: out,
       seeds,
       steps,
+      lrDecaySteps,
       seconds,
       evalFrames,
       renderWorkers: workers,

@@ -50,7 +50,18 @@ Deno.test("deno task ablation: --emit-commands | xargs -P 2, then --collect, equ
   try {
     await writeTinyDataset(join(dir, "data"), { frames: 12, width: 16, height: 16, audioDim: 13 });
     const wanted = ["full", "w/o parsing branch"];
-    const flags = ["--base", "tiny", "--steps", "3", "--seeds", "1,2", "--rows", wanted.join(",")];
+    const flags = [
+      "--base",
+      "tiny",
+      "--steps",
+      "3",
+      "--lr-decay-steps",
+      "steps",
+      "--seeds",
+      "1,2",
+      "--rows",
+      wanted.join(","),
+    ];
     const deno = (args: string[], cwd: string) =>
       new Deno.Command(Deno.execPath(), { args, cwd, stdout: "piped", stderr: "piped" }).output();
     const emitted = await deno(
@@ -71,6 +82,7 @@ Deno.test("deno task ablation: --emit-commands | xargs -P 2, then --collect, equ
     const commands = new TextDecoder().decode(emitted.stdout).trim().split("\n");
     assertEquals(commands.length, 4);
     assert(commands.some((c) => c.includes("--row 'w/o parsing branch' --seed 2")), commands.join("\n"));
+    assert(commands.every((c) => c.includes("--lr-decay-steps steps")), commands.join("\n"));
     // Each line runs on its own, from another folder: absolute paths, nothing shared but the files.
     const xargs = new Deno.Command("xargs", {
       args: ["-d", "\\n", "-P", "2", "-I{}", "sh", "-c", "{}"],
@@ -96,7 +108,14 @@ Deno.test("deno task ablation: --emit-commands | xargs -P 2, then --collect, equ
     const sequential = await runAblation(
       dataset,
       Object.fromEntries(wanted.map((w) => [w, all[w]])),
-      { outDir: join(dir, "sequential"), seeds: [1, 2], steps: 3, log: () => {}, progress: false },
+      {
+        outDir: join(dir, "sequential"),
+        seeds: [1, 2],
+        steps: 3,
+        lrDecaySteps: 3,
+        log: () => {},
+        progress: false,
+      },
     );
     const fromCluster = await readStudyTable(join(dir, "cluster"));
     const strip = (rows: readonly StudyRow[]) => rows.map(({ trainSeconds: _, ...r }) => r);

@@ -34,6 +34,13 @@ export interface RunAblationOptions {
   readonly seeds?: readonly number[];
   /** Training steps of every run (the budget). @default {each row's `train.steps`} */
   readonly steps?: number;
+  /**
+   * Learning-rate decay of every run (`train.lrDecaySteps`: steps per 10x): a number, or "steps" = the
+   * run's step budget (the decay spread over the budget, as the demo does). Without it a row keeps its
+   * own, so a budget far from it ends at a learning rate that is still high (shorter) or already tiny
+   * (longer). @default {each row's `train.lrDecaySteps`}
+   */
+  readonly lrDecaySteps?: number | "steps";
   /** Also stop a run after this many seconds of training. The numbers then depend on the machine's
    * speed and load: use a step budget for results others can reproduce. @default {no time limit} */
   readonly seconds?: number;
@@ -92,6 +99,10 @@ function checkOptions(
   }
   if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps > 0)) {
     throw new Error(`runAblation: steps must be a positive integer: got ${o.steps}`);
+  }
+  const d = o.lrDecaySteps;
+  if (d !== undefined && d !== "steps" && !(Number.isInteger(d) && d > 0)) {
+    throw new Error(`runAblation: lrDecaySteps must be a positive integer or "steps": got ${d}`);
   }
   if (o.seconds !== undefined && !(o.seconds > 0)) {
     throw new Error(`runAblation: seconds must be > 0: got ${o.seconds}`);
@@ -163,7 +174,10 @@ export async function runAblation(
     for (const seed of seeds) {
       done++;
       const steps = options.steps ?? rows[label].train.steps;
-      const config = override(rows[label], { train: { seed, steps } });
+      const decay = options.lrDecaySteps === "steps" ? steps : options.lrDecaySteps;
+      const config = override(rows[label], {
+        train: { seed, steps, ...(decay !== undefined && { lrDecaySteps: decay }) },
+      });
       const runDir = ablationRunDir(options.outDir, config.name, seed);
       const budget = { steps, ...(options.seconds !== undefined && { seconds: options.seconds }) };
       const stored = await readJson(join(runDir, "config.json"));

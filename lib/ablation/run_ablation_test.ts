@@ -177,8 +177,34 @@ Deno.test("runAblation: bad options are named", async () => {
     "distinct integers",
   );
   await assertRejects(() => runAblation(dataset, ROWS, { outDir: "x", steps: 0 }), Error, "positive integer");
+  await assertRejects(
+    () => runAblation(dataset, ROWS, { outDir: "x", lrDecaySteps: 0 }),
+    Error,
+    'lrDecaySteps must be a positive integer or "steps": got 0',
+  );
   const same = { a: ROWS.full, b: ROWS.full };
   await assertRejects(() => runAblation(dataset, same, { outDir: "x" }), Error, `config name "full"`);
+});
+
+Deno.test("runAblation: lrDecaySteps sets every run's decay, \"steps\" to its budget; absent keeps the row's", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const dataset = await tinyStudyData(dir);
+    const row = { "full": ROWS.full };
+    const decayOf = async (out: string) =>
+      JSON.parse(await Deno.readTextFile(join(dir, out, "full", "seed-1", "config.json"))).train.lrDecaySteps;
+    const run = (out: string, lrDecaySteps?: number | "steps") =>
+      runAblation(dataset, row, { outDir: join(dir, out), seeds: [1], steps: 3, lrDecaySteps, ...quiet });
+    const own = await run("own");
+    assertEquals(await decayOf("own"), TINY.train.lrDecaySteps);
+    await run("budget", "steps");
+    assertEquals(await decayOf("budget"), 3);
+    const fixed = await run("fixed", 7);
+    assertEquals(await decayOf("fixed"), 7);
+    assert(own.runs[0].mean.psnr !== fixed.runs[0].mean.psnr, "another decay is another run");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("collectRunRecords: finds run folders at any depth, keeps agreeing duplicates, refuses conflicts", async () => {

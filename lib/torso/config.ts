@@ -32,6 +32,12 @@ export interface Deform3dTorsoConfig {
    * Adds 2 small layers; dx = 0 at initialisation either way.
    */
   readonly motion?: "offset" | "rigid";
+  /**
+   * With motion "rigid", how the rotation and translation follow the pose code: "mlp" (absent: the same)
+   * = a ReLU MLP on the encoded code; "linear" = a linear map of the code; "linear+mlp" = their sum
+   * (`RigidPoseMap`: the ReLU MLP's units all died on the fixture, leaving one motion for every frame).
+   */
+  readonly poseMap?: "mlp" | "linear" | "linear+mlp";
 }
 
 /** RAD-NeRF-style image-space torso, composited between the head and the background (`Torso2d`). */
@@ -107,6 +113,21 @@ export function torsoConfigProblems(t: TorsoConfig, path = "torso"): string[] {
       if (t.kind === "deform3d" && t.motion !== undefined && t.motion !== "offset" && t.motion !== "rigid") {
         problems.push(
           `${path}.motion must be "offset" or "rigid" (absent: "offset"): got ${JSON.stringify(t.motion)}`,
+        );
+      }
+      if (
+        t.kind === "deform3d" && t.poseMap !== undefined &&
+        !["mlp", "linear", "linear+mlp"].includes(t.poseMap)
+      ) {
+        problems.push(
+          `${path}.poseMap must be "mlp", "linear" or "linear+mlp" (absent: "mlp"): got ${
+            JSON.stringify(t.poseMap)
+          }`,
+        );
+      }
+      if (t.kind === "deform3d" && t.poseMap !== undefined && t.motion !== "rigid") {
+        problems.push(
+          `${path}.poseMap applies to motion "rigid" only: got motion ${JSON.stringify(t.motion)}`,
         );
       }
       break;

@@ -61,7 +61,7 @@ export function createTorso(config: TorsoConfig, poseDim: number, options: Creat
       return { kind: "none", module: null };
     case "deform3d": {
       valid();
-      const { width, depth, posFreqs, poseFreqs, motion } = config;
+      const { width, depth, posFreqs, poseFreqs, motion, poseMap } = config;
       const module = new DeformationField3d(name, poseDim, {
         width,
         depth,
@@ -69,6 +69,7 @@ export function createTorso(config: TorsoConfig, poseDim: number, options: Creat
         poseFreqs,
         seed: options.seed,
         motion,
+        poseMap,
       });
       return new Deform3dTorso(module, config);
     }

@@ -88,3 +88,22 @@ Deno.test('createTorso: motion "rigid" adds the pose MLP; validation names torso
   assertEquals(demoRigid.torso, { ...DEMO.torso, motion: "rigid" });
   validateConfig(demoRigid);
 });
+
+Deno.test("createTorso: torso.poseMap builds the linear map; validation names a bad value and a poseMap without motion rigid", () => {
+  const r = createTorso({ ...DEFORM3D_DEFAULTS, motion: "rigid", poseMap: "linear" }, POSE_CODE_DIM, {
+    seed: 4,
+  });
+  if (!(r instanceof Deform3dTorso)) throw new Error("a deform3d config must build a Deform3dTorso");
+  assertEquals(r.module.poseMap, "linear");
+  // The rigid count above without the pose MLP (3520 + 390), with the linear map 6x6+6.
+  assertEquals(countParams(r.module), 2560 + 3456 + 2 * 4160 + 260 + 42);
+  r.module.dispose();
+  assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, motion: "rigid", poseMap: "cubic" as never }), [
+    'torso.poseMap must be "mlp", "linear" or "linear+mlp" (absent: "mlp"): got "cubic"',
+  ]);
+  assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, poseMap: "linear" }), [
+    'torso.poseMap applies to motion "rigid" only: got motion undefined',
+  ]);
+  const demo = override(DEMO, { torso: { motion: "rigid", poseMap: "linear+mlp" } });
+  validateConfig(demo);
+});

@@ -348,3 +348,116 @@ Deno.test('motion "rigid": Deform3dTorso moves JS and device points alike; the p
   );
   field.dispose();
 });
+
+Deno.test('poseMap "linear" / "linear+mlp": the parameters, identity at init, (omega, tau) = A p + b (+ the MLP), bad value named', () => {
+  const lin = new DeformationField3d("pm.l", 6, {
+    width: 8,
+    depth: 2,
+    seed: 5,
+    motion: "rigid",
+    poseMap: "linear",
+  });
+  assertEquals([...lin.params.keys()].filter((k) => k.includes(".rigid.")), [
+    "pm.l.rigid.lin.w",
+    "pm.l.rigid.lin.b",
+  ]);
+  assertEquals(lin.params.get("pm.l.rigid.lin.w")!.shape, [6, 6]);
+  tf.tidy(() => assert(lin.apply(xyz, pose).dataSync().every((v) => v === 0)));
+  // A = 0 except A[0][2] = 2 (omega_z = 2 p0) and A[1][3] = -1 (tau_x = -p1); b = (0, 0, 0, 0, 0, 0.5).
+  const a = tf.buffer([6, 6], "float32");
+  a.set(2, 0, 2);
+  a.set(-1, 1, 3);
+  lin.params.get("pm.l.rigid.lin.w")!.assign(a.toTensor());
+  lin.params.get("pm.l.rigid.lin.b")!.assign(tf.tensor1d([0, 0, 0, 0, 0, 0.5]));
+  const p = tf.tensor2d([[0.25, 0.1, 0, 0, 0, 0]]);
+  tf.tidy(() => {
+    const [omega, tau] = lin.rigidMotion(p);
+    assertEquals(Array.from(omega.dataSync()), [0, 0, 0.5]);
+    Array.from(tau.dataSync()).forEach((v, i) => assertAlmostEquals(v, [-0.1, 0, 0.5][i], 1e-7));
+  });
+  // "linear+mlp": the MLP's output (here a constant (0, 0, 0.1, 0, 0.2, 0)) plus the same linear map.
+  const both = new DeformationField3d("pm.b", 6, {
+    width: 8,
+    depth: 2,
+    seed: 5,
+    motion: "rigid",
+    poseMap: "linear+mlp",
+  });
+  assertEquals([...both.params.keys()].filter((k) => k.includes(".rigid.")), [
+    "pm.b.rigid.l0.w",
+    "pm.b.rigid.l0.b",
+    "pm.b.rigid.out.w",
+    "pm.b.rigid.out.b",
+    "pm.b.rigid.lin.w",
+    "pm.b.rigid.lin.b",
+  ]);
+  tf.tidy(() => assert(both.apply(xyz, pose).dataSync().every((v) => v === 0)));
+  both.params.get("pm.b.rigid.lin.w")!.assign(lin.params.get("pm.l.rigid.lin.w")!);
+  both.params.get("pm.b.rigid.lin.b")!.assign(lin.params.get("pm.l.rigid.lin.b")!);
+  both.params.get("pm.b.rigid.out.b")!.assign(tf.tensor1d([0, 0, 0.1, 0, 0.2, 0]));
+  tf.tidy(() => {
+    const [omega, tau] = both.rigidMotion(p);
+    Array.from(omega.dataSync()).forEach((v, i) => assertAlmostEquals(v, [0, 0, 0.6][i], 1e-6));
+    Array.from(tau.dataSync()).forEach((v, i) => assertAlmostEquals(v, [-0.1, 0.2, 0.5][i], 1e-6));
+  });
+  p.dispose();
+  lin.dispose();
+  both.dispose();
+  assertThrows(
+    () => new DeformationField3d("pm.bad", 6, { motion: "rigid", poseMap: "quadratic" as never }),
+    Error,
+    'poseMap must be one of mlp, linear, linear+mlp: got "quadratic"',
+  );
+});
+
+Deno.test('poseMap: with every hidden unit of the pose MLP off, "mlp" gives one motion for all poses and no gradient to its hidden layer; "linear+mlp" still learns', () => {
+  // What happened on the fixture: all hidden pre-activations < 0 for every frame's pose code.
+  const poses = tf.tensor2d([[0.1, -0.2, 0.05, 0.01, 0, -0.01], [-0.15, 0.2, -0.1, -0.01, 0.005, 0.01]]);
+  const target = tf.tidy(() => tf.add(xyz, tf.tensor2d([[0.05, -0.02, 0.03]])));
+  const kill = (f: DeformationField3d, name: string) => {
+    f.params.get(`${name}.rigid.l0.b`)!.assign(tf.fill([8], -100));
+    f.params.get(`${name}.rigid.out.b`)!.assign(tf.tensor1d([0.01, 0.02, 0.03, 0.04, 0.05, 0.06]));
+  };
+  const motions = (f: DeformationField3d) =>
+    tf.tidy(() =>
+      [0, 1].map((i) => {
+        const [o, t] = f.rigidMotion(tf.slice(poses, [i, 0], [1, 6]) as tf.Tensor2D);
+        return [...o.dataSync(), ...t.dataSync()];
+      })
+    );
+  // Each frame's loss uses its own pose; the sum over both frames.
+  const lossOf = (f: DeformationField3d) => () =>
+    tf.addN(
+      [0, 1].map((i) =>
+        tf.mean(
+          tf.square(
+            tf.sub(tf.add(xyz, f.apply(xyz, tf.slice(poses, [i, 0], [1, 6]) as tf.Tensor2D)), target),
+          ),
+        )
+      ),
+    ) as tf.Scalar;
+  for (const poseMap of ["mlp", "linear+mlp"] as const) {
+    const name = `dead.${poseMap.replace("+", "_")}`;
+    const f = new DeformationField3d(name, 6, { width: 8, depth: 2, seed: 6, motion: "rigid", poseMap });
+    kill(f, name);
+    const [m0, m1] = motions(f);
+    assertEquals(m0, m1, `${poseMap}: the same motion for both poses before training`);
+    const g = gradMaxAbs(f.params, lossOf(f));
+    assertEquals(g.get(`${name}.rigid.l0.w`), 0, `${poseMap}: no gradient into the dead hidden layer`);
+    assertEquals(g.get(`${name}.rigid.out.w`), 0, `${poseMap}: none into the output weights (h = 0)`);
+    for (let i = 0; i < 3; i++) sgdStep(f.params, lossOf(f), 0.5);
+    const [a0, a1] = motions(f);
+    if (poseMap === "mlp") {
+      assertEquals(a0, a1, "mlp: still one motion for every pose after training steps");
+    } else {
+      assertGreater(g.get(`${name}.rigid.lin.w`)!, 0);
+      assertGreater(
+        Math.max(...a0.map((v, i) => Math.abs(v - a1[i]))),
+        1e-4,
+        "linear+mlp: the motion follows the pose",
+      );
+    }
+    f.dispose();
+  }
+  tf.dispose([poses, target]);
+});
