@@ -1,7 +1,7 @@
 /**
  * Stages 2 and 3 of a training step on `train.threads` threads (the engine lib/train/data_parallel.ts,
  * the loss module lib/train/ssp_share_loss.ts): the batch in contiguous shares, one per thread; the
- * gradients summed in share order and the update applied on this thread.
+ * gradients summed in share order and the Adam update, each split by parameter range over the threads.
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
@@ -27,8 +27,8 @@ export interface EngineSlot {
 /**
  * Stages 2 and 3 on `train.threads` threads: the batch in contiguous shares (one per thread), each
  * share's loss terms means over its rays weighted by its rays / the step's, so the weighted sum is the
- * whole batch's loss; the update (`Adam.applyFlat`) applied here (the workers load these parameters
- * next step). The fine
+ * whole batch's loss; the update (`Adam.applyFlat`'s, split by parameter range over the threads) written
+ * into shared memory, which the workers load before the next step. The fine
  * samples' jitter of share i comes from a seed drawn here, once per step.
  * @param ctx The trainer's step context (its generator draws the step's seed when `points.perturb`).
  * @param slot The trainer's engine, started here when empty.
@@ -83,11 +83,10 @@ export async function parallelStep(
   const weights = ranges.map(([, , w]) => w);
   let r: ParallelStepResult;
   try {
-    // Adam on the flat sum in the engine's shared buffer: no gradient tensors, and the workers read
-    // the new parameters from where the update wrote them.
-    r = await slot.engine.step(shares, weights, {
-      flat: (layout, g, reached, p) => ctx.optimizer.applyFlat(layout, g, reached, p, lr),
-    });
+    // Adam on the flat parameters in the engine's shared memory, split by range over the threads: no
+    // gradient tensors, the serial part of the step shrinks, and the workers read the new parameters
+    // from where the update wrote them.
+    r = await slot.engine.step(shares, weights, { adam: ctx.optimizer, lr });
   } catch (e) {
     slot.engine = undefined; // the engine disposed itself (workers terminated)
     throw e;
