@@ -74,6 +74,55 @@ export function adamSegment(
   }
 }
 
+/**
+ * {@linkcode adamSegment} on the weighted sum of one or two gradient arrays, computed in the same pass:
+ * g_j = fround(w0 a_j), or fround(fround(w0 a_j) + w1 b_j), the float32 roundings of a weighted sum
+ * accumulated share by share in a Float32Array (lib/train/shared_params.ts `GradientSum`). The same
+ * arithmetic as summing first and calling `adamSegment`, bit for bit (tested), without the pass over a
+ * summed array (about a fifth faster: the update is bound by memory traffic).
+ * @param s The step's constants.
+ * @param k The layout entry the elements belong to.
+ * @param m First moments, flat.
+ * @param v Second moments, flat.
+ * @param params Parameters, flat.
+ * @param from First element (the same index in the gradient arrays).
+ * @param to End of the range (exclusive).
+ * @param a The first share's gradients.
+ * @param w0 Its weight (a float32 value).
+ * @param b The second share's gradients, or null for one share.
+ * @param w1 Its weight (a float32 value).
+ */
+export function adamSumSegment(
+  s: FlatAdamStep,
+  k: number,
+  m: Float32Array,
+  v: Float32Array,
+  params: Float32Array,
+  from: number,
+  to: number,
+  a: Float32Array,
+  w0: number,
+  b: Float32Array | null,
+  w1: number,
+): void {
+  const b1 = s.beta1, b2 = s.beta2, c1 = 1 - b1, c2 = 1 - b2, eps = s.epsilon, step = s.sizes[k];
+  if (b === null) {
+    for (let j = from; j < to; j++) {
+      const g = Math.fround(w0 * a[j]);
+      const mj = m[j] = b1 * m[j] + c1 * g;
+      const vj = v[j] = b2 * v[j] + c2 * g * g;
+      params[j] -= step * mj / (Math.sqrt(vj) + eps);
+    }
+    return;
+  }
+  for (let j = from; j < to; j++) {
+    const g = Math.fround(Math.fround(w0 * a[j]) + w1 * b[j]);
+    const mj = m[j] = b1 * m[j] + c1 * g;
+    const vj = v[j] = b2 * v[j] + c2 * g * g;
+    params[j] -= step * mj / (Math.sqrt(vj) + eps);
+  }
+}
+
 /** Adam over a fixed map of named variables. */
 export class Adam {
   private readonly m = new Map<string, tf.Variable>();

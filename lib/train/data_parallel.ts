@@ -501,7 +501,7 @@ export class DataParallel<Share = unknown> {
 
 /** The part of a split update this thread takes by default (it also copies the new parameters into its
  * variables while the workers update theirs). */
-const DEFAULT_OWN_UPDATE_SHARE = 0.4;
+const DEFAULT_OWN_UPDATE_SHARE = 0.45;
 
 function isSplit(apply: unknown): apply is SplitAdamApply {
   return typeof apply === "object" && apply !== null && "adam" in apply;

@@ -29,7 +29,7 @@ export interface DataParallelOptions<Init> {
   /** With a {@linkcode SplitAdamApply}: the part of the parameters this thread sums and updates (the
    * workers share the rest). Below one half, because this thread also copies the new parameters into its
    * variables. Results do not depend on it (each element's update is the same whichever thread does it).
-   * @default {0.4} */
+   * @default {0.45} */
   readonly ownUpdateShare?: number;
 }
 

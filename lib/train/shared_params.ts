@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { adamSegment, type FlatAdamStep } from "./adam.ts";
+import { adamSegment, adamSumSegment, type FlatAdamStep } from "./adam.ts";
 
 /** Entry of the parameter layout shared with the workers. */
 export interface ParamSlot {
@@ -267,7 +267,8 @@ export const UPDATE_CHUNK = 4096;
  * a step's update one thread does when the update is split by element range over threads. Per element
  * the same operations as {@linkcode GradientSum} followed by `Adam.applyFlat` (the sum rounded to float32
  * share by share, in share order; then `adamSegment`), so any split gives their result bit for bit. Slots
- * no share reached are left alone. The sum goes through a small scratch buffer, a chunk at a time.
+ * no share reached are left alone. With one or two shares reaching a slot the sum is computed in the
+ * update's pass (`adamSumSegment`); with more it goes through a small scratch buffer, a chunk at a time.
  * @param slots The layout.
  * @param shares The shares' gradients.
  * @param step The Adam step's constants (`Adam.flatStep`).
@@ -298,6 +299,11 @@ export function sumAndUpdateRange(
       if (shares.reached[i][k]) from.push(g), ws.push(weights[i]);
     });
     if (from.length === 0) return;
+    if (from.length <= 2) {
+      // One or two shares (every step on two threads): summed in the update's own pass.
+      adamSumSegment(step, k, m, v, params, a, b, from[0], ws[0], from[1] ?? null, ws[1] ?? 0);
+      return;
+    }
     for (let c = a; c < b; c += scratch.length) {
       const end = Math.min(b, c + scratch.length), n = end - c;
       const g0 = from[0], w0 = ws[0];

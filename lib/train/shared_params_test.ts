@@ -62,19 +62,21 @@ Deno.test("sumAndUpdateRange: any split by element range equals GradientSum + Ad
   const pRef = init.slice(), pSplit = init.slice();
   const shared = createSharedBuffers(total, slots, 2);
   const tensors = tf.memory().numTensors;
-  for (let step = 0; step < 4; step++) {
-    // Three shares of random gradients (magnitudes from 1e-6 to 1e2); each misses a random parameter,
-    // and parameter p1 is reached by none at step 1.
-    const grads = [0, 1, 2].map(() =>
+  for (let step = 0; step < 6; step++) {
+    // Two or three shares of random gradients (magnitudes from 1e-6 to 1e2), so slots are reached by one,
+    // two or three shares (the fused and the chunked sums); each share misses a random parameter, and
+    // parameter p1 is reached by none at step 1.
+    const shares = step % 2 ? [0, 1] : [0, 1, 2];
+    const grads = shares.map(() =>
       Float32Array.from({ length: total }, () => rng.normal() * 10 ** (rng.int(9) - 6))
     );
-    const reached = [0, 1, 2].map(() => {
+    const reached = shares.map(() => {
       const r = new Uint8Array(slots.length).fill(1);
       r[rng.int(slots.length)] = 0;
       if (step === 1) r[1] = 0;
       return r;
     });
-    const weights = [0.3, 0.45, 0.25];
+    const weights = [0.3, 0.45, 0.25].slice(0, shares.length);
     const sum = new GradientSum(slots, total);
     grads.forEach((g, i) => sum.addShared(g, reached[i], weights[i]));
     ref.applyFlat(slots, sum.acc, sum.touched, pRef, 0.01);
@@ -97,7 +99,7 @@ Deno.test("sumAndUpdateRange: any split by element range equals GradientSum + Ad
     assertEquals(pSplit, pRef, `parameters after step ${step + 1}`);
   }
   assertEquals(tf.memory().numTensors, tensors);
-  assertEquals(split.step, 4);
+  assertEquals(split.step, 6);
   // The moments (in shared memory) reach state(), equal to the unsplit update's.
   const sr = ref.state(), ss = split.state();
   for (const [k, t] of sr) assertEquals(ss.get(k)!.dataSync(), t.dataSync(), k);
