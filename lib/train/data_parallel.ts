@@ -5,8 +5,9 @@
  * thread computes the loss and gradients of its share; the gradients are combined as the weighted sum
  * sum_i w_i g_i, always in share order (so the result does not depend on which thread finished first);
  * the caller applies the update (e.g. `Adam.applyGradients`) to its own parameters, and the
- * workers load those parameters at the start of the next step, so every replica starts every step with
- * the caller's parameters bit for bit and the optimizer state lives only in the caller.
+ * workers load those parameters before the next step, so every replica starts every step with the
+ * caller's parameters bit for bit. The optimizer belongs to the caller (with a split update its flat
+ * moments sit in the engine's shared memory, and the workers update their ranges of them).
  *
  * The update is either given the summed gradients as tensors (e.g. `Adam.applyGradients`) or, as a
  * {@linkcode FlatApply} (e.g. `Adam.applyFlat`), updates the flat copy of the parameters the workers read
