@@ -77,11 +77,11 @@ async function assertThreadsEnd(names: Iterable<string>): Promise<void> {
 }
 
 /** Trains STEPS steps with an engine of `threads` threads; `apply` "adam", "sgd", "flat" (Adam.applyFlat)
- * or "split" (Adam's flat update split over the threads, with `ownUpdateShare`). */
+ * or "split" (Adam's flat update split over the threads, with `ownUpdateScale`). */
 async function train(
   threads: number,
   update: "adam" | "sgd" | "flat" | "split",
-  ownUpdateShare?: number,
+  ownUpdateScale?: number,
 ): Promise<{
   params: Map<string, Float32Array>;
   results: ParallelStepResult[];
@@ -92,7 +92,7 @@ async function train(
     module: MODULE,
     init: INIT,
     threads,
-    ownUpdateShare,
+    ownUpdateScale,
   });
   const adam = new Adam(engine.params);
   const results: ParallelStepResult[] = [];
@@ -390,9 +390,10 @@ Deno.test("data-parallel: a flat Adam update equals itself across runs, follows 
 Deno.test("data-parallel: Adam split over the threads equals the unsplit flat update bit for bit, for any split", async () => {
   for (const threads of [2, 3]) {
     const flat = await train(threads, "flat");
-    for (const share of [undefined, 0, 0.5, 1]) {
-      const split = await train(threads, "split", share);
-      const what = `${threads} threads, ownUpdateShare ${share}`;
+    // Nothing on this thread, the default, an even split, everything on this thread.
+    for (const scale of [0, undefined, 1, threads]) {
+      const split = await train(threads, "split", scale);
+      const what = `${threads} threads, ownUpdateScale ${scale}`;
       assertEquals(maxAbsDiff(split.params, flat.params), 0, what);
       assertEquals(maxAbsDiff(split.moments, flat.moments), 0, what);
       assertEquals(split.results.map((r) => r.loss), flat.results.map((r) => r.loss), what);
@@ -406,9 +407,9 @@ Deno.test("data-parallel: Adam split over the threads equals the unsplit flat up
   const one = await train(1, "split"), oneFlat = await train(1, "flat");
   assertEquals(maxAbsDiff(one.params, oneFlat.params), 0);
   await assertRejects(
-    () => DataParallel.create({ module: MODULE, init: INIT, threads: 2, ownUpdateShare: 1.5 }),
+    () => DataParallel.create({ module: MODULE, init: INIT, threads: 2, ownUpdateScale: 2.5 }),
     Error,
-    "ownUpdateShare must be in [0, 1]: got 1.5",
+    "ownUpdateScale must be in [0, 2]: got 2.5",
   );
 });
 

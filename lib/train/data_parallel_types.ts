@@ -26,11 +26,12 @@ export interface DataParallelOptions<Init> {
    * the caller is freed, the core is not. Leave generous room for load from other processes.
    * @default {no limit} */
   readonly stepTimeoutMs?: number;
-  /** With a {@linkcode SplitAdamApply}: the part of the parameters this thread sums and updates (the
-   * workers share the rest). Below one half, because this thread also copies the new parameters into its
-   * variables. Results do not depend on it (each element's update is the same whichever thread does it).
-   * @default {0.45} */
-  readonly ownUpdateShare?: number;
+  /** With a {@linkcode SplitAdamApply}: the part of the parameters this thread sums and updates,
+   * relative to an even split over the step's threads, in [0, threads] (the workers share the rest
+   * evenly). Below 1, because this thread also copies the new parameters into its variables. Results do
+   * not depend on it (each element's update is the same whichever thread does it).
+   * @default {0.9} */
+  readonly ownUpdateScale?: number;
 }
 
 /**
