@@ -43,8 +43,8 @@ export type ToGradWorker =
     readonly shared: SharedBuffers;
   }
   | { readonly type: "step"; readonly step: number; readonly version: number; readonly share: unknown }
-  /** The elements [lo, hi) of the step's weighted gradient sum (the caller's share and the first
-   * `shares - 1` workers') and its Adam update, in shared memory (`sumAndUpdateRange`). */
+  /** The elements [lo, hi) of the step's weighted gradient sum (the caller's share, then those of the
+   * first `weights.length - 1` workers) and its Adam update, in shared memory (`sumAndUpdateRange`). */
   | {
     readonly type: "update";
     readonly step: number;
