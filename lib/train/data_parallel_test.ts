@@ -441,3 +441,28 @@ Deno.test("data-parallel: a split update with fewer shares than threads, after o
     ref.dispose();
   }
 });
+
+Deno.test("data-parallel: a worker that crashes around a split update fails a step instead of hanging it", async () => {
+  const tensors = tf.memory().numTensors;
+  const engine = await start();
+  const adam = new Adam(engine.params);
+  const { shares, weights } = sharesOf(batchOf(0), 2);
+  try {
+    const thread = shareThread(await engine.step(shares, weights, { adam, lr: LR }));
+    let failure: Error | undefined;
+    try {
+      // The crash comes right after the worker's share, before or after its range of the update.
+      await engine.step([shares[0], { ...shares[1], crash: true }], weights, { adam, lr: LR });
+      await engine.step(shares, weights, { adam, lr: LR });
+    } catch (e) {
+      failure = e as Error;
+    }
+    assert(failure, "a step failed");
+    assertStringIncludes(failure.message, "deliberate crash of the test module");
+    await assertThreadsEnd([thread]);
+  } finally {
+    adam.dispose();
+    engine.dispose(); // done already by the failed step: a second dispose does nothing
+  }
+  assertEquals(tf.memory().numTensors, tensors);
+});
