@@ -87,6 +87,10 @@ function threadCpu(): { main: number; workers: number } | null {
   }
 }
 
+function mean(xs: readonly number[]): number {
+  return xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+}
+
 function addTiming(acc: Record<string, number>, t: StepTiming): void {
   const parts = {
     broadcastMs: t.broadcastMs,
@@ -94,8 +98,11 @@ function addTiming(acc: Record<string, number>, t: StepTiming): void {
     waitMs: t.waitMs,
     reduceMs: t.reduceMs,
     applyMs: t.applyMs,
-    workerLoadMs: t.workers.reduce((s, w) => s + w.loadMs, 0) / Math.max(1, t.workers.length),
-    workerComputeMs: t.workers.reduce((s, w) => s + w.computeMs, 0) / Math.max(1, t.workers.length),
+    updateWaitMs: t.updateWaitMs ?? 0,
+    workerLoadMs: mean(t.workers.map((w) => w.loadMs)),
+    workerComputeMs: mean(t.workers.map((w) => w.computeMs)),
+    workerUpdateMs: mean(t.workers.map((w) => w.updateMs ?? 0)),
+    workerStartLagMs: mean(t.workers.map((w) => w.startLagMs)),
   };
   for (const [k, v] of Object.entries(parts)) acc[k] = (acc[k] ?? 0) + v;
 }
@@ -190,9 +197,11 @@ export function threadTable(r: ThreadBenchResult): string {
     const t = b.timing;
     const parts = t
       ? `own ${t.ownMs.toFixed(0)}, wait ${t.waitMs.toFixed(0)}, broadcast ${t.broadcastMs.toFixed(1)}, ` +
-        `reduce ${t.reduceMs.toFixed(1)}, apply ${t.applyMs.toFixed(1)}, worker load ${
-          t.workerLoadMs.toFixed(1)
-        } / compute ${t.workerComputeMs.toFixed(0)}`
+        `reduce ${t.reduceMs.toFixed(1)}, apply ${t.applyMs.toFixed(1)} (update wait ${
+          t.updateWaitMs.toFixed(1)
+        }), worker start lag ${t.workerStartLagMs.toFixed(1)} / load ${t.workerLoadMs.toFixed(1)} / compute ${
+          t.workerComputeMs.toFixed(0)
+        } / update ${t.workerUpdateMs.toFixed(1)}`
       : "-";
     const c = b.cpuMsPerStep;
     const cpuCells = c

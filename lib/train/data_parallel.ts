@@ -5,13 +5,17 @@
  * thread computes the loss and gradients of its share; the gradients are combined as the weighted sum
  * sum_i w_i g_i, always in share order (so the result does not depend on which thread finished first);
  * the caller applies the update (e.g. `Adam.applyGradients`) to its own parameters, and the
- * workers load those parameters at the start of the next step, so every replica starts every step with
- * the caller's parameters bit for bit and the optimizer state lives only in the caller.
+ * workers load those parameters before the next step, so every replica starts every step with the
+ * caller's parameters bit for bit. The optimizer belongs to the caller (with a split update its flat
+ * moments sit in the engine's shared memory, and the workers update their ranges of them).
  *
  * The update is either given the summed gradients as tensors (e.g. `Adam.applyGradients`) or, as a
  * {@linkcode FlatApply} (e.g. `Adam.applyFlat`), updates the flat copy of the parameters the workers read
- * from in place: no gradient tensors, no copy of unchanged parameters (the trainer's choice: on the demo
- * config it takes the update and the parameter broadcast off most of the serial part of a step).
+ * from in place: no gradient tensors, no copy of unchanged parameters. A {@linkcode SplitAdamApply} does
+ * `Adam.applyFlat`'s update with the weighted sum and the update split by parameter range over the
+ * step's threads (the moments in shared memory), so the serial part of a step after the gradients
+ * shrinks; each element's arithmetic is the same whichever thread does it, so the result equals the
+ * unsplit update bit for bit (the trainer's choice).
  *
  * What a model provides (the loss module, `createReplica` and `shareLoss`) is described in
  * lib/train/loss_module.ts; the shared-memory transport is lib/train/shared_params.ts; splitting a step
@@ -33,19 +37,24 @@
 import * as tf from "@tensorflow/tfjs";
 import type { FromGradWorker, ToGradWorker } from "./grad_worker.ts";
 import { checkLossModule, errorText, type LossModule, type Replica, shareGradients } from "./loss_module.ts";
+import type { Adam } from "./adam.ts";
 import {
+  control,
   createSharedBuffers,
   GradientSum,
   paramLayout,
   ParamMirror,
   type ParamSlot,
   type SharedBuffers,
+  sumAndUpdateRange,
+  UPDATE_CHUNK,
 } from "./shared_params.ts";
 import {
   type DataParallelOptions,
   type FlatApply,
   type ParallelStepResult,
   singleShareResult,
+  type SplitAdamApply,
 } from "./data_parallel_types.ts";
 
 export * from "./data_parallel_types.ts";
@@ -107,11 +116,14 @@ export class DataParallel<Share = unknown> {
     private readonly shared: SharedBuffers | null,
     private readonly workers: WorkerHandle[],
     private readonly stepTimeoutMs: number | undefined,
+    private readonly ownUpdateScale: number,
   ) {
     this.mirror = new ParamMirror(slots, shared?.params ?? new Float32Array(total));
   }
 
   private readonly mirror: ParamMirror;
+  /** Where this thread sums its range of a split update, a chunk at a time. */
+  private readonly scratch = new Float32Array(UPDATE_CHUNK);
 
   /**
    * Imports the loss module, builds this thread's replica (unless given), and starts the workers (each
@@ -131,6 +143,10 @@ export class DataParallel<Share = unknown> {
     const timeout = options.stepTimeoutMs;
     if (timeout !== undefined && !(timeout > 0)) {
       throw new Error(`data-parallel: stepTimeoutMs must be > 0 (or left out for no limit): got ${timeout}`);
+    }
+    const ownUpdateScale = options.ownUpdateScale ?? DEFAULT_OWN_UPDATE_SCALE;
+    if (!(ownUpdateScale >= 0 && ownUpdateScale <= threads)) {
+      throw new Error(`data-parallel: ownUpdateScale must be in [0, ${threads}]: got ${ownUpdateScale}`);
     }
     let url: string;
     try {
@@ -187,7 +203,17 @@ export class DataParallel<Share = unknown> {
         ));
         for (const h of handles) h.onMessage = undefined;
       }
-      return new DataParallel<Share>(mod, replica, owns, slots, total, shared, handles, timeout);
+      return new DataParallel<Share>(
+        mod,
+        replica,
+        owns,
+        slots,
+        total,
+        shared,
+        handles,
+        timeout,
+        ownUpdateScale,
+      );
     } catch (e) {
       for (const h of handles) h.worker.terminate();
       if (owns) replica.dispose();
@@ -214,7 +240,9 @@ export class DataParallel<Share = unknown> {
    * @param apply Receives the combined gradients by parameter key (tensors freed after it returns;
    *   parameters no share's loss reached are absent) and updates `params`, e.g.
    *   `(g) => adam.applyGradients(g, lr)`; or a {@linkcode FlatApply}, e.g.
-   *   `{ flat: (layout, g, reached, p) => adam.applyFlat(layout, g, reached, p, lr) }`.
+   *   `{ flat: (layout, g, reached, p) => adam.applyFlat(layout, g, reached, p, lr) }`; or a
+   *   {@linkcode SplitAdamApply}, `{ adam, lr }`: `adam.applyFlat`'s update, bit for bit, done by the
+   *   step's threads on ranges of the flat parameters.
    * @returns Losses, extras per share, and where the time went.
    * @throws When a share's loss fails, in this thread or a worker (with the worker's stack); the engine
    *   is then disposed.
@@ -222,7 +250,7 @@ export class DataParallel<Share = unknown> {
   async step(
     shares: readonly Share[],
     weights: readonly number[],
-    apply: ((grads: ReadonlyMap<string, tf.Tensor>) => void) | FlatApply,
+    apply: ((grads: ReadonlyMap<string, tf.Tensor>) => void) | FlatApply | SplitAdamApply,
   ): Promise<ParallelStepResult> {
     this.check();
     if (this.running) throw new Error("data-parallel: a step is already running (await each step)");
@@ -253,7 +281,7 @@ export class DataParallel<Share = unknown> {
   private stepAlone(
     share: Share,
     weight: number,
-    apply: ((g: ReadonlyMap<string, tf.Tensor>) => void) | FlatApply,
+    apply: ((g: ReadonlyMap<string, tf.Tensor>) => void) | FlatApply | SplitAdamApply,
   ): ParallelStepResult {
     const t0 = performance.now();
     const own = shareGradients(this.mod, this.replica, share);
@@ -265,7 +293,7 @@ export class DataParallel<Share = unknown> {
         sum.addTensors(own.grads, weight);
         this.mirror.sync(this.replica.params);
         const t2 = performance.now();
-        this.flatUpdate(apply, sum);
+        this.flatUpdate(isSplit(apply) ? flatOf(apply) : apply, sum);
         return singleShareResult(own, weight, t0, t1, t2, performance.now());
       }
       if (weight !== 1) {
@@ -283,7 +311,7 @@ export class DataParallel<Share = unknown> {
   private async stepShared(
     shares: readonly Share[],
     weights: readonly number[],
-    apply: ((g: ReadonlyMap<string, tf.Tensor>) => void) | FlatApply,
+    apply: ((g: ReadonlyMap<string, tf.Tensor>) => void) | FlatApply | SplitAdamApply,
   ): Promise<ParallelStepResult> {
     const shared = this.shared!;
     this.workers.forEach((h, i) => {
@@ -291,32 +319,34 @@ export class DataParallel<Share = unknown> {
     });
     const step = ++this.stepId;
     const t0 = performance.now();
-    if (this.mirror.sync(this.replica.params)) Atomics.store(shared.control, 0, ++this.version);
+    if (this.mirror.sync(this.replica.params)) Atomics.store(shared.control, control.version, ++this.version);
     const version = this.version;
-    const n = shares.length;
-    const results: (FromGradWorker & { type: "done" })[] = [];
-    const finished = this.workers.slice(0, n - 1).map((h, i) =>
-      new Promise<void>((resolve, reject) => {
-        h.onMessage = (msg) => {
-          if (msg.type === "done" && msg.step === step) {
-            results[i] = msg;
-            resolve();
-          } else if (msg.type === "error") {
-            reject(new Error(`data-parallel worker ${i + 1} (share ${i + 1}) failed: ${msg.message}`));
-          }
-        };
-      })
-    );
-    // A rejection before this thread awaits would be reported as unhandled.
-    const all = Promise.all(finished);
-    all.catch(() => {});
+    const n = shares.length, workers = this.workers.slice(0, n - 1);
+    const split = isSplit(apply) ? apply : undefined;
+    const done = workers.map(() => deferred<FromGradWorker & { type: "done" }>());
+    const updated = workers.map(() => deferred<FromGradWorker & { type: "updated" }>());
+    const receivedAt: number[] = [];
+    workers.forEach((h, i) => {
+      h.onMessage = (msg) => {
+        if (msg.type === "done" && msg.step === step) {
+          receivedAt[i] = performance.timeOrigin + performance.now();
+          done[i].resolve(msg);
+        } else if (msg.type === "updated" && msg.step === step) {
+          updated[i].resolve(msg);
+        } else if (msg.type === "error") {
+          const e = new Error(`data-parallel worker ${i + 1} (share ${i + 1}) failed: ${msg.message}`);
+          done[i].reject(e), updated[i].reject(e);
+        }
+      };
+    });
     for (let i = 1; i < n; i++) {
       const msg: ToGradWorker = { type: "step", step, version, share: shares[i] };
       this.workers[i - 1].worker.postMessage(msg);
     }
     const t1 = performance.now();
-    // This thread's share, read out into the sum right away (its tensors are freed before the wait).
-    const sum = new GradientSum(this.slots, this.total);
+    // This thread's share, read out right away (its tensors are freed before the wait): into the sum, or
+    // with a split update into shared memory, where every thread sums its range.
+    const sum = split ? undefined : new GradientSum(this.slots, this.total);
     let own: ReturnType<typeof shareGradients>;
     try {
       own = shareGradients(this.mod, this.replica, shares[0]);
@@ -324,32 +354,87 @@ export class DataParallel<Share = unknown> {
       throw new Error(`data-parallel: share 0 (this thread) failed: ${errorText(e)}`);
     }
     try {
-      sum.addTensors(own.grads, weights[0]);
+      if (sum) sum.addTensors(own.grads, weights[0]);
+      else {
+        this.slots.forEach((slot, k) => {
+          const g = own.grads.get(slot.name);
+          shared.ownReached[k] = g ? 1 : 0;
+          if (g) shared.ownGrads.set(g.dataSync() as Float32Array, slot.offset);
+        });
+        // Orders the writes above before a worker's Atomics.load of this entry.
+        Atomics.store(shared.control, control.ownGrads(this.workers.length), step);
+      }
     } finally {
       tf.dispose([...own.grads.values()]);
     }
     const t2 = performance.now();
-    await (this.stepTimeoutMs === undefined ? all : withTimeout(all, this.stepTimeoutMs));
+    let update: ReturnType<Adam["flatStep"]> | undefined;
+    let ranges: [number, number][] = [];
+    const postUpdates = () =>
+      workers.forEach((h, i) => {
+        const [lo, hi] = ranges[i + 1];
+        const msg: ToGradWorker = { type: "update", step, lo, hi, adam: update!.step, weights: [...weights] };
+        h.worker.postMessage(msg);
+      });
+    if (split) {
+      update = split.adam.flatStep(this.slots, split.lr, { m: shared.m, v: shared.v });
+      ranges = updateRanges(this.total, n, this.ownUpdateScale);
+      // With one worker its range needs only this thread's gradients and its own: it starts as soon as
+      // its share is done. With more, every worker's gradients must be in first.
+      if (n === 2) postUpdates();
+    }
+    const all = Promise.all(done.map((d) => d.promise));
+    const results = await (this.stepTimeoutMs === undefined ? all : withTimeout(all, this.stepTimeoutMs));
     const t3 = performance.now();
     // Shares 1..n-1 in order: the same sum whichever worker finished first.
     for (let i = 1; i < n; i++) {
-      if (Atomics.load(shared.control, i) !== step) {
+      if (Atomics.load(shared.control, control.grads(i - 1)) !== step) {
         throw new Error(`data-parallel worker ${i}: reported step ${step} but its gradients are missing`);
       }
-      sum.addShared(shared.grads[i - 1], shared.reached[i - 1], weights[i]);
+      sum?.addShared(shared.grads[i - 1], shared.reached[i - 1], weights[i]);
     }
     const flat = typeof apply !== "function";
-    const grads = flat ? new Map<string, tf.Tensor>() : sum.tensors();
+    const grads = flat ? new Map<string, tf.Tensor>() : sum!.tensors();
     try {
-      const t4 = performance.now();
-      if (flat) {
-        this.flatUpdate(apply, sum);
-        Atomics.store(shared.control, 0, ++this.version);
-        // The workers load the new parameters now, while this thread finishes the step and draws the
-        // next batch, instead of at the start of the next step (the buffer is not written until then).
-        for (const h of this.workers) {
-          h.worker.postMessage({ type: "load", version: this.version } as ToGradWorker);
+      let t4 = performance.now(), updateWaitMs: number | undefined, workerUpdates: number[] = [];
+      if (split) {
+        if (n > 2) postUpdates();
+        const gradients = {
+          grads: [shared.ownGrads, ...shared.grads.slice(0, n - 1)],
+          reached: [shared.ownReached, ...shared.reached.slice(0, n - 1)],
+          weights,
+        };
+        const [lo, hi] = ranges[0];
+        const { m, v } = update!;
+        sumAndUpdateRange(this.slots, gradients, update!.step, m, v, shared.params, lo, hi, this.scratch);
+        t4 = performance.now();
+        // The parameters wholly in this thread's range go into the variables while the workers finish
+        // theirs, the others after.
+        const touched = new Uint8Array(this.slots.length), mine = new Uint8Array(this.slots.length);
+        this.slots.forEach((s, k) => {
+          touched[k] = gradients.reached.some((r) => r[k]) ? 1 : 0;
+          mine[k] = touched[k] && s.offset + s.size <= hi ? 1 : 0;
+          touched[k] &= 1 - mine[k];
+        });
+        this.mirror.upload(this.replica.params, mine);
+        const tw = performance.now();
+        const allUpdated = Promise.all(updated.map((d) => d.promise));
+        const reports =
+          await (this.stepTimeoutMs === undefined ? allUpdated : withTimeout(allUpdated, this.stepTimeoutMs));
+        updateWaitMs = performance.now() - tw;
+        workerUpdates = reports.map((r) => r.updateMs);
+        for (let w = 0; w < n - 1; w++) {
+          if (Atomics.load(shared.control, control.updated(this.workers.length, w)) !== step) {
+            throw new Error(
+              `data-parallel worker ${w + 1}: reported its update of step ${step} but it is missing`,
+            );
+          }
         }
+        this.loadAhead(shared);
+        this.mirror.upload(this.replica.params, touched);
+      } else if (flat) {
+        this.flatUpdate(apply as FlatApply, sum!);
+        this.loadAhead(shared);
       } else {
         apply(grads);
       }
@@ -365,12 +450,30 @@ export class DataParallel<Share = unknown> {
           waitMs: t3 - t2,
           reduceMs: t4 - t3,
           applyMs: t5 - t4,
-          workers: results.map((r) => ({ loadMs: r.loadMs, computeMs: r.computeMs, tensors: r.tensors })),
+          ...(updateWaitMs !== undefined && { updateWaitMs }),
+          workers: results.map((r, i) => ({
+            loadMs: r.loadMs,
+            computeMs: r.computeMs,
+            tensors: r.tensors,
+            startLagMs: r.startedAt - (performance.timeOrigin + t1),
+            reportLagMs: receivedAt[i] - r.sentAt,
+            ...(split && { updateMs: workerUpdates[i] }),
+          })),
         },
       };
     } finally {
       tf.dispose([...grads.values()]);
       for (const h of this.workers) h.onMessage = undefined;
+    }
+  }
+
+  /** After the shared parameters were updated in place: a new version, which the workers load now, while
+   * this thread finishes the step and draws the next batch, instead of at the start of the next step (the
+   * buffer is not written until then). */
+  private loadAhead(shared: SharedBuffers): void {
+    Atomics.store(shared.control, control.version, ++this.version);
+    for (const h of this.workers) {
+      h.worker.postMessage({ type: "load", version: this.version } as ToGradWorker);
     }
   }
 
@@ -395,6 +498,59 @@ export class DataParallel<Share = unknown> {
     if (this.failure) throw new Error(`the data-parallel engine failed earlier: ${this.failure.message}`);
     if (this.disposed) throw new Error("the data-parallel engine was disposed");
   }
+}
+
+/** This thread's part of a split update by default, relative to an even split: it also copies the new
+ * parameters into its variables while the workers update theirs (the demo config's parameters, two
+ * threads: 0.9, i.e. 45 % here, finished both ranges about together, measured under load). */
+const DEFAULT_OWN_UPDATE_SCALE = 0.9;
+
+function isSplit(apply: unknown): apply is SplitAdamApply {
+  return typeof apply === "object" && apply !== null && "adam" in apply;
+}
+
+/** A split update done by this thread alone: `Adam.applyFlat`. */
+function flatOf(apply: SplitAdamApply): FlatApply {
+  return { flat: (layout, g, reached, p) => apply.adam.applyFlat(layout, g, reached, p, apply.lr) };
+}
+
+/**
+ * The element ranges of a split update: [0, ownScale * total / parts) for this thread (at most all of
+ * them), the rest in equal parts for the `parts - 1` workers.
+ * @param total Elements.
+ * @param parts Threads taking part (this one included).
+ * @param ownScale This thread's part relative to an even split, >= 0.
+ * @returns `[lo, hi)` per thread.
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { updateRanges } from "./data_parallel.ts";
+ * assertEquals(updateRanges(100, 2, 0.9), [[0, 45], [45, 100]]);
+ * assertEquals(updateRanges(100, 3, 1), [[0, 33], [33, 67], [67, 100]]);
+ * assertEquals(updateRanges(100, 1, 0.9), [[0, 100]]);
+ * ```
+ */
+export function updateRanges(total: number, parts: number, ownScale: number): [number, number][] {
+  const cut = parts === 1 ? total : Math.min(total, Math.round(ownScale * total / parts));
+  const out: [number, number][] = [[0, cut]];
+  for (let i = 1; i < parts; i++) {
+    out.push([
+      cut + Math.round((total - cut) * (i - 1) / (parts - 1)),
+      cut + Math.round((total - cut) * i / (parts - 1)),
+    ]);
+  }
+  return out;
+}
+
+/** A promise with its settle functions (a rejection nobody awaits is not reported as unhandled). */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: Error) => void } {
+  let resolve!: (v: T) => void, reject!: (e: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }
 
 function workerText(msg: FromGradWorker): string {

@@ -76,16 +76,23 @@ async function assertThreadsEnd(names: Iterable<string>): Promise<void> {
   assertEquals(left, [], "worker threads still alive");
 }
 
-/** Trains STEPS steps with an engine of `threads` threads; `apply` "adam", "sgd" or "flat" (Adam.applyFlat). */
-async function train(threads: number, update: "adam" | "sgd" | "flat"): Promise<{
+/** Trains STEPS steps with an engine of `threads` threads; `apply` "adam", "sgd", "flat" (Adam.applyFlat)
+ * or "split" (Adam's flat update split over the threads, with `ownUpdateScale`). */
+async function train(
+  threads: number,
+  update: "adam" | "sgd" | "flat" | "split",
+  ownUpdateScale?: number,
+): Promise<{
   params: Map<string, Float32Array>;
   results: ParallelStepResult[];
   firstGrads: Map<string, Float32Array>;
+  moments: Map<string, Float32Array>;
 }> {
   const engine = await DataParallel.create<RegressionInit, RegressionShare>({
     module: MODULE,
     init: INIT,
     threads,
+    ownUpdateScale,
   });
   const adam = new Adam(engine.params);
   const results: ParallelStepResult[] = [];
@@ -94,6 +101,11 @@ async function train(threads: number, update: "adam" | "sgd" | "flat"): Promise<
     for (let step = 0; step < STEPS; step++) {
       const { shares, weights } = sharesOf(batchOf(step), threads);
       const before = tf.memory().numTensors;
+      if (update === "split") {
+        results.push(await engine.step(shares, weights, { adam, lr: LR }));
+        assertEquals(tf.memory().numTensors, before);
+        continue;
+      }
       if (update === "flat") {
         const flat = (layout: readonly ParamSlot[], g: Float32Array, reached: Uint8Array, p: Float32Array) =>
           adam.applyFlat(layout, g, reached, p, LR);
@@ -115,7 +127,7 @@ async function train(threads: number, update: "adam" | "sgd" | "flat"): Promise<
       );
       assertEquals(tf.memory().numTensors, before);
     }
-    return { params: snapshot(engine.params), results, firstGrads };
+    return { params: snapshot(engine.params), results, firstGrads, moments: snapshot(adam.state()) };
   } finally {
     adam.dispose();
     engine.dispose();
@@ -373,4 +385,84 @@ Deno.test("data-parallel: a flat Adam update equals itself across runs, follows 
   assert(maxAbsDiff(a.params, ref.params) < 1e-5, `max diff ${maxAbsDiff(a.params, ref.params)}`);
   const alone = await train(1, "flat");
   assert(maxAbsDiff(alone.params, ref.params) < 1e-5);
+});
+
+Deno.test("data-parallel: Adam split over the threads equals the unsplit flat update bit for bit, for any split", async () => {
+  for (const threads of [2, 3]) {
+    const flat = await train(threads, "flat");
+    // Nothing on this thread, the default, an even split, everything on this thread.
+    for (const scale of [0, undefined, 1, threads]) {
+      const split = await train(threads, "split", scale);
+      const what = `${threads} threads, ownUpdateScale ${scale}`;
+      assertEquals(maxAbsDiff(split.params, flat.params), 0, what);
+      assertEquals(maxAbsDiff(split.moments, flat.moments), 0, what);
+      assertEquals(split.results.map((r) => r.loss), flat.results.map((r) => r.loss), what);
+      for (const r of split.results) {
+        assertEquals(r.timing.workers.length, threads - 1);
+        assert(r.timing.updateWaitMs! >= 0 && r.timing.workers.every((w) => w.updateMs! >= 0), what);
+      }
+    }
+  }
+  // One thread (no worker, no shared memory): Adam.applyFlat on this thread.
+  const one = await train(1, "split"), oneFlat = await train(1, "flat");
+  assertEquals(maxAbsDiff(one.params, oneFlat.params), 0);
+  await assertRejects(
+    () => DataParallel.create({ module: MODULE, init: INIT, threads: 2, ownUpdateScale: 2.5 }),
+    Error,
+    "ownUpdateScale must be in [0, 2]: got 2.5",
+  );
+});
+
+Deno.test("data-parallel: a split update with fewer shares than threads, after one-share steps", async () => {
+  // Three threads, steps of 1, 2 and 3 shares: the idle worker keeps the parameters every step wrote.
+  const engine = await start(3);
+  const adam = new Adam(engine.params);
+  const ref = createReplica(INIT);
+  const adamRef = new Adam(ref.params);
+  const flat = (layout: readonly ParamSlot[], g: Float32Array, r: Uint8Array, p: Float32Array) =>
+    adamRef.applyFlat(layout, g, r, p, LR);
+  const refEngine = await DataParallel.create<RegressionInit, RegressionShare>({
+    module: MODULE,
+    init: INIT,
+    threads: 3,
+    replica: ref,
+  });
+  try {
+    for (const parts of [1, 2, 3, 2, 3]) {
+      const { shares, weights } = sharesOf(batchOf(parts), parts);
+      const a = await engine.step(shares, weights, { adam, lr: LR });
+      const b = await refEngine.step(shares, weights, { flat });
+      assertEquals(a.shareLosses, b.shareLosses, `${parts} shares`);
+    }
+    assertEquals(maxAbsDiff(snapshot(engine.params), snapshot(ref.params)), 0);
+  } finally {
+    adam.dispose(), adamRef.dispose();
+    engine.dispose(), refEngine.dispose();
+    ref.dispose();
+  }
+});
+
+Deno.test("data-parallel: a worker that crashes around a split update fails a step instead of hanging it", async () => {
+  const tensors = tf.memory().numTensors;
+  const engine = await start();
+  const adam = new Adam(engine.params);
+  const { shares, weights } = sharesOf(batchOf(0), 2);
+  try {
+    const thread = shareThread(await engine.step(shares, weights, { adam, lr: LR }));
+    let failure: Error | undefined;
+    try {
+      // The crash comes right after the worker's share, before or after its range of the update.
+      await engine.step([shares[0], { ...shares[1], crash: true }], weights, { adam, lr: LR });
+      await engine.step(shares, weights, { adam, lr: LR });
+    } catch (e) {
+      failure = e as Error;
+    }
+    assert(failure, "a step failed");
+    assertStringIncludes(failure.message, "deliberate crash of the test module");
+    await assertThreadsEnd([thread]);
+  } finally {
+    adam.dispose();
+    engine.dispose(); // done already by the failed step: a second dispose does nothing
+  }
+  assertEquals(tf.memory().numTensors, tensors);
 });

@@ -3,6 +3,7 @@
  * update, the result and the timing of a step.
  * @module
  */
+import type { Adam } from "./adam.ts";
 import type { ParamSlot } from "./shared_params.ts";
 import type { Replica, ShareExtra } from "./loss_module.ts";
 
@@ -25,6 +26,12 @@ export interface DataParallelOptions<Init> {
    * the caller is freed, the core is not. Leave generous room for load from other processes.
    * @default {no limit} */
   readonly stepTimeoutMs?: number;
+  /** With a {@linkcode SplitAdamApply}: the part of the parameters this thread sums and updates,
+   * relative to an even split over the step's threads, in [0, threads] (the workers share the rest
+   * evenly). Below 1, because this thread also copies the new parameters into its variables. Results do
+   * not depend on it (each element's update is the same whichever thread does it).
+   * @default {0.9} */
+  readonly ownUpdateScale?: number;
 }
 
 /**
@@ -40,6 +47,20 @@ export interface FlatApply {
   ) => void;
 }
 
+/**
+ * Adam on the flat parameter buffer with its work split by element range over the threads of the step:
+ * each thread sums the shares' gradients and updates the moments and parameters of its range, in shared
+ * memory (lib/train/shared_params.ts `sumAndUpdateRange`), so the serial part of a step after the
+ * gradients shrinks. The result equals `Adam.applyFlat` on the summed gradients bit for bit, whatever the
+ * split; the optimizer's flat moments live in the engine's shared memory from then on (read by its
+ * `state()` as usual).
+ */
+export interface SplitAdamApply {
+  readonly adam: Adam;
+  /** Learning rate of this step. */
+  readonly lr: number;
+}
+
 /** Milliseconds spent in the parts of one step (this thread's clock). */
 export interface StepTiming {
   /** Copying this thread's changed parameters into shared memory for the workers. */
@@ -48,16 +69,28 @@ export interface StepTiming {
   readonly ownMs: number;
   /** Waiting for the workers after this thread's share was done. */
   readonly waitMs: number;
-  /** Weighted sum of the gradients and their tensors. */
+  /** Weighted sum of the gradients and their tensors (with a {@linkcode SplitAdamApply}: this thread's
+   * range of the sum and the update). */
   readonly reduceMs: number;
-  /** The caller's `apply`. */
+  /** The caller's `apply` (with a {@linkcode SplitAdamApply}: copying the new parameters into this
+   * thread's variables, and waiting for the workers' ranges, `updateWaitMs` of it). */
   readonly applyMs: number;
+  /** With a {@linkcode SplitAdamApply}: waiting for the workers' ranges of the update. */
+  readonly updateWaitMs?: number;
   /** Per worker: loading the parameters, its share (forward, backward, gradients written), and its
    * tensor count after the step (flat across steps unless the loss module leaks). */
   readonly workers: readonly {
     readonly loadMs: number;
     readonly computeMs: number;
     readonly tensors: number;
+    /** From this thread's posting of the step to the worker's start of it (message delay, and the
+     * worker finishing earlier work such as loading the parameters). */
+    readonly startLagMs: number;
+    /** From the worker's report to this thread's receipt of it (including this thread's own work, when
+     * the worker finished first). */
+    readonly reportLagMs: number;
+    /** With a {@linkcode SplitAdamApply}: its range of the sum and the update. */
+    readonly updateMs?: number;
   }[];
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { adamSegment, adamSumSegment, type FlatAdamStep } from "./adam.ts";
 
 /** Entry of the parameter layout shared with the workers. */
 export interface ParamSlot {
@@ -18,15 +19,37 @@ export interface ParamSlot {
 
 /** Shared memory of one engine (sent to every worker at init). */
 export interface SharedBuffers {
-  /** The caller's parameters, written at the start of every multi-share step. */
+  /** The caller's parameters, written at the start of every multi-share step (or updated in place). */
   readonly params: Float32Array;
-  /** [0]: parameter version (bumped after each write); [1 + w]: last step whose gradients worker w wrote. */
+  /** Step numbers and the parameter version, at the indices of {@linkcode control}. */
   readonly control: Int32Array;
   /** Per worker: its share's gradients, in the layout of the slots. */
   readonly grads: readonly Float32Array[];
   /** Per worker: 1 where its loss reached the parameter (else its gradient slot is stale). */
   readonly reached: readonly Uint8Array[];
+  /** The caller's share's gradients (share 0), for an update split over threads. */
+  readonly ownGrads: Float32Array;
+  /** 1 where the caller's loss reached the parameter. */
+  readonly ownReached: Uint8Array;
+  /** Adam's flat moments, for an update split over threads (`Adam.flatStep`). */
+  readonly m: Float32Array;
+  readonly v: Float32Array;
 }
+
+/** Indices into `SharedBuffers.control` (each entry written with `Atomics.store` after the data it
+ * announces, read with `Atomics.load` before it). */
+export const control = {
+  /** The parameter version (bumped after each write of `params`). */
+  version: 0,
+  /** The last step whose gradients worker w wrote. */
+  grads: (w: number) => 1 + w,
+  /** The last step whose gradients the caller wrote into `ownGrads`. */
+  ownGrads: (workers: number) => 1 + workers,
+  /** The last step whose update range worker w finished. */
+  updated: (workers: number, w: number) => 2 + workers + w,
+  /** Entries for an engine with `workers` workers. */
+  size: (workers: number) => 2 + 2 * workers,
+} as const;
 /**
  * The parameter layout of a replica in the flat shared buffers.
  * @param params The replica's parameters (float32 only).
@@ -85,9 +108,13 @@ export function createSharedBuffers(
   const floats = (n: number) => new Float32Array(new SharedArrayBuffer(4 * n));
   return {
     params: floats(total),
-    control: new Int32Array(new SharedArrayBuffer(4 * (workers + 1))),
+    control: new Int32Array(new SharedArrayBuffer(4 * control.size(workers))),
     grads: Array.from({ length: workers }, () => floats(total)),
     reached: Array.from({ length: workers }, () => new Uint8Array(new SharedArrayBuffer(slots.length))),
+    ownGrads: floats(total),
+    ownReached: new Uint8Array(new SharedArrayBuffer(slots.length)),
+    m: floats(total),
+    v: floats(total),
   };
 }
 
@@ -221,4 +248,71 @@ export class GradientSum {
       this.touched[k] = 1;
     }
   }
+}
+
+/** The gradients of a step's shares, in share order, with their weights. */
+export interface ShareGradients {
+  /** Per share: its gradients in the layout of the slots. */
+  readonly grads: readonly Float32Array[];
+  /** Per share: 1 per slot its loss reached. */
+  readonly reached: readonly Uint8Array[];
+  readonly weights: readonly number[];
+}
+
+/** Elements summed at a time into the scratch buffer of {@linkcode sumAndUpdateRange}. */
+export const UPDATE_CHUNK = 4096;
+
+/**
+ * The weighted gradient sum and the Adam update of the elements [lo, hi) of the flat arrays: the part of
+ * a step's update one thread does when the update is split by element range over threads. Per element
+ * the same operations as {@linkcode GradientSum} followed by `Adam.applyFlat` (the sum rounded to float32
+ * share by share, in share order; then `adamSegment`), so any split gives their result bit for bit. Slots
+ * no share reached are left alone. With one or two shares reaching a slot the sum is computed in the
+ * update's pass (`adamSumSegment`); with more it goes through a small scratch buffer, a chunk at a time.
+ * @param slots The layout.
+ * @param shares The shares' gradients.
+ * @param step The Adam step's constants (`Adam.flatStep`).
+ * @param m First moments, flat, updated in [lo, hi).
+ * @param v Second moments, flat, updated in [lo, hi).
+ * @param params Parameters, flat, updated in [lo, hi).
+ * @param lo First element.
+ * @param hi End (exclusive).
+ * @param scratch At least one element; {@linkcode UPDATE_CHUNK} is a good size.
+ */
+export function sumAndUpdateRange(
+  slots: readonly ParamSlot[],
+  shares: ShareGradients,
+  step: FlatAdamStep,
+  m: Float32Array,
+  v: Float32Array,
+  params: Float32Array,
+  lo: number,
+  hi: number,
+  scratch: Float32Array,
+): void {
+  const weights = shares.weights.map((w) => Math.fround(w));
+  slots.forEach((s, k) => {
+    const a = Math.max(lo, s.offset), b = Math.min(hi, s.offset + s.size);
+    if (a >= b) return;
+    const from: Float32Array[] = [], ws: number[] = [];
+    shares.grads.forEach((g, i) => {
+      if (shares.reached[i][k]) from.push(g), ws.push(weights[i]);
+    });
+    if (from.length === 0) return;
+    if (from.length <= 2) {
+      // One or two shares (every step on two threads): summed in the update's own pass.
+      adamSumSegment(step, k, m, v, params, a, b, from[0], ws[0], from[1] ?? null, ws[1] ?? 0);
+      return;
+    }
+    for (let c = a; c < b; c += scratch.length) {
+      const end = Math.min(b, c + scratch.length), n = end - c;
+      const g0 = from[0], w0 = ws[0];
+      for (let i = 0; i < n; i++) scratch[i] = w0 * g0[c + i];
+      for (let t = 1; t < from.length; t++) {
+        const g = from[t], w = ws[t];
+        for (let i = 0; i < n; i++) scratch[i] += w * g[c + i];
+      }
+      adamSegment(step, k, m, v, params, c, end, scratch, 0);
+    }
+  });
 }

@@ -7,9 +7,12 @@ import type { ShareExtra } from "./loss_module.ts";
 
 /**
  * Contiguous ranges splitting `n` items into `parts` shares as evenly as possible (the first `n % parts`
- * shares get one more), with each share's weight count / n.
+ * shares get one more), with each share's weight count / n. With `firstScale`, the first share gets
+ * round(firstScale n / parts) items (at least one) and the others split the rest as evenly as possible
+ * (e.g. a little less for a thread that also does the step's serial work).
  * @param n Items (e.g. rays of the step).
  * @param parts Shares (e.g. `engine.threads`); shares beyond `n` are left out.
+ * @param firstScale The first share's size relative to an even split, in (0, parts]. @default {1}
  * @returns `[start, count, weight]` per share.
  * @example
  * ```ts
@@ -17,19 +20,32 @@ import type { ShareExtra } from "./loss_module.ts";
  * import { shareRanges } from "./shares.ts";
  * assertEquals(shareRanges(5, 2), [[0, 3, 0.6], [3, 2, 0.4]]);
  * assertEquals(shareRanges(1, 3), [[0, 1, 1]]);
+ * assertEquals(shareRanges(100, 2, 0.9), [[0, 45, 0.45], [45, 55, 0.55]]);
  * ```
  */
-export function shareRanges(n: number, parts: number): [number, number, number][] {
+export function shareRanges(n: number, parts: number, firstScale = 1): [number, number, number][] {
   if (!Number.isInteger(n) || n < 1) throw new Error(`shareRanges: n must be an integer >= 1: got ${n}`);
   if (!Number.isInteger(parts) || parts < 1) {
     throw new Error(`shareRanges: parts must be an integer >= 1: got ${parts}`);
   }
-  const k = Math.min(n, parts), base = Math.floor(n / k), extra = n % k;
+  if (!(firstScale > 0 && firstScale <= parts)) {
+    throw new Error(`shareRanges: firstScale must be in (0, ${parts}]: got ${firstScale}`);
+  }
+  const k = Math.min(n, parts);
+  if (firstScale === 1 || k === 1) return evenRanges(0, n, k, n);
+  // The first share, then the rest evenly over the others (each keeping at least one item).
+  const first = Math.min(n - (k - 1), Math.max(1, Math.round(firstScale * n / k)));
+  return [[0, first, first / n], ...evenRanges(first, n - first, k - 1, n)];
+}
+
+/** `parts` even contiguous ranges of `count` items from `start`, weights over `n`. */
+function evenRanges(start: number, count: number, parts: number, n: number): [number, number, number][] {
+  const base = Math.floor(count / parts), extra = count % parts;
   const out: [number, number, number][] = [];
-  for (let i = 0, start = 0; i < k; i++) {
-    const count = base + (i < extra ? 1 : 0);
-    out.push([start, count, count / n]);
-    start += count;
+  for (let i = 0, at = start; i < parts; i++) {
+    const c = base + (i < extra ? 1 : 0);
+    out.push([at, c, c / n]);
+    at += c;
   }
   return out;
 }

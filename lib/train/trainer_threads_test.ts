@@ -111,6 +111,8 @@ Deno.test("2 threads: resuming from a checkpoint continues the same training", a
   try {
     await a.trainStep();
     await a.trainStep();
+    // b's engine runs already: Adam's moments live in its shared memory when the checkpoint is loaded.
+    await b.trainStep();
     await saveCheckpoint(a, `${dir}/run`);
     await loadCheckpoint(b, `${dir}/run`);
     const sa = [await a.trainStep(), await a.trainStep()];
