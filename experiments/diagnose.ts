@@ -4,16 +4,24 @@
  * the head-torso junction (neck plus a band around the head's seam with neck and torso, which the
  * class regions split between face, hair, neck and torso; lib/metrics/junction.ts), and the
  * haze the model puts in front of the static background (opacity and PSNR on background pixels away from
- * the person's outline, beside how well the background image itself matches the frames there).
+ * the person's outline, beside how well the background image itself matches the frames there); how far
+ * the held-out head poses lie from the training poses (Mahalanobis distance, and how the held-out PSNR
+ * falls with it: a split that holds out the clip's last frames can ask the torso to extrapolate); and,
+ * for a rigid torso motion, whether that motion changes from frame to frame at all.
  *
  *   deno task diagnose --run runs/demo [--train-frames 23] [--json out.json]
  * @module
  */
+import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend/mod.ts";
+import { c2wToPose } from "../lib/camera/mod.ts";
+import { poseCoverage } from "../lib/camera/pose_coverage.ts";
 import { type FrameMeta, loadDataset } from "../lib/data/mod.ts";
 import { imageToFloat, writeFileAtomic } from "../lib/io/mod.ts";
 import { ErrorBudget, type RegionBudget, SSP11_BUDGET_REGIONS } from "../lib/metrics/mod.ts";
-import { evaluateFrames, loadScene, readCheckpointMeta } from "../lib/train/mod.ts";
+import type { Scene } from "../lib/render/mod.ts";
+import { Deform3dTorso } from "../lib/torso/mod.ts";
+import { evaluateFrames, type FrameMetrics, loadScene, readCheckpointMeta } from "../lib/train/mod.ts";
 import { BACKEND_FLAGS, backendOptions, intFlag, parseCli, runMain } from "./cli.ts";
 
 /** Background pixels at least `r` pixels (Chebyshev) from any other class. */
@@ -32,6 +40,88 @@ function erodedBackground(labels: Uint8Array, width: number, height: number, r: 
     }
   }
   return out;
+}
+
+/** Pearson correlation of two equally long series (NaN when either is constant). */
+function pearson(a: readonly number[], b: readonly number[]): number {
+  const n = a.length, ma = a.reduce((s, v) => s + v, 0) / n, mb = b.reduce((s, v) => s + v, 0) / n;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
+/** The head pose of a frame as 6 numbers: Euler angles (radians) and translation. */
+function headPose(m: FrameMeta): number[] {
+  const p = c2wToPose(m.c2w);
+  return [...p.euler, ...p.trans];
+}
+
+/** How far the held-out head poses are from the training ones, and how the held-out PSNR follows. */
+function poseReport(
+  dataset: { train: readonly FrameMeta[]; val: readonly FrameMeta[] },
+  heldOut: readonly FrameMetrics[],
+) {
+  const c = poseCoverage(dataset.train.map(headPose), dataset.val.map(headPose));
+  const d = Array.from(c.mahalanobis);
+  const sorted = [...d].sort((x, y) => x - y);
+  const beyond = d.filter((v) => v > c.reference95).length;
+  const byId = new Map(heldOut.map((f) => [f.imgId, f]));
+  const rows = dataset.val.map((m, i) => ({ d: d[i], f: byId.get(m.imgId) })).filter((r) => r.f);
+  const torso = rows.filter((r) => r.f!.regionPsnr.torso !== undefined);
+  const report = {
+    mahalanobisMedian: sorted[Math.floor(sorted.length / 2)],
+    mahalanobisMax: sorted[sorted.length - 1],
+    trainingPercentile95: c.reference95,
+    heldOutBeyond95: beyond,
+    nearestMax: Math.max(...c.nearest),
+    correlationPsnr: pearson(rows.map((r) => r.d), rows.map((r) => r.f!.psnr)),
+    correlationTorsoPsnr: torso.length > 2
+      ? pearson(torso.map((r) => r.d), torso.map((r) => r.f!.regionPsnr.torso))
+      : null,
+  };
+  console.log(
+    `\nheld-out head poses against the training poses: Mahalanobis distance median ${
+      report.mahalanobisMedian.toFixed(2)
+    }, max ${report.mahalanobisMax.toFixed(2)} (95 % of training frames within ${
+      c.reference95.toFixed(2)
+    }): ${beyond} of ${d.length} held-out frames beyond; nearest training pose up to ${
+      report.nearestMax.toFixed(2)
+    } standard deviations away. Correlation of the distance with the frame's PSNR: full frame ${
+      report.correlationPsnr.toFixed(2)
+    }${report.correlationTorsoPsnr === null ? "" : `, torso ${report.correlationTorsoPsnr.toFixed(2)}`}`,
+  );
+  return report;
+}
+
+/** For a rigid torso motion: its spread over the training frames (0: the same motion for every frame). */
+function rigidReport(scene: Scene, frames: readonly FrameMeta[]) {
+  const torso = scene.model.torso;
+  if (!(torso instanceof Deform3dTorso) || torso.module.motion !== "rigid") return null;
+  const rows = frames.map((m) =>
+    tf.tidy(() => {
+      const [omega, tau] = torso.module.rigidMotion(scene.poseCode(m.c2w));
+      return [...omega.dataSync(), ...tau.dataSync()];
+    })
+  );
+  const std = rows[0].map((_, j) => {
+    const mean = rows.reduce((s, r) => s + r[j], 0) / rows.length;
+    return Math.sqrt(rows.reduce((s, r) => s + (r[j] - mean) ** 2, 0) / rows.length);
+  });
+  const constant = Math.max(...std) < 1e-6;
+  console.log(
+    `\nrigid torso motion (poseMap "${torso.module.poseMap}") over the training frames: standard deviation of ` +
+      `omega [${std.slice(0, 3).map((v) => v.toExponential(2)).join(", ")}] rad, tau [${
+        std.slice(3).map((v) => v.toExponential(2)).join(", ")
+      }]` +
+      (constant
+        ? ": the SAME motion for every frame (the pose map has no live input; see torso.poseMap)"
+        : ""),
+  );
+  return { poseMap: torso.module.poseMap, omegaStd: std.slice(0, 3), tauStd: std.slice(3), constant };
 }
 
 if (import.meta.main) {
@@ -62,6 +152,7 @@ if (import.meta.main) {
         { length: count },
         (_, i) => dataset.train[Math.floor((i * dataset.train.length) / count)],
       );
+      let heldOut: readonly FrameMetrics[] = [];
       for (const [split, frames] of [["train", trainSet], ["held-out", dataset.val]] as const) {
         const budget = new ErrorBudget(SSP11_BUDGET_REGIONS);
         let hazeOpacity = 0, hazeSse = 0, bgSse = 0, hazeN = 0;
@@ -80,6 +171,7 @@ if (import.meta.main) {
             hazeN++;
           }
         }, { workers: 1 });
+        if (split === "held-out") heldOut = e.frames;
         const regions = budget.result();
         const haze = {
           meanOpacity: hazeOpacity / hazeN,
@@ -116,6 +208,9 @@ if (import.meta.main) {
             } dB`,
         );
       }
+      if (dataset.train.length >= 2 && dataset.val.length > 0) report.poses = poseReport(dataset, heldOut);
+      const rigid = rigidReport(scene, dataset.train);
+      if (rigid) report.rigidMotion = rigid;
       if (a.json) await writeFileAtomic(a.json, JSON.stringify(report, null, 1));
     } finally {
       scene.dispose();

@@ -4,6 +4,7 @@
  */
 import { assert, assertAlmostEquals, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
+import { override, TINY } from "../lib/config/mod.ts";
 import { denoRun } from "./deno_run.ts";
 
 const deno = denoRun;
@@ -12,10 +13,16 @@ Deno.test("deno task diagnose: error budget of a tiny run on training and held-o
   const dir = await Deno.makeTempDir({ prefix: "ssp-diagnose-" });
   try {
     const run = join(dir, "run");
+    // The tiny preset with the demo's rigid torso motion, so the rigid-motion report runs too.
+    const config = join(dir, "tiny_rigid.json");
+    await Deno.writeTextFile(
+      config,
+      JSON.stringify(override(TINY, { torso: { motion: "rigid", poseMap: "linear" } })),
+    );
     const t = await deno([
       "experiments/train.ts",
       "--config",
-      "tiny",
+      config,
       "--steps",
       "2",
       "--out",
@@ -40,6 +47,15 @@ Deno.test("deno task diagnose: error budget of a tiny run on training and held-o
       // The background image matches the frames away from the person far better than a 2-step model.
       assert(r[split].haze.backgroundImagePsnr > r[split].haze.renderPsnr);
     }
+    // The fixture's held-out poses, by hand in float64 from synthetic_gt.json's head poses (numpy, sample
+    // covariance, 95th percentile by linear interpolation): 9 of the 23 lie beyond 95 % of the training
+    // poses, the farthest at Mahalanobis distance 3.69; here from the frames' c2w matrices.
+    assertEquals(r.poses.heldOutBeyond95, 9);
+    assertAlmostEquals(r.poses.mahalanobisMax, 3.69, 0.01);
+    assertAlmostEquals(r.poses.trainingPercentile95, 2.871, 0.002);
+    assertStringIncludes(d.out, "9 of 23 held-out frames beyond");
+    assertEquals(r.rigidMotion.poseMap, "linear");
+    assertEquals(r.rigidMotion.constant, false, "two steps move the linear map off zero");
     const bad = await deno(["experiments/diagnose.ts", "--run", run, "--train-frames", "0"]);
     assert(bad.code !== 0);
     assertStringIncludes(bad.err, "--train-frames must be an integer >= 1");
