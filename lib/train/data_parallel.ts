@@ -17,9 +17,8 @@
  * shrinks; each element's arithmetic is the same whichever thread does it, so the result equals the
  * unsplit update bit for bit (the trainer's choice).
  *
- * What a model provides (the loss module, `createReplica` and `shareLoss`) is described in
- * lib/train/loss_module.ts; the shared-memory transport is lib/train/shared_params.ts; splitting a step
- * into shares and merging their extras, lib/train/shares.ts.
+ * A model provides a loss module (lib/train/loss_module.ts); shared memory: lib/train/shared_params.ts;
+ * shares: lib/train/shares.ts; starting the workers: lib/train/data_parallel_parts.ts.
  *
  * ```ts ignore
  * const engine = await DataParallel.create({ module: new URL("./my_loss.ts", import.meta.url), init, threads: 2 });
@@ -56,18 +55,23 @@ import {
   singleShareResult,
   type SplitAdamApply,
 } from "./data_parallel_types.ts";
+import {
+  deferred,
+  engineOptions,
+  flatOf,
+  isSplit,
+  startGradWorkers,
+  updateRanges,
+  withTimeout,
+  type WorkerHandle,
+} from "./data_parallel_parts.ts";
 
 export * from "./data_parallel_types.ts";
+export { updateRanges } from "./data_parallel_parts.ts";
 export * from "./loss_module.ts";
 export * from "./shared_params.ts";
 export * from "./shares.ts";
 
-interface WorkerHandle {
-  readonly worker: Worker;
-  onMessage?: (msg: FromGradWorker) => void;
-  /** The first error it reported, kept when no step was listening (a crash between steps). */
-  error?: string;
-}
 /**
  * A data-parallel gradient engine: this thread plus `threads - 1` workers, each with a replica of the
  * model. Create with {@linkcode DataParallel.create}; `dispose()` terminates the workers (also done on
@@ -136,26 +140,7 @@ export class DataParallel<Share = unknown> {
   static async create<Init, Share = unknown>(
     options: DataParallelOptions<Init>,
   ): Promise<DataParallel<Share>> {
-    const threads = options.threads ?? 1;
-    if (!Number.isInteger(threads) || threads < 1) {
-      throw new Error(`data-parallel: threads must be an integer >= 1: got ${threads}`);
-    }
-    const timeout = options.stepTimeoutMs;
-    if (timeout !== undefined && !(timeout > 0)) {
-      throw new Error(`data-parallel: stepTimeoutMs must be > 0 (or left out for no limit): got ${timeout}`);
-    }
-    const ownUpdateScale = options.ownUpdateScale ?? DEFAULT_OWN_UPDATE_SCALE;
-    if (!(ownUpdateScale >= 0 && ownUpdateScale <= threads)) {
-      throw new Error(`data-parallel: ownUpdateScale must be in [0, ${threads}]: got ${ownUpdateScale}`);
-    }
-    let url: string;
-    try {
-      url = new URL(options.module).href;
-    } catch {
-      throw new Error(
-        `data-parallel: module must be an absolute URL (e.g. new URL("./loss.ts", import.meta.url)): got ${options.module}`,
-      );
-    }
+    const { threads, timeout, ownUpdateScale, url } = engineOptions(options);
     const mod = checkLossModule<Replica, Share>(await import(url), url);
     const replica = options.replica ?? await mod.createReplica(options.init);
     const owns = options.replica === undefined;
@@ -165,43 +150,7 @@ export class DataParallel<Share = unknown> {
       let shared: SharedBuffers | null = null;
       if (threads > 1) {
         shared = createSharedBuffers(total, slots, threads - 1);
-        for (let i = 0; i < threads - 1; i++) {
-          const worker = new Worker(new URL("./grad_worker.ts", import.meta.url).href, { type: "module" });
-          const h: WorkerHandle = { worker };
-          const report = (msg: FromGradWorker) => {
-            if (msg.type === "error") h.error ??= msg.message;
-            h.onMessage?.(msg);
-          };
-          worker.onmessage = (e: MessageEvent<FromGradWorker>) => report(e.data);
-          worker.onerror = (e: ErrorEvent) => {
-            e.preventDefault();
-            report({
-              type: "error",
-              message: `crashed: ${e.message} (${e.filename}:${e.lineno}:${e.colno})`,
-            });
-          };
-          worker.onmessageerror = () => report({ type: "error", message: "a message could not be read" });
-          handles.push(h);
-        }
-        const sh = shared;
-        await Promise.all(handles.map((h, i) =>
-          new Promise<void>((resolve, reject) => {
-            h.onMessage = (msg) =>
-              msg.type === "ready"
-                ? resolve()
-                : reject(new Error(`data-parallel worker ${i + 1} failed to start: ${workerText(msg)}`));
-            const init: ToGradWorker = {
-              type: "init",
-              index: i,
-              module: url,
-              init: options.init,
-              slots,
-              shared: sh,
-            };
-            h.worker.postMessage(init);
-          })
-        ));
-        for (const h of handles) h.onMessage = undefined;
+        await startGradWorkers(handles, threads - 1, url, options.init, slots, shared);
       }
       return new DataParallel<Share>(
         mod,
@@ -497,78 +446,5 @@ export class DataParallel<Share = unknown> {
   private check(): void {
     if (this.failure) throw new Error(`the data-parallel engine failed earlier: ${this.failure.message}`);
     if (this.disposed) throw new Error("the data-parallel engine was disposed");
-  }
-}
-
-/** This thread's part of a split update by default, relative to an even split: it also copies the new
- * parameters into its variables while the workers update theirs (the demo config's parameters, two
- * threads: 0.9, i.e. 45 % here, finished both ranges about together, measured under load). */
-const DEFAULT_OWN_UPDATE_SCALE = 0.9;
-
-function isSplit(apply: unknown): apply is SplitAdamApply {
-  return typeof apply === "object" && apply !== null && "adam" in apply;
-}
-
-/** A split update done by this thread alone: `Adam.applyFlat`. */
-function flatOf(apply: SplitAdamApply): FlatApply {
-  return { flat: (layout, g, reached, p) => apply.adam.applyFlat(layout, g, reached, p, apply.lr) };
-}
-
-/**
- * The element ranges of a split update: [0, ownScale * total / parts) for this thread (at most all of
- * them), the rest in equal parts for the `parts - 1` workers.
- * @param total Elements.
- * @param parts Threads taking part (this one included).
- * @param ownScale This thread's part relative to an even split, >= 0.
- * @returns `[lo, hi)` per thread.
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { updateRanges } from "./data_parallel.ts";
- * assertEquals(updateRanges(100, 2, 0.9), [[0, 45], [45, 100]]);
- * assertEquals(updateRanges(100, 3, 1), [[0, 33], [33, 67], [67, 100]]);
- * assertEquals(updateRanges(100, 1, 0.9), [[0, 100]]);
- * ```
- */
-export function updateRanges(total: number, parts: number, ownScale: number): [number, number][] {
-  const cut = parts === 1 ? total : Math.min(total, Math.round(ownScale * total / parts));
-  const out: [number, number][] = [[0, cut]];
-  for (let i = 1; i < parts; i++) {
-    out.push([
-      cut + Math.round((total - cut) * (i - 1) / (parts - 1)),
-      cut + Math.round((total - cut) * i / (parts - 1)),
-    ]);
-  }
-  return out;
-}
-
-/** A promise with its settle functions (a rejection nobody awaits is not reported as unhandled). */
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: Error) => void } {
-  let resolve!: (v: T) => void, reject!: (e: Error) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => {});
-  return { promise, resolve, reject };
-}
-
-function workerText(msg: FromGradWorker): string {
-  return msg.type === "error" ? msg.message : `unexpected message ${msg.type}`;
-}
-
-/** `p`, or a rejection after `ms` (a worker stuck in its loss). */
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`data-parallel: the workers did not finish within stepTimeoutMs = ${ms}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }

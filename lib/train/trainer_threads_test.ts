@@ -191,7 +191,7 @@ Deno.test('2 threads: torso motion "rigid" (demo preset, sized down) trains like
     const two = override(one, { train: { threads: 2 } });
     const a = await trainSteps(dataset, one, 2), b = await trainSteps(dataset, two, 2);
     assertEquals([a.threads, b.threads], [1, 2]);
-    assert(a.params.has("torso.rigid.out.w"));
+    assert(a.params.has("torso.rigid.lin.w"), "the demo's linear pose map");
     a.logs.forEach((l, i) => {
       for (const [k, v] of Object.entries(l.losses)) {
         assert(Number.isFinite(v), k);
@@ -200,8 +200,8 @@ Deno.test('2 threads: torso motion "rigid" (demo preset, sized down) trains like
     });
     assertLess(maxAbsDiff(a.params, b.params), 1e-5);
     assert(
-      b.params.get("torso.rigid.out.b")!.some((v) => v !== 0),
-      "the pose MLP trained in the 2-thread run",
+      b.params.get("torso.rigid.lin.b")!.some((v) => v !== 0),
+      "the pose map trained in the 2-thread run",
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
