@@ -87,6 +87,7 @@ export function positionalEncoding(
   }
   return tf.tidy(() => {
     if (numFreqs === 0) return x.clone();
+    if (tf.getBackend() === "wasm" && x.dtype === "float32") return wasmEncoding(x, numFreqs, includeInput);
     const freqs = tf.tensor3d(Float32Array.from({ length: numFreqs }, (_, k) => 2 ** k), [1, numFreqs, 1]);
     let scaled = tf.mul(x.reshape([n, 1, d]), freqs); // [n, L, d]
     // WGSL's sin/cos are only specified for |a| <= pi (absolute error 2^-11) and GPUs compute large
@@ -101,6 +102,99 @@ export function positionalEncoding(
     const sc = tf.stack([tf.sin(scaled), tf.cos(scaled)], 2).reshape([n, 2 * numFreqs * d]) as tf.Tensor2D;
     return includeInput ? tf.concat([x, sc], 1) : sc;
   });
+}
+
+// On wasm, the encoding is one op with its own gradient, bit for bit the op graph above (mul, sin, cos,
+// stack, concat and their gradients) but without its copies: tf.stack and its gradient (tf.unstack) and the
+// concat each move every value once more, and the gradient recomputed sin and cos of all angles (slow
+// kernels on wasm) where the forward pass had them. Here the sines and cosines come from the same wasm
+// kernels, are laid out by one JS pass in the wasm heap, and are kept for the gradient, which is one JS pass:
+// d/dx_j = g_j + sum_k 2^k (cos(a_kj) gs_kj - sin(a_kj) gc_kj), rounded to float32 after every operation
+// in the order tfjs' own gradient computes it (Sin and Cos gradients, their sum, the product with the
+// frequency, the sum over frequencies from k = 0, then the direct term), so training is unchanged to the bit.
+const PE_ASSEMBLE = "SspPositionalEncoding";
+const PE_GRAD = "SspPositionalEncodingGrad";
+
+/** What the JS kernels use of tfjs' wasm backend (public methods of its BackendWasm). */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+// x [n, d], sines and cosines [n, L, d] -> [n, (include ? d : 0) + 2 L d] in the layout documented above.
+function assembleKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const b = backend as WasmHeapBackend;
+  const [n, d] = inputs.x!.shape;
+  const numFreqs = attrs!.numFreqs as number, base = attrs!.includeInput ? d : 0;
+  const width = base + 2 * numFreqs * d, ld = numFreqs * d;
+  const out = b.makeOutput([n, width], "float32");
+  // Views after makeOutput, which may grow (and so detach) the heap.
+  const x = b.typedArrayFromHeap(inputs.x!), sin = b.typedArrayFromHeap(inputs.s!);
+  const cos = b.typedArrayFromHeap(inputs.c!), o = b.typedArrayFromHeap(out);
+  for (let i = 0; i < n; i++) {
+    const row = i * width, src = i * ld;
+    for (let j = 0; j < base; j++) o[row + j] = x[i * d + j];
+    for (let k = 0; k < numFreqs; k++) {
+      const at = row + base + 2 * k * d, from = src + k * d;
+      for (let j = 0; j < d; j++) {
+        o[at + j] = sin[from + j];
+        o[at + d + j] = cos[from + j];
+      }
+    }
+  }
+  return out;
+}
+
+// dy [n, width], sines and cosines [n, L, d] -> dx [n, d] (see above for the order of the float32 steps).
+function gradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const b = backend as WasmHeapBackend;
+  const [n, numFreqs, d] = inputs.s!.shape;
+  const include = attrs!.includeInput as boolean, base = include ? d : 0;
+  const width = base + 2 * numFreqs * d, ld = numFreqs * d;
+  const out = b.makeOutput([n, d], "float32");
+  const dy = b.typedArrayFromHeap(inputs.dy!), sin = b.typedArrayFromHeap(inputs.s!);
+  const cos = b.typedArrayFromHeap(inputs.c!), o = b.typedArrayFromHeap(out);
+  const f = Math.fround;
+  for (let i = 0; i < n; i++) {
+    const row = i * width, src = i * ld;
+    for (let j = 0; j < d; j++) {
+      let sum = 0;
+      for (let k = 0, freq = 1; k < numFreqs; k++, freq *= 2) {
+        const at = row + base + 2 * k * d + j, a = src + k * d + j;
+        const da = f(f(cos[a] * dy[at]) - f(sin[a] * dy[at + d]));
+        sum = f(sum + f(da * freq));
+      }
+      o[i * d + j] = include ? f(dy[row + j] + sum) : sum;
+    }
+  }
+  return out;
+}
+
+function registerPeKernels(): void {
+  if (tf.getKernel(PE_ASSEMBLE, "wasm")) return;
+  tf.registerKernel({ kernelName: PE_ASSEMBLE, backendName: "wasm", kernelFunc: assembleKernel });
+  tf.registerKernel({ kernelName: PE_GRAD, backendName: "wasm", kernelFunc: gradKernel });
+}
+
+/** `positionalEncoding` on the wasm backend (numFreqs >= 1): see the comment above. */
+function wasmEncoding(x: tf.Tensor2D, numFreqs: number, includeInput: boolean): tf.Tensor2D {
+  registerPeKernels();
+  const [n, d] = x.shape;
+  const op = tf.customGrad((input, save) => {
+    const xx = input as tf.Tensor2D;
+    const freqs = tf.tensor3d(Float32Array.from({ length: numFreqs }, (_, k) => 2 ** k), [1, numFreqs, 1]);
+    const scaled = tf.mul(xx.reshape([n, 1, d]), freqs); // [n, L, d], exact (powers of two)
+    const s = tf.sin(scaled), c = tf.cos(scaled);
+    (save as tf.GradSaveFunc)([s, c]);
+    return {
+      value: tf.engine().runKernel(PE_ASSEMBLE, { x: xx, s, c }, { numFreqs, includeInput }) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(PE_GRAD, { dy, s: saved[0], c: saved[1] }, { includeInput }) as tf.Tensor2D,
+    };
+  }) as (input: tf.Tensor2D) => tf.Tensor2D;
+  return op(x);
 }
 
 /**

@@ -83,3 +83,39 @@ Deno.test("positional encodings do not leak tensors and reject bad arguments", a
   assertThrows(() => encodedDim(3, -1), Error, "numFreqs");
   x.dispose();
 });
+
+/** The encoding as the plain tfjs op graph (no custom gradient): tfjs' own autodiff differentiates it. */
+function opGraphEncoding(x: tf.Tensor2D, numFreqs: number, includeInput: boolean): tf.Tensor2D {
+  const [n, d] = x.shape;
+  const freqs = tf.tensor3d(Float32Array.from({ length: numFreqs }, (_, k) => 2 ** k), [1, numFreqs, 1]);
+  const scaled = tf.mul(x.reshape([n, 1, d]), freqs);
+  const sc = tf.stack([tf.sin(scaled), tf.cos(scaled)], 2).reshape([n, 2 * numFreqs * d]) as tf.Tensor2D;
+  return includeInput ? tf.concat([x, sc], 1) : sc;
+}
+
+Deno.test("the wasm encoding op equals the plain op graph bit for bit, values and gradients", () => {
+  assertEquals(tf.getBackend(), "wasm");
+  const cases: [number, number, number, boolean][] = [[2000, 3, 8, true], [300, 2, 5, false], [
+    7,
+    3,
+    1,
+    true,
+  ]];
+  for (const [n, d, numFreqs, includeInput] of cases) {
+    const rng = createRng(n + d);
+    const x = tf.tensor2d(Float32Array.from({ length: n * d }, () => 3 * rng.normal()), [n, d]);
+    const width = encodedDim(d, numFreqs, includeInput);
+    const g = tf.tensor2d(Float32Array.from({ length: n * width }, () => rng.normal()), [n, width]);
+    const label = `n ${n}, d ${d}, L ${numFreqs}, input ${includeInput}`;
+    const bits = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
+    const got = positionalEncoding(x, numFreqs, { includeInput });
+    const ref = opGraphEncoding(x, numFreqs, includeInput);
+    assertEquals(bits(got), bits(ref), `${label}: values`);
+    const loss = (f: (v: tf.Tensor2D) => tf.Tensor2D) => (v: tf.Tensor) =>
+      tf.sum(tf.mul(f(v as tf.Tensor2D), g));
+    const dGot = tf.grad(loss((v) => positionalEncoding(v, numFreqs, { includeInput })))(x);
+    const dRef = tf.grad(loss((v) => opGraphEncoding(v, numFreqs, includeInput)))(x);
+    assertEquals(bits(dGot), bits(dRef), `${label}: gradients`);
+    tf.dispose([x, g, got, ref, dGot, dRef]);
+  }
+});
