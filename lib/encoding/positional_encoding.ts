@@ -54,8 +54,8 @@ function checkArgs(dim: number, numFreqs: number): void {
 /**
  * Positional encoding as a differentiable tfjs op (gradient w.r.t. x works on wasm):
  * gamma(x) = [x, sin(2^k x), cos(2^k x) for k = 0..L-1], layout as in the module doc.
- * tf.sin/tf.cos run at ~13M elements/s on wasm; for inputs that need no gradient prefer
- * {@linkcode positionalEncodingJs}.
+ * On wasm it is a JS kernel with the values of {@linkcode positionalEncodingJs}, bit for bit, and its own
+ * gradient (tf.sin/tf.cos run at ~40M values/s there); elsewhere tfjs ops (sin, cos, stack, concat).
  * @param x Inputs, shape [n, d].
  * @param numFreqs Number of frequencies L >= 0.
  * @param options See {@linkcode PositionalEncodingOptions}.
@@ -104,15 +104,14 @@ export function positionalEncoding(
   });
 }
 
-// On wasm, the encoding is one op with its own gradient, bit for bit the op graph above (mul, sin, cos,
-// stack, concat and their gradients) but without its copies: tf.stack and its gradient (tf.unstack) and the
-// concat each move every value once more, and the gradient recomputed sin and cos of all angles (slow
-// kernels on wasm) where the forward pass had them. Here the sines and cosines come from the same wasm
-// kernels, are laid out by one JS pass in the wasm heap, and are kept for the gradient, which is one JS pass:
-// d/dx_j = g_j + sum_k 2^k (cos(a_kj) gs_kj - sin(a_kj) gc_kj), rounded to float32 after every operation
-// in the order tfjs' own gradient computes it (Sin and Cos gradients, their sum, the product with the
-// frequency, the sum over frequencies from k = 0, then the direct term), so training is unchanged to the bit.
-const PE_ASSEMBLE = "SspPositionalEncoding";
+// On wasm, the encoding is one op with its own gradient, computed in JS on the wasm heap by the recurrence of
+// `positionalEncodingJs` (the same values, bit for bit, so a point encoded as a constant in JS and as a
+// tensor gets one encoding): sin and cos of 2^k x from those of 2^(k-1) x by the double-angle formulas,
+// two Math calls per coordinate instead of 2 L calls of tfjs wasm's sin and cos kernels (slow: ~25 ns a
+// value; they were ~10 % of a training step of the MLP preset, with the stack, concat and unstack copies
+// of the op graph). The gradient reads the sines and cosines from the encoding itself:
+// d/dx_j = g_j + sum_k 2^k (cos(2^k x_j) gs_kj - sin(2^k x_j) gc_kj).
+const PE_FORWARD = "SspPositionalEncoding";
 const PE_GRAD = "SspPositionalEncodingGrad";
 
 /** What the JS kernels use of tfjs' wasm backend (public methods of its BackendWasm). */
@@ -123,75 +122,74 @@ interface WasmHeapBackend {
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
-// x [n, d], sines and cosines [n, L, d] -> [n, (include ? d : 0) + 2 L d] in the layout documented above.
-function assembleKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+// x [n, d] -> [n, (include ? d : 0) + 2 L d], exactly as positionalEncodingJs.
+function forwardKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as WasmHeapBackend;
   const [n, d] = inputs.x!.shape;
-  const numFreqs = attrs!.numFreqs as number, base = attrs!.includeInput ? d : 0;
-  const width = base + 2 * numFreqs * d, ld = numFreqs * d;
+  const numFreqs = attrs!.numFreqs as number, include = attrs!.includeInput as boolean;
+  const base = include ? d : 0, width = base + 2 * numFreqs * d;
   const out = b.makeOutput([n, width], "float32");
   // Views after makeOutput, which may grow (and so detach) the heap.
-  const x = b.typedArrayFromHeap(inputs.x!), sin = b.typedArrayFromHeap(inputs.s!);
-  const cos = b.typedArrayFromHeap(inputs.c!), o = b.typedArrayFromHeap(out);
+  const x = b.typedArrayFromHeap(inputs.x!), o = b.typedArrayFromHeap(out);
   for (let i = 0; i < n; i++) {
-    const row = i * width, src = i * ld;
-    for (let j = 0; j < base; j++) o[row + j] = x[i * d + j];
-    for (let k = 0; k < numFreqs; k++) {
-      const at = row + base + 2 * k * d, from = src + k * d;
-      for (let j = 0; j < d; j++) {
-        o[at + j] = sin[from + j];
-        o[at + d + j] = cos[from + j];
+    const row = i * width;
+    for (let j = 0; j < d; j++) {
+      const a = x[i * d + j];
+      if (include) o[row + j] = a;
+      let s = Math.sin(a), c = Math.cos(a);
+      for (let k = 0; k < numFreqs; k++) {
+        const at = row + base + 2 * k * d + j;
+        o[at] = s;
+        o[at + d] = c;
+        const s2 = 2 * s * c;
+        c = 1 - 2 * s * s;
+        s = s2;
       }
     }
   }
   return out;
 }
 
-// dy [n, width], sines and cosines [n, L, d] -> dx [n, d] (see above for the order of the float32 steps).
+// dy and the encoding y, [n, width] -> dx [n, d].
 function gradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as WasmHeapBackend;
-  const [n, numFreqs, d] = inputs.s!.shape;
-  const include = attrs!.includeInput as boolean, base = include ? d : 0;
-  const width = base + 2 * numFreqs * d, ld = numFreqs * d;
+  const [n, width] = inputs.y!.shape;
+  const numFreqs = attrs!.numFreqs as number, include = attrs!.includeInput as boolean;
+  const d = width / ((include ? 1 : 0) + 2 * numFreqs), base = include ? d : 0;
   const out = b.makeOutput([n, d], "float32");
-  const dy = b.typedArrayFromHeap(inputs.dy!), sin = b.typedArrayFromHeap(inputs.s!);
-  const cos = b.typedArrayFromHeap(inputs.c!), o = b.typedArrayFromHeap(out);
-  const f = Math.fround;
+  const dy = b.typedArrayFromHeap(inputs.dy!), y = b.typedArrayFromHeap(inputs.y!);
+  const o = b.typedArrayFromHeap(out);
   for (let i = 0; i < n; i++) {
-    const row = i * width, src = i * ld;
+    const row = i * width;
     for (let j = 0; j < d; j++) {
-      let sum = 0;
+      let sum = include ? dy[row + j] : 0;
       for (let k = 0, freq = 1; k < numFreqs; k++, freq *= 2) {
-        const at = row + base + 2 * k * d + j, a = src + k * d + j;
-        const da = f(f(cos[a] * dy[at]) - f(sin[a] * dy[at + d]));
-        sum = f(sum + f(da * freq));
+        const at = row + base + 2 * k * d + j;
+        sum += freq * (y[at + d] * dy[at] - y[at] * dy[at + d]);
       }
-      o[i * d + j] = include ? f(dy[row + j] + sum) : sum;
+      o[i * d + j] = sum;
     }
   }
   return out;
 }
 
 function registerPeKernels(): void {
-  if (tf.getKernel(PE_ASSEMBLE, "wasm")) return;
-  tf.registerKernel({ kernelName: PE_ASSEMBLE, backendName: "wasm", kernelFunc: assembleKernel });
+  if (tf.getKernel(PE_FORWARD, "wasm")) return;
+  tf.registerKernel({ kernelName: PE_FORWARD, backendName: "wasm", kernelFunc: forwardKernel });
   tf.registerKernel({ kernelName: PE_GRAD, backendName: "wasm", kernelFunc: gradKernel });
 }
 
 /** `positionalEncoding` on the wasm backend (numFreqs >= 1): see the comment above. */
 function wasmEncoding(x: tf.Tensor2D, numFreqs: number, includeInput: boolean): tf.Tensor2D {
   registerPeKernels();
-  const [n, d] = x.shape;
+  const attrs = { numFreqs, includeInput };
   const op = tf.customGrad((input, save) => {
-    const xx = input as tf.Tensor2D;
-    const freqs = tf.tensor3d(Float32Array.from({ length: numFreqs }, (_, k) => 2 ** k), [1, numFreqs, 1]);
-    const scaled = tf.mul(xx.reshape([n, 1, d]), freqs); // [n, L, d], exact (powers of two)
-    const s = tf.sin(scaled), c = tf.cos(scaled);
-    (save as tf.GradSaveFunc)([s, c]);
+    const y = tf.engine().runKernel(PE_FORWARD, { x: input as tf.Tensor2D }, attrs) as tf.Tensor2D;
+    (save as tf.GradSaveFunc)([y]);
     return {
-      value: tf.engine().runKernel(PE_ASSEMBLE, { x: xx, s, c }, { numFreqs, includeInput }) as tf.Tensor2D,
+      value: y,
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
-        tf.engine().runKernel(PE_GRAD, { dy, s: saved[0], c: saved[1] }, { includeInput }) as tf.Tensor2D,
+        tf.engine().runKernel(PE_GRAD, { dy, y: saved[0] }, attrs) as tf.Tensor2D,
     };
   }) as (input: tf.Tensor2D) => tf.Tensor2D;
   return op(x);
