@@ -3,6 +3,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { weightGradApplies, weightGradWasm } from "./wasm_gemm.ts";
 
 // tfjs' built-in MatMul gradient calls matMul with transpose flags, which the wasm backend runs 5-9x slower
 // than a plain product (docs/speed.md; measured: a NeRF MLP step went from 15.6 s to 4.6 s). Transposing explicitly is a
@@ -18,7 +19,8 @@ const matMulWithExplicitTransposes = tf.customGrad((a, b, save) => {
       if (tf.getBackend() === "webgpu") {
         return [tf.matMul(dy, sb, false, true), tf.matMul(sa, dy, true, false)];
       }
-      return [tf.matMul(dy, transpose2d(sb)), tf.matMul(transpose2d(sa), dy)];
+      const db = weightGradApplies(dy, sa) ? weightGradWasm(sa, dy, false) : tf.matMul(transpose2d(sa), dy);
+      return [tf.matMul(dy, transpose2d(sb)), db];
     },
   };
 }) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
@@ -114,6 +116,7 @@ const addRowsOp = tf.customGrad((x, v, save) => {
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       // On a GPU the column sum is one reduction kernel (no transpose behind it).
       if (tf.getBackend() === "webgpu") return [dy, tf.sum(dy, 0).reshape(saved[0].shape)];
+      if (weightGradApplies(dy)) return [dy, weightGradWasm(undefined, dy, true).reshape(saved[0].shape)];
       const ones = tf.ones([1, dy.shape[0]]) as tf.Tensor2D;
       return [dy, tf.matMul(ones, dy).reshape(saved[0].shape)];
     },
@@ -187,7 +190,10 @@ const denseWithBias = tf.customGrad((x, w, b, save) => {
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as tf.Tensor2D[];
       const k = sx.shape[1];
-      const [dw, db] = tf.split(tf.matMul(transposeWithOnes(sx), dy), [k, 1], 0);
+      const both = weightGradApplies(dy, sx)
+        ? weightGradWasm(sx, dy, true)
+        : tf.matMul(transposeWithOnes(sx), dy);
+      const [dw, db] = tf.split(both, [k, 1], 0);
       return [tf.matMul(dy, transpose2d(sw)), dw, db.reshape(B.shape)];
     },
   };
