@@ -177,11 +177,10 @@ export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 }
 
 // x W + b on wasm with one product for the gradients of both W and b: [x^T; 1] dy = [x^T dy; column sums
-// of dy]. The row of ones is appended while x is transposed anyway, so the bias gradient costs one more row
-// of a product that runs at full speed, instead of a separate [1, n] x [n, d] product (a matrix-vector
-// product, which tfjs wasm runs at ~1 GFLOP/s after packing all of dy: ~10 % of a small MLP's step).
-// Bit for bit the same values as matMulT + addRows: every element of a wasm product is a sum over the
-// inner index in the same order whatever the other rows (checked in matmul_test.ts).
+// of dy], by the weight-gradient kernel (wasm_gemm.ts: no transpose of x, no packing of dy) or, where it
+// does not apply, by tf.matMul with the row of ones appended while x is transposed anyway, instead of a
+// separate [1, n] x [n, d] product. Bit for bit the same values as matMulT + addRows: every element of a
+// wasm product is a sum over the inner index in the same order whatever the other rows (matmul_test.ts).
 const denseWithBias = tf.customGrad((x, w, b, save) => {
   const X = x as tf.Tensor2D, W = w as tf.Tensor2D, B = b as tf.Tensor;
   (save as tf.GradSaveFunc)([X, W]);

@@ -145,7 +145,9 @@ const BLOCK_ROWS = 128;
 const KERNEL_NAME = "SspWeightGrad";
 
 // inputs x [n, k] (absent: none) and dy [n, m] -> [k (+1), m]: x^T dy, and the column sums of dy as a last
-// row when onesRow is set.
+// row when onesRow is set. With m not a multiple of 8 (a narrow head: sigma, rgb, parsing logits) and k one,
+// the kernel computes (dy^T x) [m, k] instead, transposed into place (each element is the same sum of the
+// same products, in the same order), and the column sums of dy are summed here in the same order.
 function weightGradKernel(
   args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
 ): tf.TensorInfo {
@@ -155,40 +157,53 @@ function weightGradKernel(
   const [n, m] = dy.shape;
   const k = x ? x.shape[1] : 0;
   const kernels = kernelsFor(backend)!;
+  const swapped = m % 8 !== 0;
   const out = backend.makeOutput([k + (onesRow ? 1 : 0), m], "float32");
   const ones = backend.makeOutput([4], "float32");
+  const tmp = swapped ? backend.makeOutput([m, k], "float32") : undefined;
   // Views (and so addresses) after the allocations, which may grow the heap.
   const o = backend.typedArrayFromHeap(out);
-  o.fill(0);
   const one = backend.typedArrayFromHeap(ones);
   one.fill(1);
   const xAt = x ? backend.typedArrayFromHeap(x).byteOffset : 0,
     dyAt = backend.typedArrayFromHeap(dy).byteOffset;
-  const cAt = o.byteOffset, oneAt = one.byteOffset;
-  const xs = 4 * k, dys = 4 * m, cs = 4 * m, cols = 4 * m, k4 = k - (k % 4);
+  const oneAt = one.byteOffset;
+  // The product's left operand a [n, rows] (its columns are the result's rows) and right operand b [n, cols].
+  const [aAt, rowsOf, bAt, colsOf] = swapped ? [dyAt, m, xAt, k] : [xAt, k, dyAt, m];
+  const c = swapped ? backend.typedArrayFromHeap(tmp!) : o;
+  c.fill(0);
+  const as = 4 * rowsOf, bs = 4 * colsOf, cs = 4 * colsOf, r4 = rowsOf - (rowsOf % 4);
   for (let r0 = 0; r0 < n; r0 += BLOCK_ROWS) {
     const rows = Math.min(BLOCK_ROWS, n - r0);
-    const xr = xAt + r0 * xs, dr = dyAt + r0 * dys;
-    for (let i = 0; i < k4; i += 4) kernels.k4(xr + 4 * i, xs, dr, dys, cAt + i * cs, cs, rows, cols);
-    for (let i = k4; i < k; i++) kernels.k1(xr + 4 * i, xs, dr, dys, cAt + i * cs, cs, rows, cols);
-    if (onesRow) kernels.k1(oneAt, 0, dr, dys, cAt + k * cs, cs, rows, cols);
+    const ar = aAt + r0 * as, br = bAt + r0 * bs;
+    for (let i = 0; i < r4; i += 4) kernels.k4(ar + 4 * i, as, br, bs, c.byteOffset + i * cs, cs, rows, bs);
+    for (let i = r4; i < rowsOf; i++) kernels.k1(ar + 4 * i, as, br, bs, c.byteOffset + i * cs, cs, rows, bs);
+    if (onesRow && !swapped) kernels.k1(oneAt, 0, br, bs, c.byteOffset + k * cs, cs, rows, bs);
+  }
+  if (swapped) {
+    for (let j = 0; j < m; j++) for (let i = 0; i < k; i++) o[i * m + j] = c[j * k + i];
+    if (onesRow) {
+      const d = backend.typedArrayFromHeap(dy), sums = o.subarray(k * m, (k + 1) * m);
+      sums.fill(0);
+      for (let r = 0; r < n; r++) for (let j = 0; j < m; j++) sums[j] += d[r * m + j];
+    }
+    backend.disposeData(tmp!.dataId);
   }
   backend.disposeData(ones.dataId);
   return out;
 }
 
 /**
- * Whether {@linkcode weightGradWasm} runs for these operands: float32 on the wasm backend, a number of
- * columns of dy that is a multiple of 8, and a wasm memory the kernel can use.
+ * Whether {@linkcode weightGradWasm} runs for these operands: float32 on the wasm backend, a wasm memory the
+ * kernel can use, and dy's columns, or else x's, in a multiple of 8.
  * @param dy The gradient, [n, m].
  * @param x The inputs, [n, k], if any.
  * @returns True when the kernel applies.
  */
 export function weightGradApplies(dy: tf.Tensor2D, x?: tf.Tensor2D): boolean {
-  if (tf.getBackend() !== "wasm" || dy.dtype !== "float32" || dy.rank !== 2 || dy.shape[1] % 8 !== 0) {
-    return false;
-  }
+  if (tf.getBackend() !== "wasm" || dy.dtype !== "float32" || dy.rank !== 2) return false;
   if (x && (x.dtype !== "float32" || x.rank !== 2 || x.shape[0] !== dy.shape[0])) return false;
+  if (dy.shape[1] % 8 !== 0 && !(x && x.shape[1] % 8 === 0)) return false;
   return kernelsFor(tf.backend() as unknown as WasmBackend) !== undefined;
 }
 
@@ -197,7 +212,7 @@ export function weightGradApplies(dy: tf.Tensor2D, x?: tf.Tensor2D): boolean {
  * `tf.matMul(tf.concat([x^T, ones[1, n]]), dy)` (see the module doc). Check {@linkcode weightGradApplies}
  * first. Not differentiable (used inside gradients).
  * @param x Inputs, [n, k], or undefined for the column sums alone.
- * @param dy Gradient, [n, m], m a multiple of 8.
+ * @param dy Gradient, [n, m] (m or k a multiple of 8, see {@linkcode weightGradApplies}).
  * @param onesRow Whether to append the column sums of dy as a last row.
  * @returns [k (+1), m].
  * @example

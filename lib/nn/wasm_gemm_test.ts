@@ -24,6 +24,10 @@ Deno.test("weightGradWasm equals tfjs wasm's [x^T; 1] dy product (XNNPACK) bit f
     [700, 7, 24],
     [700, 51, 96],
     [3000, 97, 64],
+    // Narrow gradients (m not a multiple of 8) with k a multiple of 8: the transposed product.
+    [700, 96, 1],
+    [129, 16, 3],
+    [3000, 48, 11],
   ];
   for (const [n, k, m] of cases) {
     const x = randomMatrix(n, k, n + k), dy = randomMatrix(n, m, 3 * m);
@@ -45,6 +49,8 @@ Deno.test("weightGradWasm equals tfjs wasm's [x^T; 1] dy product (XNNPACK) bit f
 Deno.test("weightGradWasm applies to float32 with columns in multiples of 8, and leaks nothing", async () => {
   const x = randomMatrix(300, 5, 1), dy = randomMatrix(300, 16, 2), odd = randomMatrix(300, 12, 3);
   assertEquals(weightGradApplies(odd, x), false);
+  assertEquals(weightGradApplies(odd), false);
+  assertEquals(weightGradApplies(odd, randomMatrix(300, 8, 5)), true);
   assertEquals(weightGradApplies(dy, randomMatrix(299, 5, 4)), false);
   await assertNoLeak(() => weightGradWasm(x, dy, true).dispose(), "weightGradWasm");
   tf.dispose([x, dy, odd]);
