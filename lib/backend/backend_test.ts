@@ -81,3 +81,27 @@ Deno.test("a process that does not ask for webgpu never starts it (importing the
   assertEquals(run.code, 0, run.stderr);
   assertEquals(JSON.parse(run.stdout.trim()).backend, "wasm");
 });
+
+Deno.test("on wasm, clones and same-dtype casts share the data; each stays valid until its own dispose", async () => {
+  await initBackend({ backend: "wasm", log: null });
+  const before = tf.memory();
+  const x = tf.tensor2d([[1, 2], [3, 4]]);
+  const c = tf.clone(x), f = tf.cast(x, "float32"), i = tf.cast(x, "int32");
+  const buffers = tf.memory().numDataBuffers - before.numDataBuffers;
+  assertEquals(buffers, 2, "x and the int32 cast hold data; the clone and the float32 cast share x's");
+  x.dispose();
+  assertEquals(Array.from(c.dataSync()), [1, 2, 3, 4]);
+  c.dispose();
+  assertEquals(Array.from(f.dataSync()), [1, 2, 3, 4]);
+  assertEquals(i.dtype, "int32");
+  // A variable's clone keeps the old value when the variable is assigned (a gradient's saved input).
+  const v0 = tf.tensor1d([5, 6]), v1 = tf.tensor1d([7, 8]);
+  const v = tf.variable(v0);
+  const saved = tf.clone(v);
+  v.assign(v1);
+  assertEquals(Array.from(saved.dataSync()), [5, 6]);
+  assertEquals(Array.from(v.dataSync()), [7, 8]);
+  tf.dispose([f, i, v, saved, v0, v1]);
+  assertEquals(tf.memory().numTensors, before.numTensors);
+  assertEquals(tf.memory().numDataBuffers, before.numDataBuffers);
+});

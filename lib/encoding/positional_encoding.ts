@@ -54,8 +54,8 @@ function checkArgs(dim: number, numFreqs: number): void {
 /**
  * Positional encoding as a differentiable tfjs op (gradient w.r.t. x works on wasm):
  * gamma(x) = [x, sin(2^k x), cos(2^k x) for k = 0..L-1], layout as in the module doc.
- * tf.sin/tf.cos run at ~13M elements/s on wasm; for inputs that need no gradient prefer
- * {@linkcode positionalEncodingJs}.
+ * On wasm it is a JS kernel with the values of {@linkcode positionalEncodingJs}, bit for bit, and its own
+ * gradient (tf.sin/tf.cos run at ~40M values/s there); elsewhere tfjs ops (sin, cos, stack, concat).
  * @param x Inputs, shape [n, d].
  * @param numFreqs Number of frequencies L >= 0.
  * @param options See {@linkcode PositionalEncodingOptions}.
@@ -87,6 +87,7 @@ export function positionalEncoding(
   }
   return tf.tidy(() => {
     if (numFreqs === 0) return x.clone();
+    if (tf.getBackend() === "wasm" && x.dtype === "float32") return wasmEncoding(x, numFreqs, includeInput);
     const freqs = tf.tensor3d(Float32Array.from({ length: numFreqs }, (_, k) => 2 ** k), [1, numFreqs, 1]);
     let scaled = tf.mul(x.reshape([n, 1, d]), freqs); // [n, L, d]
     // WGSL's sin/cos are only specified for |a| <= pi (absolute error 2^-11) and GPUs compute large
@@ -101,6 +102,97 @@ export function positionalEncoding(
     const sc = tf.stack([tf.sin(scaled), tf.cos(scaled)], 2).reshape([n, 2 * numFreqs * d]) as tf.Tensor2D;
     return includeInput ? tf.concat([x, sc], 1) : sc;
   });
+}
+
+// On wasm, the encoding is one op with its own gradient, computed in JS on the wasm heap by the recurrence of
+// `positionalEncodingJs` (the same values, bit for bit, so a point encoded as a constant in JS and as a
+// tensor gets one encoding): sin and cos of 2^k x from those of 2^(k-1) x by the double-angle formulas,
+// two Math calls per coordinate instead of 2 L calls of tfjs wasm's sin and cos kernels (slow: ~25 ns a
+// value; they were ~10 % of a training step of the MLP preset, with the stack, concat and unstack copies
+// of the op graph). The gradient reads the sines and cosines from the encoding itself:
+// d/dx_j = g_j + sum_k 2^k (cos(2^k x_j) gs_kj - sin(2^k x_j) gc_kj).
+const PE_FORWARD = "SspPositionalEncoding";
+const PE_GRAD = "SspPositionalEncodingGrad";
+
+/** What the JS kernels use of tfjs' wasm backend (public methods of its BackendWasm). */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+// x [n, d] -> [n, (include ? d : 0) + 2 L d], exactly as positionalEncodingJs.
+function forwardKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const b = backend as WasmHeapBackend;
+  const [n, d] = inputs.x!.shape;
+  const numFreqs = attrs!.numFreqs as number, include = attrs!.includeInput as boolean;
+  const base = include ? d : 0, width = base + 2 * numFreqs * d;
+  const out = b.makeOutput([n, width], "float32");
+  // Views after makeOutput, which may grow (and so detach) the heap.
+  const x = b.typedArrayFromHeap(inputs.x!), o = b.typedArrayFromHeap(out);
+  for (let i = 0; i < n; i++) {
+    const row = i * width;
+    for (let j = 0; j < d; j++) {
+      const a = x[i * d + j];
+      if (include) o[row + j] = a;
+      let s = Math.sin(a), c = Math.cos(a);
+      for (let k = 0; k < numFreqs; k++) {
+        const at = row + base + 2 * k * d + j;
+        o[at] = s;
+        o[at + d] = c;
+        const s2 = 2 * s * c;
+        c = 1 - 2 * s * s;
+        s = s2;
+      }
+    }
+  }
+  return out;
+}
+
+// dy and the encoding y, [n, width] -> dx [n, d].
+function gradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const b = backend as WasmHeapBackend;
+  const [n, width] = inputs.y!.shape;
+  const numFreqs = attrs!.numFreqs as number, include = attrs!.includeInput as boolean;
+  const d = width / ((include ? 1 : 0) + 2 * numFreqs), base = include ? d : 0;
+  const out = b.makeOutput([n, d], "float32");
+  const dy = b.typedArrayFromHeap(inputs.dy!), y = b.typedArrayFromHeap(inputs.y!);
+  const o = b.typedArrayFromHeap(out);
+  for (let i = 0; i < n; i++) {
+    const row = i * width;
+    for (let j = 0; j < d; j++) {
+      let sum = include ? dy[row + j] : 0;
+      for (let k = 0, freq = 1; k < numFreqs; k++, freq *= 2) {
+        const at = row + base + 2 * k * d + j;
+        sum += freq * (y[at + d] * dy[at] - y[at] * dy[at + d]);
+      }
+      o[i * d + j] = sum;
+    }
+  }
+  return out;
+}
+
+function registerPeKernels(): void {
+  if (tf.getKernel(PE_FORWARD, "wasm")) return;
+  tf.registerKernel({ kernelName: PE_FORWARD, backendName: "wasm", kernelFunc: forwardKernel });
+  tf.registerKernel({ kernelName: PE_GRAD, backendName: "wasm", kernelFunc: gradKernel });
+}
+
+/** `positionalEncoding` on the wasm backend (numFreqs >= 1): see the comment above. */
+function wasmEncoding(x: tf.Tensor2D, numFreqs: number, includeInput: boolean): tf.Tensor2D {
+  registerPeKernels();
+  const attrs = { numFreqs, includeInput };
+  const op = tf.customGrad((input, save) => {
+    const y = tf.engine().runKernel(PE_FORWARD, { x: input as tf.Tensor2D }, attrs) as tf.Tensor2D;
+    (save as tf.GradSaveFunc)([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(PE_GRAD, { dy, y: saved[0] }, attrs) as tf.Tensor2D,
+    };
+  }) as (input: tf.Tensor2D) => tf.Tensor2D;
+  return op(x);
 }
 
 /**

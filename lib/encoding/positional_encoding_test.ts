@@ -83,3 +83,53 @@ Deno.test("positional encodings do not leak tensors and reject bad arguments", a
   assertThrows(() => encodedDim(3, -1), Error, "numFreqs");
   x.dispose();
 });
+
+/** |a - b| <= tol (1 + |b|) elementwise. */
+function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, label: string): void {
+  assertEquals(a.length, b.length, label);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
+  assertLess(worst, tol, label);
+}
+
+/** The encoding as the plain tfjs op graph (no custom gradient): tfjs' own autodiff differentiates it. */
+function opGraphEncoding(x: tf.Tensor2D, numFreqs: number, includeInput: boolean): tf.Tensor2D {
+  const [n, d] = x.shape;
+  const freqs = tf.tensor3d(Float32Array.from({ length: numFreqs }, (_, k) => 2 ** k), [1, numFreqs, 1]);
+  const scaled = tf.mul(x.reshape([n, 1, d]), freqs);
+  const sc = tf.stack([tf.sin(scaled), tf.cos(scaled)], 2).reshape([n, 2 * numFreqs * d]) as tf.Tensor2D;
+  return includeInput ? tf.concat([x, sc], 1) : sc;
+}
+
+Deno.test("the wasm encoding op: positionalEncodingJs's values bit for bit, the op graph's gradients", () => {
+  assertEquals(tf.getBackend(), "wasm");
+  const cases: [number, number, number, boolean][] = [[2000, 3, 8, true], [300, 2, 5, false], [
+    7,
+    3,
+    1,
+    true,
+  ]];
+  for (const [n, d, numFreqs, includeInput] of cases) {
+    const rng = createRng(n + d);
+    // |x| <= 1.5 as the encoded points are (the op graph's float32 angles drift from the exact ones beyond).
+    const values = Float32Array.from({ length: n * d }, () => rng.next() * 3 - 1.5);
+    const x = tf.tensor2d(values, [n, d]);
+    const width = encodedDim(d, numFreqs, includeInput);
+    const g = tf.tensor2d(Float32Array.from({ length: n * width }, () => rng.normal()), [n, width]);
+    const label = `n ${n}, d ${d}, L ${numFreqs}, input ${includeInput}`;
+    const got = positionalEncoding(x, numFreqs, { includeInput });
+    assertEquals(
+      Array.from(got.dataSync()),
+      Array.from(positionalEncodingJs(values, d, numFreqs, { includeInput })),
+      `${label}: values`,
+    );
+    const ref = opGraphEncoding(x, numFreqs, includeInput);
+    close(got.dataSync(), ref.dataSync(), 2e-5, `${label}: op graph values`);
+    const loss = (f: (v: tf.Tensor2D) => tf.Tensor2D) => (v: tf.Tensor) =>
+      tf.sum(tf.mul(f(v as tf.Tensor2D), g));
+    const dGot = tf.grad(loss((v) => positionalEncoding(v, numFreqs, { includeInput })))(x);
+    const dRef = tf.grad(loss((v) => opGraphEncoding(v, numFreqs, includeInput)))(x);
+    close(dGot.dataSync(), dRef.dataSync(), 2e-6 * 2 ** numFreqs, `${label}: gradients`);
+    tf.dispose([x, g, got, ref, dGot, dRef]);
+  }
+});

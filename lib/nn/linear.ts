@@ -1,10 +1,10 @@
 /**
- * A fully connected layer on {@linkcode matMulT}.
+ * A fully connected layer on {@linkcode dense} (matmul.ts).
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { type InitKind, initValues, seedFromName } from "./init.ts";
-import { addRows, matMulT } from "./matmul.ts";
+import { dense } from "./matmul.ts";
 import { type Module, namedVariable } from "./module.ts";
 
 /** Options of {@linkcode Linear}. */
@@ -83,10 +83,7 @@ export class Linear implements Module {
     if (x.rank !== 2 || x.shape[1] !== this.inDim) {
       throw new Error(`linear.ts: ${this.name} expects inputs [n, ${this.inDim}]: got [${x.shape}]`);
     }
-    return tf.tidy(() => {
-      const y = matMulT(x, this.w as tf.Tensor2D);
-      return this.b ? addRows(y, this.b) : y;
-    });
+    return tf.tidy(() => dense(x, this.w as tf.Tensor2D, this.b ?? undefined));
   }
 
   dispose(): void {

@@ -3,6 +3,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { weightGradApplies, weightGradWasm } from "./wasm_gemm.ts";
 
 // tfjs' built-in MatMul gradient calls matMul with transpose flags, which the wasm backend runs 5-9x slower
 // than a plain product (docs/speed.md; measured: a NeRF MLP step went from 15.6 s to 4.6 s). Transposing explicitly is a
@@ -18,7 +19,8 @@ const matMulWithExplicitTransposes = tf.customGrad((a, b, save) => {
       if (tf.getBackend() === "webgpu") {
         return [tf.matMul(dy, sb, false, true), tf.matMul(sa, dy, true, false)];
       }
-      return [tf.matMul(dy, transpose2d(sb)), tf.matMul(transpose2d(sa), dy)];
+      const db = weightGradApplies(dy, sa) ? weightGradWasm(sa, dy, false) : tf.matMul(transpose2d(sa), dy);
+      return [tf.matMul(dy, transpose2d(sb)), db];
     },
   };
 }) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
@@ -26,12 +28,61 @@ const matMulWithExplicitTransposes = tf.customGrad((a, b, save) => {
 /** Tile side of the blocked transpose (a tile of rows and one of columns stay in cache). */
 const TRANSPOSE_TILE = 64;
 
+/** The wasm kernel behind {@linkcode transpose2d} and the weight-and-bias gradient of {@linkcode dense}. */
+const TRANSPOSE_KERNEL = "SspTransposeTall";
+
+/** What the JS transpose kernel uses of tfjs' wasm backend (public methods of its BackendWasm). */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+// x [r, c] -> x^T [c, r], plus a last row of ones when `onesRow` is set ([c + 1, r]). Reads and writes the
+// tensors in the wasm heap directly (no copy out through dataSync and back in through tf.tensor: those
+// two copies took half of the time of a transpose here). Pure data movement: bit for bit x^T.
+function transposeKernel(
+  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+): tf.TensorInfo {
+  const x = args.inputs.x!;
+  const backend = args.backend as WasmHeapBackend;
+  const [r, c] = x.shape;
+  const extra = args.attrs?.onesRow ? 1 : 0;
+  // makeOutput may grow the heap, which detaches earlier views: take the views after it.
+  const out = backend.makeOutput([c + extra, r], "float32");
+  const v = backend.typedArrayFromHeap(x), o = backend.typedArrayFromHeap(out);
+  for (let a0 = 0; a0 < r; a0 += TRANSPOSE_TILE) {
+    const a1 = Math.min(r, a0 + TRANSPOSE_TILE);
+    for (let b0 = 0; b0 < c; b0 += TRANSPOSE_TILE) {
+      const b1 = Math.min(c, b0 + TRANSPOSE_TILE);
+      for (let b = b0; b < b1; b++) {
+        const ob = b * r;
+        for (let a = a0; a < a1; a++) o[ob + a] = v[a * c + b];
+      }
+    }
+  }
+  if (extra) o.fill(1, c * r, (c + 1) * r);
+  return out;
+}
+
+/** Whether x is transposed by the JS kernel: a tall float32 matrix of some size on the wasm backend. */
+function tallOnWasm(x: tf.Tensor2D): boolean {
+  const [r, c] = x.shape;
+  return x.dtype === "float32" && r > c && r * c >= 4096 && tf.getBackend() === "wasm";
+}
+
+function runTransposeKernel(x: tf.Tensor2D, onesRow: boolean): tf.Tensor2D {
+  if (!tf.getKernel(TRANSPOSE_KERNEL, "wasm")) {
+    tf.registerKernel({ kernelName: TRANSPOSE_KERNEL, backendName: "wasm", kernelFunc: transposeKernel });
+  }
+  return tf.engine().runKernel(TRANSPOSE_KERNEL, { x }, { onesRow }) as tf.Tensor2D;
+}
+
 /**
  * The transpose of a 2-D tensor. tfjs wasm transposes a tall matrix ([n, d], n >> d, as activations are)
  * slowly: 27 ms for [32768, 64] here against 1.9 ms the other way round, as it writes with a stride of n.
- * Tall float32 matrices on the wasm backend are transposed here in JS in 64 x 64 tiles instead (7.4 ms
- * including the copies in and out); everything else, and every tensor on another backend (on webgpu the
- * data stays on the GPU), goes to `tf.transpose`. Not differentiable (used inside gradients).
+ * Tall float32 matrices on the wasm backend are transposed here in JS in 64 x 64 tiles instead, in place
+ * in the wasm heap; everything else, and every tensor on another backend (on webgpu the data stays on the
+ * GPU), goes to `tf.transpose`. Not differentiable (used inside gradients).
  * @param x A 2-D tensor.
  * @returns x^T.
  * @example
@@ -45,21 +96,13 @@ const TRANSPOSE_TILE = 64;
  * ```
  */
 export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
-  const [r, c] = x.shape;
-  if (x.dtype !== "float32" || r <= c || r * c < 4096 || tf.getBackend() !== "wasm") return tf.transpose(x);
-  const v = x.dataSync() as Float32Array;
-  const o = new Float32Array(r * c);
-  for (let a0 = 0; a0 < r; a0 += TRANSPOSE_TILE) {
-    const a1 = Math.min(r, a0 + TRANSPOSE_TILE);
-    for (let b0 = 0; b0 < c; b0 += TRANSPOSE_TILE) {
-      const b1 = Math.min(c, b0 + TRANSPOSE_TILE);
-      for (let b = b0; b < b1; b++) {
-        const ob = b * r;
-        for (let a = a0; a < a1; a++) o[ob + a] = v[a * c + b];
-      }
-    }
-  }
-  return tf.tensor2d(o, [c, r]);
+  return tallOnWasm(x) ? runTransposeKernel(x, false) : tf.transpose(x);
+}
+
+/** [x^T; 1...1]: x^T with a row of ones below, [d + 1, n] (see {@linkcode dense}'s gradient). */
+function transposeWithOnes(x: tf.Tensor2D): tf.Tensor2D {
+  if (tallOnWasm(x)) return runTransposeKernel(x, true);
+  return tf.concat([tf.transpose(x), tf.ones([1, x.shape[0]])], 0);
 }
 
 // x [n, d] + a row v ([d] or [1, d]) broadcast over n. tfjs reduces the broadcast gradient with
@@ -73,6 +116,7 @@ const addRowsOp = tf.customGrad((x, v, save) => {
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       // On a GPU the column sum is one reduction kernel (no transpose behind it).
       if (tf.getBackend() === "webgpu") return [dy, tf.sum(dy, 0).reshape(saved[0].shape)];
+      if (weightGradApplies(dy)) return [dy, weightGradWasm(undefined, dy, true).reshape(saved[0].shape)];
       const ones = tf.ones([1, dy.shape[0]]) as tf.Tensor2D;
       return [dy, tf.matMul(ones, dy).reshape(saved[0].shape)];
     },
@@ -130,4 +174,57 @@ export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
     throw new Error(`matmul.ts: matMulT needs [m, k] x [k, n]: got [${a.shape}] x [${b.shape}]`);
   }
   return matMulWithExplicitTransposes(a, b);
+}
+
+// x W + b on wasm with one product for the gradients of both W and b: [x^T; 1] dy = [x^T dy; column sums
+// of dy], by the weight-gradient kernel (wasm_gemm.ts: no transpose of x, no packing of dy) or, where it
+// does not apply, by tf.matMul with the row of ones appended while x is transposed anyway, instead of a
+// separate [1, n] x [n, d] product. Bit for bit the same values as matMulT + addRows: every element of a
+// wasm product is a sum over the inner index in the same order whatever the other rows (matmul_test.ts).
+const denseWithBias = tf.customGrad((x, w, b, save) => {
+  const X = x as tf.Tensor2D, W = w as tf.Tensor2D, B = b as tf.Tensor;
+  (save as tf.GradSaveFunc)([X, W]);
+  return {
+    value: tf.add(tf.matMul(X, W), B),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [sx, sw] = saved as tf.Tensor2D[];
+      const k = sx.shape[1];
+      const both = weightGradApplies(dy, sx)
+        ? weightGradWasm(sx, dy, true)
+        : tf.matMul(transposeWithOnes(sx), dy);
+      const [dw, db] = tf.split(both, [k, 1], 0);
+      return [tf.matMul(dy, transpose2d(sw)), dw, db.reshape(B.shape)];
+    },
+  };
+}) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor) => tf.Tensor2D;
+
+/**
+ * A dense layer's x W + b (b optional) with a backward pass that is fast on tfjs wasm: the values and
+ * gradients of {@linkcode matMulT} followed by {@linkcode addRows}, bit for bit, with the gradients of W
+ * and b from one product on wasm (the bias as a row of ones under x^T). Other backends run exactly
+ * `addRows(matMulT(x, w), b)`.
+ * @param x Inputs, [n, k].
+ * @param w Weights, [k, m].
+ * @param b Bias, [m] or [1, m], or undefined for none.
+ * @returns [n, m].
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { assertEquals } from "@std/assert";
+ * import { dense } from "./matmul.ts";
+ * const y = dense(tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 0], [0, 1]]), tf.tensor1d([10, 20]));
+ * assertEquals(Array.from(y.dataSync()), [11, 22]);
+ * ```
+ */
+export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor): tf.Tensor2D {
+  if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0]) {
+    throw new Error(`matmul.ts: dense needs x [n, k] and w [k, m]: got [${x.shape}] and [${w.shape}]`);
+  }
+  if (!b) return matMulWithExplicitTransposes(x, w);
+  const m = w.shape[1];
+  if (!((b.rank === 1 && b.shape[0] === m) || (b.rank === 2 && b.shape[0] === 1 && b.shape[1] === m))) {
+    throw new Error(`matmul.ts: dense needs a bias of [${m}] or [1, ${m}]: got [${b.shape}]`);
+  }
+  if (tf.getBackend() !== "wasm") return addRowsOp(matMulWithExplicitTransposes(x, w), b);
+  return denseWithBias(x, w, b);
 }

@@ -9,6 +9,50 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
+/** The part of tfjs' engine state that {@linkcode variableGradsFreeing} cleans up (tfjs-core 4.22). */
+interface TapeState {
+  state: { activeTape: { saved?: tf.Tensor[] }[] | null; gradientDepth: number };
+}
+
+/**
+ * `tf.variableGrads`, except that when `f` throws, the tensors the gradient tape kept for the backward
+ * pass are freed: tfjs keeps every op's saved inputs out of all tidy scopes until the backward pass
+ * disposes them, and leaves them behind for good when the forward pass throws (e.g. NaN rendering weights
+ * of a diverged model reaching the importance sampler).
+ * @param f Returns a scalar.
+ * @param vars The variables to differentiate.
+ * @returns tf.variableGrads' value and gradients.
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { variableGradsFreeing } from "./adam.ts";
+ * const v = tf.variable(tf.ones([3]));
+ * const before = tf.memory().numTensors;
+ * assertThrows(() => variableGradsFreeing(() => {
+ *   tf.sum(tf.mul(tf.relu(v), 2));
+ *   throw new Error("boom");
+ * }, [v]));
+ * assertEquals(tf.memory().numTensors, before);
+ * v.dispose();
+ * ```
+ */
+export function variableGradsFreeing(
+  f: () => tf.Scalar,
+  vars: tf.Variable[],
+): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  try {
+    return tf.variableGrads(f, vars);
+  } catch (e) {
+    const engine = tf.engine() as unknown as TapeState;
+    if (engine.state.gradientDepth === 0 && engine.state.activeTape) {
+      for (const node of engine.state.activeTape) for (const t of node.saved ?? []) t.dispose();
+      engine.state.activeTape = null;
+    }
+    throw e;
+  }
+}
+
 /** Options of {@linkcode Adam}. */
 export interface AdamOptions {
   /** @default {0.9} */
@@ -182,7 +226,7 @@ export class Adam {
     const vars = names.map((n) => this.params.get(n)!);
     const byTfName = new Map(vars.map((v, i) => [v.name, names[i]]));
     return tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(loss, vars);
+      const { value, grads } = variableGradsFreeing(loss, vars);
       this.update(Object.entries(grads).map(([tfName, g]) => [byTfName.get(tfName)!, g]), lr);
       return value;
     });

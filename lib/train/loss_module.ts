@@ -36,6 +36,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { variableGradsFreeing } from "./adam.ts";
 
 /** A model replica: its trainable parameters by key, and how to free them. */
 export interface Replica {
@@ -78,7 +79,7 @@ export function shareGradients<R extends Replica, S>(
   const vars = keys.map((k) => replica.params.get(k)!);
   const keyOf = new Map(vars.map((v, i) => [v.name, keys[i]]));
   let extras: Readonly<Record<string, ShareExtra>> = {};
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = variableGradsFreeing(() => {
     const r = mod.shareLoss(replica, share);
     if (!r || !(r.loss instanceof tf.Tensor) || r.loss.rank !== 0) {
       throw new Error("shareLoss must return { loss: tf.Scalar, extras? }");

@@ -188,9 +188,23 @@ export class Trainer {
    */
   async trainStep(): Promise<StepLog> {
     const t0 = performance.now();
-    const batch = await this.sampleBatch();
-    if (this.packedReads(batch)) return await this.finishStep(this.enqueueStep(batch, t0));
-    return await this.stepOn(batch, t0);
+    try {
+      const batch = await this.sampleBatch();
+      if (this.packedReads(batch)) return await this.finishStep(this.enqueueStep(batch, t0));
+      return await this.stepOn(batch, t0);
+    } catch (e) {
+      // Parameters blown up by the last update can turn the forward pass into NaN before any loss is
+      // computed (e.g. NaN rendering weights reaching the importance sampler): that is a divergence too.
+      const message = e instanceof Error ? e.message : String(e);
+      if (!/\bNaN\b/.test(message) || message.includes("training diverged")) throw e;
+      throw new Error(
+        `training diverged at step ${
+          this.step + 1
+        }: ${message}; resume from the last checkpoint with a lower ` +
+          `train.lr`,
+        { cause: e },
+      );
+    }
   }
 
   /** Stages 2 to 4 of a step on the CPU backends or on `train.threads` threads. */
