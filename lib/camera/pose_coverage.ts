@@ -37,7 +37,7 @@ function invert(m: Float64Array, d: number, ridge: number): Float64Array {
     for (let r = 0; r < d; r++) {
       if (r === c) continue;
       const f = a[r * w + c];
-      if (f !== 0) for (let j = 0; j < w; j++) a[r * w + j] -= f * a[c * w + j];
+      if (f !== 0) { for (let j = 0; j < w; j++) a[r * w + j] -= f * a[c * w + j]; }
     }
   }
   const inv = new Float64Array(d * d);
