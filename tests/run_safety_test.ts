@@ -94,9 +94,10 @@ Deno.test("case 2: two train processes started together on one folder leave exac
     assertEquals(won.length, 1, `exactly one succeeds:\nA: ${a.err}\nB: ${b.err}`);
     const lost = runs.find((x) => x.r.code !== 0)!;
     assertEquals(lost.r.code, 1);
-    // Refused by the lock while the other trains, or by the finished run it found.
+    // Refused by the lock while the other trains (named, or "another process" when it has locked the file
+    // but not yet written who it is), or by the finished run it found.
     assert(
-      /is in use by process \d+ on .*\(lock file .*\.r\.lock\)/.test(lost.r.err) ||
+      /is in use by (process \d+ on .*|another process) \(lock file .*\.r\.lock\)/.test(lost.r.err) ||
         lost.r.err.includes("already holds a run"),
       lost.r.err,
     );
