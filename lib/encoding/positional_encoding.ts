@@ -131,7 +131,22 @@ function forwardKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const out = b.makeOutput([n, width], "float32");
   // Views after makeOutput, which may grow (and so detach) the heap.
   const x = b.typedArrayFromHeap(inputs.x!), o = b.typedArrayFromHeap(out);
-  encodeRows(x, n, d, numFreqs, include, o);
+  for (let i = 0; i < n; i++) {
+    const row = i * width;
+    for (let j = 0; j < d; j++) {
+      const a = x[i * d + j];
+      if (include) o[row + j] = a;
+      let s = Math.sin(a), c = Math.cos(a);
+      for (let k = 0; k < numFreqs; k++) {
+        const at = row + base + 2 * k * d + j;
+        o[at] = s;
+        o[at + d] = c;
+        const s2 = 2 * s * c;
+        c = 1 - 2 * s * s;
+        s = s2;
+      }
+    }
+  }
   return out;
 }
 
@@ -221,40 +236,24 @@ export function positionalEncodingJs(
   if (x.length % dim !== 0) throw new Error(`x must be [n, ${dim}] flattened: got length ${x.length}`);
   const n = x.length / dim;
   const out = new Float32Array(n * width);
-  encodeRows(x, n, dim, numFreqs, includeInput, out);
-  return out;
-}
-
-/**
- * The encoding of n rows of d coordinates into `out` ([n, (include ? d : 0) + 2 L d], row-major): one sin and
- * one cos per coordinate, the higher frequencies by the double-angle recurrence. Shared by
- * `positionalEncodingJs` and the wasm kernel, so both give the same values bit for bit.
- */
-function encodeRows(
-  x: ArrayLike<number>,
-  n: number,
-  d: number,
-  numFreqs: number,
-  include: boolean,
-  out: Float32Array,
-): void {
-  const base = include ? d : 0, width = base + 2 * numFreqs * d;
+  const base = includeInput ? dim : 0;
   for (let i = 0; i < n; i++) {
     const row = i * width;
-    for (let j = 0; j < d; j++) {
-      const a = x[i * d + j];
-      if (include) out[row + j] = a;
+    for (let j = 0; j < dim; j++) {
+      const a = x[i * dim + j];
+      if (includeInput) out[row + j] = a;
       let s = Math.sin(a), c = Math.cos(a);
       for (let k = 0; k < numFreqs; k++) {
-        const at = row + base + 2 * k * d + j;
+        const at = row + base + 2 * k * dim + j;
         out[at] = s;
-        out[at + d] = c;
+        out[at + dim] = c;
         const s2 = 2 * s * c;
         c = 1 - 2 * s * s;
         s = s2;
       }
     }
   }
+  return out;
 }
 
 /**
