@@ -27,6 +27,17 @@ async function run(cells: readonly TestCell[], options: ExecuteOptions = {}) {
   }
 }
 
+/** "exited" (no such process, or a zombie: its files are closed) or the state letter of a live one. */
+function processState(pid: number): string {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    return state === "Z" ? "exited" : state;
+  } catch {
+    return "exited";
+  }
+}
+
 const TABLE = { stdout: true, displays: [["text/html", "text/markdown"]] };
 
 Deno.test("runner: with an awaited show, nbconvert keeps every output of every cell", async () => {
@@ -178,12 +189,31 @@ Deno.test("runner: a kernel that dies fails the run at once", async () => {
 
 Deno.test("runner: a kernel that uses no CPU counts as stalled: rerun once, then a failure", async () => {
   // A cell waiting on a promise that never settles is what a stalled kernel looks like from outside.
+  // Each kernel writes its pid first: a stalled kernel must have exited before the rerun starts (it may hold
+  // a run folder's lock) and none may be left when the runner returns.
+  const pids = await Deno.makeTempFile({ prefix: "ssp-kernel-pids-" });
   const lines: string[] = [];
-  const r = await run([{ source: "await new Promise(() => {});" }], { stallS: 3, log: (l) => lines.push(l) });
+  const r = await run([{
+    source: `Deno.writeTextFileSync(${JSON.stringify(pids)}, Deno.pid + "\\n", { append: true });\n` +
+      "await new Promise(() => {});",
+  }], {
+    stallS: 3,
+    log: (l) => {
+      lines.push(l);
+      // the moment the runner announces the rerun, the first kernel has exited
+      for (const pid of Deno.readTextFileSync(pids).trim().split("\n").map(Number)) {
+        assertEquals(processState(pid), "exited", `kernel ${pid} still running when the rerun starts`);
+      }
+    },
+  });
   assertEquals(r.stalls, 2);
   assertStringIncludes(r.problems[0], "stalled on every one of 2 runs");
   assertEquals(lines.length, 1);
   assertStringIncludes(lines[0], "running the notebook again with a new kernel");
+  const kernels = Deno.readTextFileSync(pids).trim().split("\n").map(Number);
+  await Deno.remove(pids);
+  assertEquals(kernels.length, 2, `one kernel per run: ${kernels}`);
+  for (const pid of kernels) assertEquals(processState(pid), "exited", `kernel ${pid} outlived the runner`);
 });
 
 Deno.test("runner: a busy cell is not taken for a stall", async () => {

@@ -292,7 +292,12 @@ function treePids(pid: number, stats: Map<number, { ppid: number }>): number[] {
   return out;
 }
 
-async function killTree(pid: number): Promise<void> {
+/**
+ * SIGKILLs a process and its descendants, then waits (up to `waitS`) until each has exited, so that what it
+ * held (a run folder's lock, a port) is free before the caller starts anew. A zombie counts as exited: the
+ * kernel closed its files when it died, whether or not a parent has reaped it yet.
+ */
+async function killTree(pid: number, waitS = 20): Promise<void> {
   const stats = new Map<number, { ppid: number }>();
   for await (const e of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
@@ -303,12 +308,27 @@ async function killTree(pid: number): Promise<void> {
       // gone
     }
   }
-  for (const p of treePids(pid, stats).reverse()) {
+  const pids = treePids(pid, stats).reverse();
+  for (const p of pids) {
     try {
       Deno.kill(p, "SIGKILL");
     } catch {
       // already gone
     }
+  }
+  const deadline = performance.now() + waitS * 1000;
+  while (performance.now() < deadline && (await Promise.all(pids.map(isRunning))).some(Boolean)) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Whether a process exists and has not exited (a zombie has: state "Z" in /proc/PID/stat). */
+async function isRunning(pid: number): Promise<boolean> {
+  try {
+    const text = await Deno.readTextFile(`/proc/${pid}/stat`);
+    return text.slice(text.lastIndexOf(")") + 2, text.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
   }
 }
 
