@@ -2,14 +2,21 @@
  * `deno task bench --quick` end to end on the bundled fixture: every preset is trained, timed, evaluated
  * and rendered on one and two threads, and the JSON has the documented shape.
  */
-import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { join } from "node:path";
+import { thresholdList } from "../experiments/bench.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
 const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
 
-Deno.test("bench --quick writes the JSON and the markdown table for small, triplane and paper", async () => {
+Deno.test("bench --psnr: one or more thresholds, ascending, each > 0", () => {
+  assertEquals(thresholdList("30, 26,26"), [26, 30]);
+  assertEquals(thresholdList("22"), [22]);
+  for (const bad of ["", "26,x", "0", "-1"]) assertThrows(() => thresholdList(bad), Error, "--psnr");
+});
+
+Deno.test("bench --quick writes the JSON and the markdown table for small, triplane, demo and paper", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ssp-bench-" });
   try {
     const out = join(dir, "sub", "bench.json");
@@ -30,7 +37,8 @@ Deno.test("bench --quick writes the JSON and the markdown table for small, tripl
     assert(isNum(r.matmul1024.gflops) && r.matmul1024.gflops > 0);
     assert(Array.isArray(r.loadAverage.before) && r.loadAverage.before.length === 3);
     assert(isNum(r.memory.maxTfBytes) && r.memory.maxRssBytes > r.memory.maxTfBytes);
-    assertEquals(Object.keys(r.presets), ["small", "triplane", "paper"]);
+    assertEquals(Object.keys(r.presets), ["small", "triplane", "demo", "paper"]);
+    assertEquals(r.psnrThresholds, [26, 30]);
     for (const [name, pr] of Object.entries<Record<string, Record<string, unknown>>>(r.presets)) {
       const t = pr.train;
       for (
@@ -55,9 +63,12 @@ Deno.test("bench --quick writes the JSON and the markdown table for small, tripl
         assert(isNum(timing.secondsPerFramePlain) && isNum(timing.maxAbsDiffPlain), name);
       }
       const ps = pr.psnr;
-      assertEquals(ps.threshold, 22);
-      assert(typeof ps.extrapolated === "boolean" && typeof ps.method === "string", name);
-      assert(ps.secondsToThreshold === null || isNum(ps.secondsToThreshold), name);
+      const thresholds = ps.thresholds as Record<string, unknown>[];
+      assertEquals(thresholds.map((t) => t.threshold), [26, 30], name);
+      for (const t of thresholds) {
+        assert(typeof t.extrapolated === "boolean" && typeof t.method === "string", name);
+        assert(t.secondsToThreshold === null || isNum(t.secondsToThreshold), name);
+      }
       assert(Array.isArray(ps.evals) && ps.evals.length >= 1 && isNum(ps.finalPsnr), name);
       const g = pr.grid;
       if (name === "paper") {
@@ -69,7 +80,9 @@ Deno.test("bench --quick writes the JSON and the markdown table for small, tripl
       // (padding of the last round and the last sample can add a few samples to rays the grid keeps whole)
       assert(isNum(g.samplesEvaluatedFraction) && g.samplesEvaluatedFraction < 1.5, name);
     }
-    assertEquals(r.presets.paper.psnr.extrapolated, true); // 22 dB is out of reach of a smoke run
+    // 26 and 30 dB are out of reach of a smoke run
+    for (const t of r.presets.paper.psnr.thresholds) assertEquals(t.extrapolated, true);
+    assertStringIncludes(r.table, "| time to 26 dB (steps) | time to 30 dB (steps) |");
     assertStringIncludes(r.table, "| paper | 8 |");
     // Training threads on the demo config: 1 and 2, measured in one run, the ratio to 1 thread.
     assertEquals(r.threads.config, "demo");
