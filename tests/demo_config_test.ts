@@ -1,5 +1,6 @@
 import { assertEquals } from "@std/assert";
-import { DEMO, validateConfig } from "../lib/config/mod.ts";
+import { DEMO, override, validateConfig } from "../lib/config/mod.ts";
+import { ABLATION_BASE, ablationBase } from "../lib/ablation/mod.ts";
 import { DEMO_STEPS, DEMO_THREADS, demoConfig } from "../experiments/configs.ts";
 
 Deno.test("demoConfig: the demo preset with the budget's steps, a decay over them and the thread count, nothing else", () => {
@@ -21,4 +22,19 @@ Deno.test("demoConfig: the demo preset with the budget's steps, a decay over the
   validateConfig(c, "demo");
   const short = demoConfig(30, 1);
   assertEquals([short.train.steps, short.train.lrDecaySteps, short.train.threads], [30, 30, 1]);
+});
+
+Deno.test("the ablation base is the demo preset with the paper's sampler rule, the demo allocates by error share", () => {
+  assertEquals(DEMO.pixelSampler.kind === "semanticDynamic" && DEMO.pixelSampler.allocation, "errorArea");
+  const base = ablationBase(DEMO);
+  assertEquals(base.pixelSampler.kind === "semanticDynamic" && base.pixelSampler.allocation, "error");
+  // nothing else differs: the demo's other sampler settings and every other section
+  assertEquals({ ...base, pixelSampler: DEMO.pixelSampler }, DEMO);
+  assertEquals({ ...base.pixelSampler, allocation: "errorArea" }, DEMO.pixelSampler);
+  const { name, train, ...rest } = ABLATION_BASE;
+  assertEquals([name, train.evalEvery, train.checkpointEvery], ["full", 0, 0]);
+  assertEquals(rest, (({ name: _n, train: _t, ...r }) => r)(base));
+  // a preset with another sampler is left as it is
+  const uniform = override(DEMO, { pixelSampler: { kind: "uniform" } });
+  assertEquals(ablationBase(uniform), uniform);
 });
