@@ -153,8 +153,8 @@ export const TRIPLANE: SspNerfConfig = override(SMALL, {
  * (`pixelSampler.allocation: "errorArea"`: EMA error x pixel count) rather than by the class's error alone
  * ("error", the paper's reading, which the ablation base keeps: `ablationBase`): "error" gives the few
  * mouth pixels as many rays as the background's two thirds of the frame. Measured at 2400 steps, seeds 1-3,
- * 23 held-out frames: full frame 27.04 / 27.16 / 27.38 dB against 25.98 / 25.90 / 24.46 with "error"
- * (face +1.0 to +1.4 dB, junction +2 to +3.5 dB, mouth -0.2 to -1.6 dB: fewer rays there).
+ * 23 held-out frames: full frame 27.04 / 27.16 / 27.38 dB against 25.98 / 26.53 / 25.03 with "error"
+ * (paired: face +1.1, junction +2.3, mouth -0.9 dB; docs/method.md has the intervals).
  */
 export const DEMO: SspNerfConfig = override(TRIPLANE, {
   name: "demo",
