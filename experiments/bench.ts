@@ -507,6 +507,17 @@ async function benchPreset(
       }
       const last = evals[evals.length - 1];
       const secondsPerStep = ms / 1000;
+      // Own rate, for thresholds the budget did not reach: linear in time through the last evaluations (the
+      // last third of the run, at least two).
+      const tail = evals.slice(Math.max(0, evals.length - Math.max(2, Math.ceil(evals.length / 3))));
+      const first = tail[0];
+      const slope = tail.length >= 2 && last.trainSeconds > first.trainSeconds
+        ? (last.psnr - first.psnr) / (last.trainSeconds - first.trainSeconds)
+        : 0;
+      const ownRateMethod =
+        "linear in training time through the last third of the evaluations (optimistic: gains slow down)";
+      // PAPER extrapolates from the steps another preset needed (small's, else the first's).
+      const refName = ref.has("small") ? "small" : [...ref.keys()][0];
       const own = new Map<number, ThresholdRef>();
       const thresholds = o.psnr.map((threshold) => {
         const hit = reached.get(threshold);
@@ -521,12 +532,6 @@ async function benchPreset(
             method: "measured (first evaluation at or above the threshold)",
           };
         } else {
-          // Own rate: linear in time through the last evaluations (the last third of the run, at least two).
-          const tail = evals.slice(Math.max(0, evals.length - Math.max(2, Math.ceil(evals.length / 3))));
-          const first = tail[0];
-          const slope = tail.length >= 2 && last.trainSeconds > first.trainSeconds
-            ? (last.psnr - first.psnr) / (last.trainSeconds - first.trainSeconds)
-            : 0;
           const ownSeconds = slope > 0 ? last.trainSeconds + (threshold - last.psnr) / slope : null;
           rec = {
             threshold,
@@ -534,10 +539,8 @@ async function benchPreset(
             extrapolated: true,
             dbPerMinute: slope * 60,
             ownRateSeconds: ownSeconds,
-            ownRateMethod:
-              "linear in training time through the last third of the evaluations (optimistic: gains slow down)",
+            ownRateMethod,
           };
-          const refName = ref.has("small") ? "small" : [...ref.keys()][0];
           const r = refName === undefined ? undefined : ref.get(refName)!.get(threshold);
           if (isPaper && r) {
             const steps = r.stepsToThreshold;
@@ -556,7 +559,7 @@ async function benchPreset(
               ...rec,
               secondsToThreshold: ownSeconds,
               stepsToThreshold: ownSeconds === null ? null : Math.round(ownSeconds / secondsPerStep),
-              method: rec.ownRateMethod,
+              method: ownRateMethod,
             };
           }
         }

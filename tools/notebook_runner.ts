@@ -259,6 +259,11 @@ async function writeKernelspec(dir: string, env: Readonly<Record<string, string>
   await Deno.writeTextFile(join(dir, "kernels", "deno", "kernel.json"), JSON.stringify(spec, null, 2));
 }
 
+/** The fields of a /proc/PID/stat line after "(comm)" (which may hold spaces): state, ppid, ... */
+function statFields(text: string): string[] {
+  return text.slice(text.lastIndexOf(")") + 2).split(" ");
+}
+
 /** CPU seconds (user + system) of a process and its live descendants, from /proc; null if unreadable. */
 export async function treeCpuSeconds(pid: number): Promise<number | null> {
   const tick = 100; // USER_HZ: 100 on every Linux architecture Deno ships for
@@ -269,7 +274,7 @@ export async function treeCpuSeconds(pid: number): Promise<number | null> {
       try {
         const text = await Deno.readTextFile(`/proc/${e.name}/stat`);
         // after "(comm)": state ppid ... utime (14th field) stime (15th)
-        const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+        const f = statFields(text);
         stats.set(Number(e.name), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / tick });
       } catch {
         // the process ended while we looked
@@ -303,7 +308,7 @@ async function killTree(pid: number, waitS = 20): Promise<void> {
     if (!/^\d+$/.test(e.name)) continue;
     try {
       const text = await Deno.readTextFile(`/proc/${e.name}/stat`);
-      stats.set(Number(e.name), { ppid: Number(text.slice(text.lastIndexOf(")") + 2).split(" ")[1]) });
+      stats.set(Number(e.name), { ppid: Number(statFields(text)[1]) });
     } catch {
       // gone
     }
@@ -325,8 +330,7 @@ async function killTree(pid: number, waitS = 20): Promise<void> {
 /** Whether a process exists and has not exited (a zombie has: state "Z" in /proc/PID/stat). */
 async function isRunning(pid: number): Promise<boolean> {
   try {
-    const text = await Deno.readTextFile(`/proc/${pid}/stat`);
-    return text.slice(text.lastIndexOf(")") + 2, text.lastIndexOf(")") + 3) !== "Z";
+    return statFields(await Deno.readTextFile(`/proc/${pid}/stat`))[0] !== "Z";
   } catch {
     return false;
   }
