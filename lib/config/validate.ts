@@ -52,6 +52,15 @@ export function validateConfig(c: SspNerfConfig, source = "config"): void {
   problems.push(...pixelSamplerConfigProblems(c.pixelSampler));
   problems.push(...torsoConfigProblems(c.torso));
   problems.push(...poseEncoderConfigProblems(c.pose ?? EULER_POSE));
+  if (
+    c.torso.kind === "deform3d" && c.torso.motionFrame === "camera" && (c.pose ?? EULER_POSE).kind !== "euler"
+  ) {
+    problems.push(
+      `torso.motionFrame "camera" places points by the head pose of the Euler pose code: needs pose.kind "euler", got ${
+        JSON.stringify(c.pose?.kind)
+      }`,
+    );
+  }
   problems.push(...eyeConfigProblems(c.eye));
   if (typeof c.loss !== "object" || c.loss === null) {
     problems.push(

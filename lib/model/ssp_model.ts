@@ -80,7 +80,14 @@ export class SspNerfModel implements Module {
     const twoNerf = config.architecture === "twoNerf";
     this.poseEncoder = createPoseEncoder(config.pose ?? EULER_POSE, scene, { seed: seed + 500 });
     const poseDim = this.poseEncoder.dim;
-    this.torso = createTorso(twoNerf ? { kind: "none" } : config.torso, poseDim, { seed: seed + 300 });
+    // The Euler code's translation t / s in box units (t / radius): x s / radius.
+    const transToBox = scene.poseNorm && scene.sceneRadius
+      ? scene.poseNorm.transScale / scene.sceneRadius
+      : undefined;
+    this.torso = createTorso(twoNerf ? { kind: "none" } : config.torso, poseDim, {
+      seed: seed + 300,
+      transToBox,
+    });
     this.torsoField = twoNerf
       ? createField("torso", f, { ...fieldDims, audDim: this.codeDim + poseDim }, seed + 400)
       : null;

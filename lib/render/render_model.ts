@@ -177,7 +177,9 @@ export function renderModel(model: SspNerfModel, inputs: ModelRenderInputs): Mod
     background: front || hasLayerBehind ? "none" : bgMode,
   });
   const passes = [l.coarse, l.fine].filter((p): p is PassOutputs => !!p && !!p.offsets);
-  const penalty = torso.penalty?.(passes.map((p) => ({ offsets: p.offsets!, weights: p.offsetWeights })));
+  const penalty = torso.penalty?.(
+    passes.map((p) => ({ offsets: p.offsets!, weights: p.offsetWeights, gates: p.offsetGates })),
+  );
   if (!hasLayerBehind || front) {
     return { coarse: asComposite(l.coarse), fine: l.fine && asComposite(l.fine), penalty };
   }

@@ -137,6 +137,8 @@ export interface PassOutputs {
   readonly offsets?: tf.Tensor2D;
   /** Per-point deformation weights, [n*k], when weighting by parsing. */
   readonly offsetWeights?: tf.Tensor1D;
+  /** Per-point gates of a gated rigid motion, [n*k], when the torso module penalises them. */
+  readonly offsetGates?: tf.Tensor1D;
 }
 
 /** Encodes view directions (normalised), one row per ray repeated for each of its k samples. */
@@ -208,6 +210,7 @@ export function renderPass(
     if (offsets) {
       extra.offsets = offsets.offsets;
       if (offsets.weights) extra.offsetWeights = offsets.weights;
+      if (offsets.gates) extra.offsetGates = offsets.gates;
     }
     const out = field.apply({ xyz, pos, dir, aud: cond.code });
     const sigma = out.sigma.reshape([n, k]) as tf.Tensor2D;

@@ -35,9 +35,29 @@ export interface Deform3dTorsoConfig {
   /**
    * With motion "rigid", how the rotation and translation follow the pose code: "mlp" (absent: the same)
    * = a ReLU MLP on the encoded code; "linear" = a linear map of the code; "linear+mlp" = their sum
-   * (`RigidPoseMap`: the ReLU MLP's units all died on the fixture, leaving one motion for every frame).
+   * (`RigidPoseMap`: the ReLU MLP's units all died on the fixture, leaving one motion for every frame);
+   * "quadratic" = the linear map plus a linear map of the code's pairwise products.
    */
-  readonly poseMap?: "mlp" | "linear" | "linear+mlp";
+  readonly poseMap?: "mlp" | "linear" | "linear+mlp" | "quadratic";
+  /**
+   * What the penalty `loss.deformation` sees: "offset" (absent: the same) = the whole offset dx; "residual"
+   * (motion "rigid" only) = the free residual e alone, so the rigid motion of the frame is not shrunk
+   * and the residual, which extrapolates worst to unseen poses, is kept small.
+   */
+  readonly penalize?: "offset" | "residual";
+  /**
+   * Motion "rigid": weight k of the gates' penalty mean(g (1 - g)), added to the offset penalty (both
+   * then weighted by `loss.deformation`): pushes each point to follow the frame's motion fully or not at
+   * all. Absent: 0 (none).
+   */
+  readonly gatePenalty?: number;
+  /**
+   * Motion "rigid": where the motion starts from. "head" (absent: the same) = the head's canonical frame,
+   * so a point the module leaves alone moves with the head; "camera" = the camera's frame (AD-NeRF's torso,
+   * static in the image), so a gated point stays put in the image and the learned rigid motion adds only
+   * how much the torso follows the head. Needs the Euler pose code (`pose.kind` "euler").
+   */
+  readonly motionFrame?: "head" | "camera";
 }
 
 /** RAD-NeRF-style image-space torso, composited between the head and the background (`Torso2d`). */
@@ -117,13 +137,49 @@ export function torsoConfigProblems(t: TorsoConfig, path = "torso"): string[] {
       }
       if (
         t.kind === "deform3d" && t.poseMap !== undefined &&
-        !["mlp", "linear", "linear+mlp"].includes(t.poseMap)
+        !["mlp", "linear", "linear+mlp", "quadratic"].includes(t.poseMap)
       ) {
         problems.push(
-          `${path}.poseMap must be "mlp", "linear" or "linear+mlp" (absent: "mlp"): got ${
+          `${path}.poseMap must be "mlp", "linear", "linear+mlp" or "quadratic" (absent: "mlp"): got ${
             JSON.stringify(t.poseMap)
           }`,
         );
+      }
+      if (t.kind === "deform3d" && t.penalize !== undefined && !["offset", "residual"].includes(t.penalize)) {
+        problems.push(
+          `${path}.penalize must be "offset" or "residual" (absent: "offset"): got ${
+            JSON.stringify(t.penalize)
+          }`,
+        );
+      }
+      if (t.kind === "deform3d" && t.penalize === "residual" && t.motion !== "rigid") {
+        problems.push(
+          `${path}.penalize "residual" needs motion "rigid": got motion ${JSON.stringify(t.motion)}`,
+        );
+      }
+      if (t.kind === "deform3d" && t.gatePenalty !== undefined) {
+        if (!(Number.isFinite(t.gatePenalty) && t.gatePenalty >= 0)) {
+          problems.push(`${path}.gatePenalty must be a finite number >= 0: got ${t.gatePenalty}`);
+        } else if (t.gatePenalty > 0 && t.motion !== "rigid") {
+          problems.push(
+            `${path}.gatePenalty needs motion "rigid" (only it has gates): got motion ${
+              JSON.stringify(t.motion)
+            }`,
+          );
+        }
+      }
+      if (t.kind === "deform3d" && t.motionFrame !== undefined) {
+        if (t.motionFrame !== "head" && t.motionFrame !== "camera") {
+          problems.push(
+            `${path}.motionFrame must be "head" or "camera" (absent: "head"): got ${
+              JSON.stringify(t.motionFrame)
+            }`,
+          );
+        } else if (t.motionFrame === "camera" && t.motion !== "rigid") {
+          problems.push(
+            `${path}.motionFrame "camera" needs motion "rigid": got motion ${JSON.stringify(t.motion)}`,
+          );
+        }
       }
       if (t.kind === "deform3d" && t.poseMap !== undefined && t.motion !== "rigid") {
         problems.push(

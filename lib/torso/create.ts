@@ -25,6 +25,8 @@ export interface CreateTorsoOptions {
   readonly seed?: number;
   /** Prefix of the parameter keys. @default {"torso"} */
   readonly name?: string;
+  /** Pose-code translation scale / scene radius: needed by `motionFrame: "camera"`. */
+  readonly transToBox?: number;
 }
 
 /**
@@ -61,7 +63,7 @@ export function createTorso(config: TorsoConfig, poseDim: number, options: Creat
       return { kind: "none", module: null };
     case "deform3d": {
       valid();
-      const { width, depth, posFreqs, poseFreqs, motion, poseMap } = config;
+      const { width, depth, posFreqs, poseFreqs, motion, poseMap, motionFrame } = config;
       const module = new DeformationField3d(name, poseDim, {
         width,
         depth,
@@ -70,6 +72,8 @@ export function createTorso(config: TorsoConfig, poseDim: number, options: Creat
         seed: options.seed,
         motion,
         poseMap,
+        motionFrame,
+        transToBox: options.transToBox,
       });
       return new Deform3dTorso(module, config);
     }

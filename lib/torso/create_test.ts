@@ -99,7 +99,7 @@ Deno.test("createTorso: torso.poseMap builds the linear map; validation names a 
   assertEquals(countParams(r.module), 2560 + 3456 + 2 * 4160 + 260 + 42);
   r.module.dispose();
   assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, motion: "rigid", poseMap: "cubic" as never }), [
-    'torso.poseMap must be "mlp", "linear" or "linear+mlp" (absent: "mlp"): got "cubic"',
+    'torso.poseMap must be "mlp", "linear", "linear+mlp" or "quadratic" (absent: "mlp"): got "cubic"',
   ]);
   assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, poseMap: "linear" }), [
     'torso.poseMap applies to motion "rigid" only: got motion undefined',

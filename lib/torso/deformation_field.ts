@@ -14,6 +14,7 @@ import { ConditionedMlp } from "./conditioned_mlp.ts";
 import type { Deform3dTorsoConfig } from "./config.ts";
 import { deformationPenalty } from "./deformation_penalty.ts";
 import { rigidOffsets } from "./rigid_motion.ts";
+import { matMulT } from "../nn/matmul.ts";
 import type { PointOffsets, TorsoModule } from "./torso_module.ts";
 
 /**
@@ -26,12 +27,94 @@ export type DeformationMotion = "offset" | "rigid";
  * How motion "rigid" maps the pose code p to the frame's rotation vector and translation (omega, tau):
  * "mlp" = a one-hidden-layer ReLU MLP on PE(p) (session 4's form; on the fixture every hidden unit died in
  * every run we measured, so its motion was the same for all frames: kept so those runs load);
- * "linear" = A p + b; "linear+mlp" = the sum of both.
+ * "linear" = A p + b; "linear+mlp" = the sum of both; "quadratic" = A p + b + Q q(p), with q(p) the
+ * P (P + 1) / 2 products p_i p_j (i <= j) of the code's entries (`poseProducts`).
  */
-export type RigidPoseMap = "mlp" | "linear" | "linear+mlp";
+export type RigidPoseMap = "mlp" | "linear" | "linear+mlp" | "quadratic";
 
 /** The values of {@linkcode RigidPoseMap}. */
-export const RIGID_POSE_MAPS: readonly RigidPoseMap[] = ["mlp", "linear", "linear+mlp"];
+export const RIGID_POSE_MAPS: readonly RigidPoseMap[] = ["mlp", "linear", "linear+mlp", "quadratic"];
+
+/**
+ * The products p_i p_j, i <= j, of each row of a pose code, in the order (0,0), (0,1), ..., (0,P-1),
+ * (1,1), ...: the second-order terms of the "quadratic" pose map.
+ * @param pose Pose codes, [k, P].
+ * @returns [k, P (P + 1) / 2].
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { assertEquals } from "@std/assert";
+ * import { initBackend } from "../backend/backend.ts";
+ * import { poseProducts } from "./deformation_field.ts";
+ * await initBackend({ log: null });
+ * assertEquals(Array.from(poseProducts(tf.tensor2d([[2, 3]])).dataSync()), [4, 6, 9]);
+ * ```
+ */
+export function poseProducts(pose: tf.Tensor2D): tf.Tensor2D {
+  const [k, p] = pose.shape;
+  return tf.tidy(() => {
+    // Rows i of the [P, P] outer product, from column i on: one gather of the upper triangle.
+    const outer = tf.reshape(tf.mul(tf.reshape(pose, [k, p, 1]), tf.reshape(pose, [k, 1, p])), [k, p * p]);
+    const index: number[] = [];
+    for (let i = 0; i < p; i++) for (let j = i; j < p; j++) index.push(i * p + j);
+    return tf.gather(outer, tf.tensor1d(index, "int32"), 1) as tf.Tensor2D;
+  });
+}
+
+/**
+ * Where motion "rigid" starts from: "head" = the head's canonical frame (a point that does not move
+ * stays rigid with the head); "camera" = the camera's frame (a point with gate 1 and no learned motion
+ * stays where it is in the image: AD-NeRF's static torso), so the learned rigid motion only has to add
+ * how far the torso follows the head.
+ */
+export type RigidMotionFrame = "head" | "camera";
+
+/**
+ * The rigid map of each pose code that puts a point of the head's canonical frame where it sits in the
+ * camera's frame, relative to the head's rest pose (rotation I, translation the code's origin), in the
+ * normalised box: x -> R(a, b, c) x + k t, with (a, b, c) the code's Euler angles (R = Rx(a) Ry(b) Rz(c),
+ * as `poseCode`) and t its normalised translation; k = the code's translation scale / the scene radius.
+ * @param pose Euler pose codes (`poseCode`), [k, 6].
+ * @param transToBox k.
+ * @returns `[rot, trans]`: R, [k, 3, 3] (row-major), and k t, [k, 3].
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { assertAlmostEquals } from "@std/assert";
+ * import { initBackend } from "../backend/backend.ts";
+ * import { cameraPlacement } from "./deformation_field.ts";
+ * await initBackend({ log: null });
+ * // A quarter turn about z and a shift of 0.5 along x (scale 2): the x axis goes to y, t to (1, 0, 0).
+ * const [r, t] = cameraPlacement(tf.tensor2d([[0, 0, Math.PI / 2, 0.5, 0, 0]]), 2);
+ * [0, 1, 0].forEach((v, i) => assertAlmostEquals(r.dataSync()[3 * i], v, 1e-6));
+ * [1, 0, 0].forEach((v, i) => assertAlmostEquals(t.dataSync()[i], v, 1e-6));
+ * ```
+ */
+export function cameraPlacement(pose: tf.Tensor2D, transToBox: number): [tf.Tensor3D, tf.Tensor2D] {
+  if (pose.rank !== 2 || pose.shape[1] !== 6) {
+    throw new Error(`cameraPlacement: pose must be Euler pose codes [k, 6]: got [${pose.shape}]`);
+  }
+  return tf.tidy(() => {
+    const k = pose.shape[0];
+    const [a, b, c, t] = tf.split(pose, [1, 1, 1, 3], 1) as tf.Tensor2D[];
+    const [sa, ca, sb, cb, sc, cc] = [tf.sin(a), tf.cos(a), tf.sin(b), tf.cos(b), tf.sin(c), tf.cos(c)];
+    const m = tf.mul, s = tf.sub, p = tf.add;
+    // R = Rx(a) Ry(b) Rz(c), row-major (the formula of lib/camera/euler.ts).
+    const entries = [
+      m(cb, cc),
+      tf.neg(m(cb, sc)),
+      sb,
+      p(m(ca, sc), m(m(sa, sb), cc)),
+      s(m(ca, cc), m(m(sa, sb), sc)),
+      tf.neg(m(sa, cb)),
+      s(m(sa, sc), m(m(ca, sb), cc)),
+      p(m(sa, cc), m(m(ca, sb), sc)),
+      m(ca, cb),
+    ];
+    const rot = tf.reshape(tf.concat(entries, 1), [k, 3, 3]) as tf.Tensor3D;
+    return [rot, tf.mul(t, transToBox) as tf.Tensor2D];
+  });
+}
 
 /** Options of {@linkcode DeformationField3d}. */
 export interface DeformationField3dOptions {
@@ -49,6 +132,11 @@ export interface DeformationField3dOptions {
   readonly motion?: DeformationMotion;
   /** How motion "rigid" gets its rotation and translation from the pose code. @default {"mlp"} */
   readonly poseMap?: RigidPoseMap;
+  /** Where motion "rigid" starts from (see {@linkcode RigidMotionFrame}). @default {"head"} */
+  readonly motionFrame?: RigidMotionFrame;
+  /** With motionFrame "camera": the pose code's translation scale / the scene radius
+   * (see {@linkcode cameraPlacement}); required then. */
+  readonly transToBox?: number;
 }
 
 /**
@@ -105,10 +193,16 @@ export class DeformationField3d implements Module {
   readonly params: ReadonlyMap<string, tf.Variable>;
   /** How "rigid" maps the pose code to its motion (see {@linkcode RigidPoseMap}). */
   readonly poseMap: RigidPoseMap;
+  /** Where "rigid" starts from (see {@linkcode RigidMotionFrame}). */
+  readonly motionFrame: RigidMotionFrame;
+  /** Pose-code translation to box units ("camera" frame only). */
+  readonly transToBox: number;
   /** Hidden and output layers of the per-frame pose MLP ("rigid" with "mlp" or "linear+mlp"). */
   readonly #rigid: readonly [Linear, Linear] | null;
-  /** The linear map of the pose code ("rigid" with "linear" or "linear+mlp"). */
+  /** The linear map of the pose code ("rigid" with "linear", "linear+mlp" or "quadratic"). */
   readonly #linear: Linear | null;
+  /** The map of the code's products ("rigid" with "quadratic"). */
+  readonly #quadratic: Linear | null;
 
   /**
    * @param name Prefix of the parameter keys, e.g. "torso".
@@ -122,6 +216,26 @@ export class DeformationField3d implements Module {
     this.poseFreqs = options.poseFreqs ?? 4;
     this.motion = options.motion ?? "offset";
     this.poseMap = options.poseMap ?? "mlp";
+    this.motionFrame = options.motionFrame ?? "head";
+    this.transToBox = options.transToBox ?? NaN;
+    if (this.motionFrame !== "head" && this.motionFrame !== "camera") {
+      throw new Error(
+        `${name}: motionFrame must be "head" or "camera": got ${JSON.stringify(this.motionFrame)}`,
+      );
+    }
+    if (this.motionFrame === "camera") {
+      if (this.motion !== "rigid") throw new Error(`${name}: motionFrame "camera" needs motion "rigid"`);
+      if (poseDim !== 6) {
+        throw new Error(
+          `${name}: motionFrame "camera" needs the Euler pose code (6 numbers): got ${poseDim}`,
+        );
+      }
+      if (!(this.transToBox > 0 && Number.isFinite(this.transToBox))) {
+        throw new Error(
+          `${name}: motionFrame "camera" needs transToBox > 0 (pose scale / scene radius): got ${options.transToBox}`,
+        );
+      }
+    }
     if (this.motion !== "offset" && this.motion !== "rigid") {
       throw new Error(`${name}: motion must be "offset" or "rigid": got ${JSON.stringify(this.motion)}`);
     }
@@ -141,21 +255,31 @@ export class DeformationField3d implements Module {
     if (!rigid) {
       this.#rigid = null;
       this.#linear = null;
+      this.#quadratic = null;
       this.params = this.mlp.params;
       return;
     }
     // Seeds apart from the per-point MLP's (seed + 7919 (i + 1) for its layers i).
     const seed = (i: number) =>
       options.seed === undefined ? undefined : (options.seed + 104729 * (i + 1)) >>> 0;
-    this.#rigid = this.poseMap === "linear" ? null : [
+    this.#rigid = this.poseMap !== "mlp" && this.poseMap !== "linear+mlp" ? null : [
       new Linear(`${name}.rigid.l0`, condDim, width, { seed: seed(0) }),
       new Linear(`${name}.rigid.out`, width, 6, { init: "zeros", seed: seed(1) }),
     ];
     this.#linear = this.poseMap === "mlp"
       ? null
       : new Linear(`${name}.rigid.lin`, poseDim, 6, { init: "zeros", seed: seed(2) });
+    this.#quadratic = this.poseMap === "quadratic"
+      ? new Linear(`${name}.rigid.quad`, (poseDim * (poseDim + 1)) / 2, 6, {
+        init: "zeros",
+        bias: false,
+        seed: seed(3),
+      })
+      : null;
     const params = new Map(this.mlp.params);
-    for (const layer of [...(this.#rigid ?? []), ...(this.#linear ? [this.#linear] : [])]) {
+    const layers = [...(this.#rigid ?? []), this.#linear, this.#quadratic];
+    for (const layer of layers) {
+      if (!layer) continue;
       for (const [k, v] of layer.params) params.set(k, v);
     }
     this.params = params;
@@ -179,7 +303,8 @@ export class DeformationField3d implements Module {
         parts.push(out.apply(tf.relu(hidden.apply(positionalEncoding(pose, this.poseFreqs)))));
       }
       if (this.#linear) parts.push(this.#linear.apply(pose));
-      const y = parts.length === 1 ? parts[0] : tf.add(parts[0], parts[1]) as tf.Tensor2D;
+      if (this.#quadratic) parts.push(this.#quadratic.apply(poseProducts(pose)));
+      const y = parts.length === 1 ? parts[0] : tf.addN(parts) as tf.Tensor2D;
       return tf.split(y, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
     });
   }
@@ -210,8 +335,17 @@ export class DeformationField3d implements Module {
 
   /** dx from PE(x), the pose code and (for "rigid") x itself. Call inside tf.tidy. */
   #offsets(encodedXyz: tf.Tensor2D, pose: tf.Tensor2D, xyz: tf.Tensor2D | undefined): tf.Tensor2D {
+    return this.#parts(encodedXyz, pose, xyz).dx;
+  }
+
+  /** dx and, for "rigid", its free residual e. Call inside tf.tidy. */
+  #parts(
+    encodedXyz: tf.Tensor2D,
+    pose: tf.Tensor2D,
+    xyz: tf.Tensor2D | undefined,
+  ): { dx: tf.Tensor2D; residual?: tf.Tensor2D; gate?: tf.Tensor1D } {
     const y = this.mlp.apply(encodedXyz, positionalEncoding(pose, this.poseFreqs));
-    if (this.motion !== "rigid") return y;
+    if (this.motion !== "rigid") return { dx: y };
     if (!xyz) {
       throw new Error(`${this.name}: motion "rigid" needs the points themselves (xyz), not only PE(x)`);
     }
@@ -222,8 +356,23 @@ export class DeformationField3d implements Module {
       );
     }
     const [omega, tau] = this.rigidMotion(pose);
-    const [logit, residual] = tf.split(y, [1, 3], 1);
-    return tf.add(tf.mul(tf.sigmoid(logit), rigidOffsets(xyz, omega, tau)), residual) as tf.Tensor2D;
+    const [logit, residual] = tf.split(y, [1, 3], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const gate = tf.sigmoid(logit);
+    let rigid: tf.Tensor2D;
+    if (this.motionFrame === "camera") {
+      // The point where the camera sees it (head at rest), y = R_p x + k t_p, then the learned motion:
+      // R y + tau - x = ((R - I) y + tau) + (y - x).
+      const [rot, trans] = cameraPlacement(pose, this.transToBox);
+      const n = xyz.shape[0];
+      const placed = pose.shape[0] === 1
+        ? tf.add(matMulT(xyz, tf.transpose(tf.reshape(rot, [3, 3])) as tf.Tensor2D), trans)
+        : tf.add(tf.sum(tf.mul(rot, tf.reshape(xyz, [n, 1, 3])), 2), trans);
+      rigid = tf.add(rigidOffsets(placed as tf.Tensor2D, omega, tau), tf.sub(placed, xyz)) as tf.Tensor2D;
+    } else {
+      rigid = rigidOffsets(xyz, omega, tau);
+    }
+    const dx = tf.add(tf.mul(gate, rigid), residual) as tf.Tensor2D;
+    return { dx, residual, gate: tf.reshape(gate, [-1]) as tf.Tensor1D };
   }
 
   /**
@@ -243,17 +392,40 @@ export class DeformationField3d implements Module {
     return tf.tidy(() => this.#offsets(encodedXyz, pose, xyz));
   }
 
+  /**
+   * {@linkcode applyEncoded}'s dx together with, for motion "rigid", its free residual e (the part of dx
+   * that is not the gated rigid motion) and the per-point gate g. Call inside tf.tidy.
+   * @returns `dx`, [n, 3], `residual`, [n, 3], and `gate`, [n] (the last two absent for "offset").
+   */
+  applyEncodedParts(
+    encodedXyz: tf.Tensor2D,
+    pose: tf.Tensor2D,
+    xyz?: tf.Tensor2D,
+  ): { dx: tf.Tensor2D; residual?: tf.Tensor2D; gate?: tf.Tensor1D } {
+    const want = encodedDim(3, this.posFreqs);
+    if (encodedXyz.rank !== 2 || encodedXyz.shape[1] !== want) {
+      throw new Error(`${this.name}: encoded xyz must be [n, ${want}]: got [${encodedXyz.shape}]`);
+    }
+    return this.#parts(encodedXyz, pose, xyz);
+  }
+
   dispose(): void {
     this.mlp.dispose();
     if (this.#rigid) { for (const layer of this.#rigid) layer.dispose(); }
     this.#linear?.dispose();
+    this.#quadratic?.dispose();
   }
 }
 
 /**
  * SSP-NeRF's torso module: a {@linkcode DeformationField3d} moving the sample points, x' = x + w dx, with
  * w the field's torso probability ("parsing") or 1 ("none"), and the penalty mean(w |dx|^2) averaged over
- * the step's passes (on the whole dx, rigid part included, with either motion).
+ * the step's passes: on the whole dx (rigid part included), or with `penalize: "residual"` (motion
+ * "rigid") on the free residual e alone, mean(w |e|^2), so the frame's rigid motion costs nothing and the
+ * penalty pushes the motion out of the residual, which extrapolates to unseen poses worst, into the rigid
+ * map of the pose. With `gatePenalty` k > 0 (motion "rigid"), plus k mean(g (1 - g)) over the points'
+ * gates: a point should follow the frame's rigid motion fully (torso) or not at all (head), since a gate
+ * between the two bends a rigid torso.
  */
 export class Deform3dTorso implements TorsoModule {
   readonly kind = "deform3d";
@@ -273,7 +445,7 @@ export class Deform3dTorso implements TorsoModule {
     const pf = this.module.posFreqs;
     const onDevice = points instanceof tf.Tensor;
     // Points computed on the device (GPU importance samples) are encoded there: no readback.
-    const offsets = this.module.applyEncoded(
+    const { dx, residual, gate } = this.module.applyEncodedParts(
       onDevice
         ? positionalEncoding(points, pf)
         : tf.tensor2d(positionalEncodingJs(points, 3, pf), [m, encodedDim(3, pf)]),
@@ -281,12 +453,26 @@ export class Deform3dTorso implements TorsoModule {
       this.module.motion === "rigid" ? (onDevice ? points : tf.tensor2d(points, [m, 3])) : undefined,
     );
     const weights = this.config.weighting === "parsing" ? torsoProbability?.() : undefined;
-    return { offsets, weights, applied: weights ? tf.mul(offsets, weights.reshape([m, 1])) : offsets };
+    // What the penalty sees: the whole offset, or with `penalize: "residual"` its free residual only.
+    const offsets = this.config.penalize === "residual" && residual ? residual : dx;
+    const applied = weights ? tf.mul(dx, weights.reshape([m, 1])) as tf.Tensor2D : dx;
+    return {
+      offsets,
+      weights,
+      applied,
+      ...((this.config.gatePenalty ?? 0) > 0 && gate ? { gates: gate } : {}),
+    };
   }
 
-  penalty(passes: readonly Pick<PointOffsets, "offsets" | "weights">[]): tf.Scalar | undefined {
+  penalty(passes: readonly Pick<PointOffsets, "offsets" | "weights" | "gates">[]): tf.Scalar | undefined {
     if (passes.length === 0) return undefined;
-    const penalties = passes.map((p) => deformationPenalty(p.offsets, p.weights));
+    const k = this.config.gatePenalty ?? 0;
+    const penalties = passes.map((p) => {
+      const offset = deformationPenalty(p.offsets, p.weights);
+      if (!(k > 0 && p.gates)) return offset;
+      // mean g (1 - g): 0 where a point follows the frame's motion fully or not at all, 1/4 at g = 1/2.
+      return tf.add(offset, tf.mul(tf.mean(tf.mul(p.gates, tf.sub(1, p.gates))), k)) as tf.Scalar;
+    });
     return tf.div(tf.addN(penalties), penalties.length) as tf.Scalar;
   }
 }

@@ -11,9 +11,11 @@ import { initBackend } from "../backend/backend.ts";
 import { assertNoLeak } from "../testing/leak.ts";
 import { encodedDim, positionalEncoding } from "../encoding/positional_encoding.ts";
 import { ConditionedMlp } from "./conditioned_mlp.ts";
-import { DEFORM3D_DEFAULTS } from "./config.ts";
-import { Deform3dTorso, DeformationField3d } from "./deformation_field.ts";
-import { poseCode } from "./pose_code.ts";
+import { DEFORM3D_DEFAULTS, torsoConfigProblems } from "./config.ts";
+import { cameraPlacement, Deform3dTorso, DeformationField3d, poseProducts } from "./deformation_field.ts";
+import { eulerToMatrix64 } from "../camera/euler.ts";
+import { poseToC2w } from "../camera/pose.ts";
+import { poseCode, poseCodeFromC2w, poseCodeNormalization } from "./pose_code.ts";
 import { rigidOffsets } from "./rigid_motion.ts";
 
 await initBackend({ log: null });
@@ -349,6 +351,126 @@ Deno.test('motion "rigid": Deform3dTorso moves JS and device points alike; the p
   field.dispose();
 });
 
+Deno.test('penalize "residual": the penalty sees only the free residual e, the points still move by the whole dx; gatePenalty adds k mean g (1 - g); validation', () => {
+  const field = new DeformationField3d("rig.pr", 6, {
+    width: 8,
+    depth: 2,
+    posFreqs: 3,
+    seed: 5,
+    motion: "rigid",
+  });
+  for (const v of field.params.values()) v.assign(tf.randomNormal(v.shape, 0, 0.3, "float32", 13));
+  const cfg = { ...DEFORM3D_DEFAULTS, posFreqs: 3, weighting: "none" as const, motion: "rigid" as const };
+  const whole = new Deform3dTorso(field, cfg);
+  const residualOnly = new Deform3dTorso(field, { ...cfg, penalize: "residual" });
+  const pts = Float32Array.from({ length: 30 }, (_, i) => Math.cos(i) * 0.8);
+  tf.tidy(() => {
+    // e by hand: the per-point MLP's last three outputs (its first is the gate's logit).
+    const y = field.mlp.apply(positionalEncoding(tf.tensor2d(pts, [10, 3]), 3), positionalEncoding(pose, 4));
+    const e = Array.from(tf.slice(y, [0, 1], [10, 3]).dataSync());
+    const dx = Array.from(field.apply(tf.tensor2d(pts, [10, 3]), pose).dataSync());
+    assert(dx.some((v, i) => Math.abs(v - e[i]) > 1e-3), "the rigid part must not vanish in this check");
+    const a = whole.deformPoints(pts, 10, pose), b = residualOnly.deformPoints(pts, 10, pose);
+    b.offsets.dataSync().forEach((v, i) => assertAlmostEquals(v, e[i], 1e-5));
+    b.applied.dataSync().forEach((v, i) => assertAlmostEquals(v, dx[i], 1e-5));
+    a.offsets.dataSync().forEach((v, i) => assertAlmostEquals(v, dx[i], 1e-5));
+    const sq = (xs: number[]) => xs.reduce((s, v) => s + v * v, 0) / 10;
+    assertAlmostEquals(residualOnly.penalty([b])!.dataSync()[0], sq(e), 1e-5);
+    assertAlmostEquals(whole.penalty([a])!.dataSync()[0], sq(dx), 1e-5);
+  });
+  // gatePenalty k: + k mean(g (1 - g)), g = sigmoid of the MLP's first output; no gates handed out without it.
+  const gated = new Deform3dTorso(field, { ...cfg, gatePenalty: 2 });
+  tf.tidy(() => {
+    const y = field.mlp.apply(positionalEncoding(tf.tensor2d(pts, [10, 3]), 3), positionalEncoding(pose, 4));
+    const g = Array.from(tf.sigmoid(tf.slice(y, [0, 0], [10, 1])).dataSync());
+    const dx = Array.from(field.apply(tf.tensor2d(pts, [10, 3]), pose).dataSync());
+    const d = gated.deformPoints(pts, 10, pose);
+    d.gates!.dataSync().forEach((v, i) => assertAlmostEquals(v, g[i], 1e-6));
+    assertEquals(whole.deformPoints(pts, 10, pose).gates, undefined);
+    const want = dx.reduce((s, v) => s + v * v, 0) / 10 + 2 * g.reduce((s, v) => s + v * (1 - v), 0) / 10;
+    assertAlmostEquals(gated.penalty([d, d])!.dataSync()[0], want, 1e-5);
+  });
+  field.dispose();
+  assertEquals(torsoConfigProblems({ ...cfg, gatePenalty: -1 }), [
+    "torso.gatePenalty must be a finite number >= 0: got -1",
+  ]);
+  assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, gatePenalty: 1 }), [
+    'torso.gatePenalty needs motion "rigid" (only it has gates): got motion undefined',
+  ]);
+  assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, penalize: "residual" }), [
+    'torso.penalize "residual" needs motion "rigid": got motion undefined',
+  ]);
+  assertEquals(torsoConfigProblems({ ...cfg, penalize: "all" as never }), [
+    'torso.penalize must be "offset" or "residual" (absent: "offset"): got "all"',
+  ]);
+});
+
+Deno.test("cameraPlacement: the rotation of lib/camera/euler.ts, and the translation scaled", () => {
+  const eulers: [number, number, number][] = [[0.3, -0.2, 0.1], [-0.15, 0.4, -0.35], [0, 0, 0]];
+  const codes = tf.tensor2d(eulers.map((e, i) => [...e, 0.1 * i, -0.2, 0.05]));
+  tf.tidy(() => {
+    const [rot, trans] = cameraPlacement(codes, 3);
+    const r = rot.dataSync(), t = trans.dataSync();
+    eulers.forEach((e, i) => {
+      eulerToMatrix64(e).forEach((v, j) => assertAlmostEquals(r[9 * i + j], v, 1e-6));
+      [0.3 * i, -0.6, 0.15].forEach((v, j) => assertAlmostEquals(t[3 * i + j], v, 1e-6));
+    });
+  });
+  codes.dispose();
+  assertThrows(() => cameraPlacement(tf.zeros([1, 4]) as tf.Tensor2D, 1), Error, "Euler pose codes [k, 6]");
+});
+
+Deno.test('motionFrame "camera": with the gate at 1 and no learned motion, a point fixed in the camera frame lands on one canonical point for every head pose', () => {
+  // Training cameras of three head poses; the pose code's normalisation and the box radius as a scene has them.
+  const poses: [[number, number, number], [number, number, number]][] = [
+    [[0.1, -0.25, 0.05], [0.1, 0.6, -12]],
+    [[-0.12, 0.2, -0.1], [-0.2, 0.5, -11.7]],
+    [[0.05, 0.05, 0.15], [0.05, 0.7, -12.3]],
+  ];
+  const c2ws = poses.map(([e, t]) => poseToC2w(e, t));
+  const norm = poseCodeNormalization(c2ws);
+  const radius = 0.25 * norm.transScale; // points.boundsMargin x the mean camera distance
+  const field = new DeformationField3d("cam", 6, {
+    width: 8,
+    depth: 2,
+    seed: 3,
+    motion: "rigid",
+    poseMap: "linear",
+    motionFrame: "camera",
+    transToBox: norm.transScale / radius,
+  });
+  field.params.get("cam.out.b")!.assign(tf.tensor1d([30, 0, 0, 0, 0, 0].slice(0, 4))); // gate 1, e = 0
+  const cameraPoint = [0.4, -2.1, -11.6]; // a point of the torso, in the camera frame
+  const canonical = poses.map(([e, t], f) =>
+    tf.tidy(() => {
+      // Where the head's canonical frame has it in frame f: x = R^T (X - t), in box units.
+      const r = eulerToMatrix64(e);
+      const d = cameraPoint.map((v, i) => v - t[i]);
+      const x = [0, 1, 2].map((i) => (r[i] * d[0] + r[3 + i] * d[1] + r[6 + i] * d[2]) / radius);
+      const code = tf.tensor2d(poseCodeFromC2w(c2ws[f], norm), [1, 6]);
+      const xt = tf.tensor2d([x], [1, 3]);
+      return Array.from(tf.add(xt, field.apply(xt, code)).dataSync());
+    })
+  );
+  // (X - o) / radius, o the mean head translation: the camera frame with the head at rest.
+  const want = cameraPoint.map((v, i) => (v - norm.transOrigin[i]) / radius);
+  for (const c of canonical) c.forEach((v, i) => assertAlmostEquals(v, want[i], 1e-5));
+  field.dispose();
+  assertThrows(
+    () => new DeformationField3d("cam.bad", 6, { motion: "rigid", motionFrame: "camera" }),
+    Error,
+    "needs transToBox > 0",
+  );
+  assertThrows(
+    () => new DeformationField3d("cam.bad", 8, { motion: "rigid", motionFrame: "camera", transToBox: 1 }),
+    Error,
+    "Euler pose code (6 numbers)",
+  );
+  assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, motionFrame: "camera" }), [
+    'torso.motionFrame "camera" needs motion "rigid": got motion undefined',
+  ]);
+});
+
 Deno.test('poseMap "linear" / "linear+mlp": the parameters, identity at init, (omega, tau) = A p + b (+ the MLP), bad value named', () => {
   const lin = new DeformationField3d("pm.l", 6, {
     width: 8,
@@ -404,10 +526,61 @@ Deno.test('poseMap "linear" / "linear+mlp": the parameters, identity at init, (o
   lin.dispose();
   both.dispose();
   assertThrows(
-    () => new DeformationField3d("pm.bad", 6, { motion: "rigid", poseMap: "quadratic" as never }),
+    () => new DeformationField3d("pm.bad", 6, { motion: "rigid", poseMap: "cubic" as never }),
     Error,
-    'poseMap must be one of mlp, linear, linear+mlp: got "quadratic"',
+    'poseMap must be one of mlp, linear, linear+mlp, quadratic: got "cubic"',
   );
+});
+
+Deno.test('poseMap "quadratic": parameters, identity at init, (omega, tau) = A p + b + Q q(p) by hand, gradient reaches Q', () => {
+  const quad = new DeformationField3d("pm.q", 6, {
+    width: 8,
+    depth: 2,
+    seed: 5,
+    motion: "rigid",
+    poseMap: "quadratic",
+  });
+  assertEquals([...quad.params.keys()].filter((k) => k.includes(".rigid.")), [
+    "pm.q.rigid.lin.w",
+    "pm.q.rigid.lin.b",
+    "pm.q.rigid.quad.w",
+  ]);
+  // 21 products of a 6-entry code, no bias (the linear part has one).
+  assertEquals(quad.params.get("pm.q.rigid.quad.w")!.shape, [21, 6]);
+  tf.tidy(() => assert(quad.apply(xyz, pose).dataSync().every((v) => v === 0)));
+  // Products in the order (0,0), (0,1), ..., (0,5), (1,1), ...: p = (0.5, -2, 0, 0, 0, 3) gives
+  // p0 p0 = 0.25 at 0, p0 p1 = -1 at 1, p0 p5 = 1.5 at 5, p1 p1 = 4 at 6, p5 p5 = 9 at 20.
+  const p = tf.tensor2d([[0.5, -2, 0, 0, 0, 3]]);
+  tf.tidy(() => {
+    const q = poseProducts(p).dataSync();
+    assertEquals(q.length, 21);
+    assertEquals([q[0], q[1], q[5], q[6], q[20]], [0.25, -1, 1.5, 4, 9]);
+  });
+  // Q maps p0 p1 to omega_y (x 1) and p5 p5 to tau_z (x 0.1); A maps p0 to tau_x (x 2); b_omega_x = 0.3.
+  const qw = tf.buffer([21, 6], "float32");
+  qw.set(1, 1, 1);
+  qw.set(0.1, 20, 5);
+  quad.params.get("pm.q.rigid.quad.w")!.assign(qw.toTensor());
+  const aw = tf.buffer([6, 6], "float32");
+  aw.set(2, 0, 3);
+  quad.params.get("pm.q.rigid.lin.w")!.assign(aw.toTensor());
+  quad.params.get("pm.q.rigid.lin.b")!.assign(tf.tensor1d([0.3, 0, 0, 0, 0, 0]));
+  tf.tidy(() => {
+    const [omega, tau] = quad.rigidMotion(p);
+    Array.from(omega.dataSync()).forEach((v, i) => assertAlmostEquals(v, [0.3, -1, 0][i], 1e-6));
+    Array.from(tau.dataSync()).forEach((v, i) => assertAlmostEquals(v, [1, 0, 0.9][i], 1e-6));
+  });
+  // From zero, the products' weights get a gradient (they are a live input whenever the code is not 0).
+  quad.params.get("pm.q.rigid.quad.w")!.assign(tf.zeros([21, 6]));
+  const g = tf.tidy(() => {
+    const { grads } = tf.variableGrads(() => tf.sum(quad.apply(xyz, p)) as tf.Scalar, [
+      quad.params.get("pm.q.rigid.quad.w")!,
+    ]);
+    return grads["pm.q.rigid.quad.w"].abs().sum().dataSync()[0];
+  });
+  assert(g > 0, `no gradient to the products' weights: ${g}`);
+  p.dispose();
+  quad.dispose();
 });
 
 Deno.test('poseMap: with every hidden unit of the pose MLP off, "mlp" gives one motion for all poses and no gradient to its hidden layer; "linear+mlp" still learns', () => {

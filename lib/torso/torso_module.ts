@@ -12,12 +12,14 @@ import type { TorsoConfig } from "./config.ts";
 
 /** Offsets of sample points, as a torso module moves them. */
 export interface PointOffsets {
-  /** The module's raw offsets dx, [m, 3] (what the penalty sees). */
+  /** What the penalty sees, [m, 3]: the module's raw offsets dx, or the part of them it penalises. */
   readonly offsets: tf.Tensor2D;
   /** Per-point weights w applied to them, [m], when the module weights its offsets. */
   readonly weights?: tf.Tensor1D;
   /** The offsets applied, w dx (dx without weights), [m, 3]. */
   readonly applied: tf.Tensor2D;
+  /** The per-point gates g of a gated rigid motion, [m], when the module penalises them. */
+  readonly gates?: tf.Tensor1D;
 }
 
 /** An image-space layer: colour [n, 3] and opacity [n] per pixel. */
@@ -56,5 +58,5 @@ export interface TorsoModule {
    * The module's regulariser over the offsets of the passes of one step (undefined: none). Its loss
    * weight is the config's `loss.deformation`.
    */
-  penalty?(passes: readonly Pick<PointOffsets, "offsets" | "weights">[]): tf.Scalar | undefined;
+  penalty?(passes: readonly Pick<PointOffsets, "offsets" | "weights" | "gates">[]): tf.Scalar | undefined;
 }
