@@ -265,7 +265,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 const OPTIONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   "config.field": ["codeAttention"],
   "config.pixelSampler": ["eyeRegion"],
-  "config.torso": ["motion", "poseMap", "penalize", "gatePenalty", "motionFrame"],
+  "config.torso": ["motion", "poseMap", "penalize", "gatePenalty", "motionFrame", "gate"],
   "config.train": ["closedEyeShare"],
 };
 

@@ -58,6 +58,12 @@ export interface Deform3dTorsoConfig {
    * how much the torso follows the head. Needs the Euler pose code (`pose.kind` "euler").
    */
   readonly motionFrame?: "head" | "camera";
+  /**
+   * Motion "rigid": what the per-point gate sees. "pointAndPose" (absent: the same) = the point and the
+   * pose code (the per-point MLP's first output); "point" = the point alone (an MLP of its own), so the
+   * set of points that follow the torso's motion cannot drift at head poses outside the training range.
+   */
+  readonly gate?: "pointAndPose" | "point";
 }
 
 /** RAD-NeRF-style image-space torso, composited between the head and the background (`Torso2d`). */
@@ -166,6 +172,17 @@ export function torsoConfigProblems(t: TorsoConfig, path = "torso"): string[] {
               JSON.stringify(t.motion)
             }`,
           );
+        }
+      }
+      if (t.kind === "deform3d" && t.gate !== undefined) {
+        if (t.gate !== "pointAndPose" && t.gate !== "point") {
+          problems.push(
+            `${path}.gate must be "pointAndPose" or "point" (absent: "pointAndPose"): got ${
+              JSON.stringify(t.gate)
+            }`,
+          );
+        } else if (t.gate === "point" && t.motion !== "rigid") {
+          problems.push(`${path}.gate "point" needs motion "rigid": got motion ${JSON.stringify(t.motion)}`);
         }
       }
       if (t.kind === "deform3d" && t.motionFrame !== undefined) {

@@ -63,7 +63,7 @@ export function createTorso(config: TorsoConfig, poseDim: number, options: Creat
       return { kind: "none", module: null };
     case "deform3d": {
       valid();
-      const { width, depth, posFreqs, poseFreqs, motion, poseMap, motionFrame } = config;
+      const { width, depth, posFreqs, poseFreqs, motion, poseMap, motionFrame, gate } = config;
       const module = new DeformationField3d(name, poseDim, {
         width,
         depth,
@@ -73,6 +73,7 @@ export function createTorso(config: TorsoConfig, poseDim: number, options: Creat
         motion,
         poseMap,
         motionFrame,
+        gate,
         transToBox: options.transToBox,
       });
       return new Deform3dTorso(module, config);

@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { encodedDim, positionalEncoding } from "../encoding/positional_encoding.ts";
 import { positionalEncodingJs } from "../encoding/positional_encoding.ts";
 import { Linear } from "../nn/linear.ts";
+import { Mlp } from "../nn/mlp.ts";
 import type { Module } from "../nn/module.ts";
 import { ConditionedMlp } from "./conditioned_mlp.ts";
 import type { Deform3dTorsoConfig } from "./config.ts";
@@ -137,6 +138,13 @@ export interface DeformationField3dOptions {
   /** With motionFrame "camera": the pose code's translation scale / the scene radius
    * (see {@linkcode cameraPlacement}); required then. */
   readonly transToBox?: number;
+  /**
+   * What motion "rigid"'s gate sees: "pointAndPose" = the per-point MLP's first output (the point and the
+   * pose code); "point" = a separate MLP of the encoded point alone (`${name}.gate`, same width and depth,
+   * last layer at zero), so which points follow the torso's motion cannot change with a pose it never saw.
+   * @default {"pointAndPose"}
+   */
+  readonly gate?: "pointAndPose" | "point";
 }
 
 /**
@@ -197,6 +205,10 @@ export class DeformationField3d implements Module {
   readonly motionFrame: RigidMotionFrame;
   /** Pose-code translation to box units ("camera" frame only). */
   readonly transToBox: number;
+  /** What the gate of "rigid" sees (see {@linkcode DeformationField3dOptions.gate}). */
+  readonly gate: "pointAndPose" | "point";
+  /** The gate's own MLP (gate "point"). */
+  readonly #gateMlp: Mlp | null;
   /** Hidden and output layers of the per-frame pose MLP ("rigid" with "mlp" or "linear+mlp"). */
   readonly #rigid: readonly [Linear, Linear] | null;
   /** The linear map of the pose code ("rigid" with "linear", "linear+mlp" or "quadratic"). */
@@ -245,13 +257,33 @@ export class DeformationField3d implements Module {
       );
     }
     const rigid = this.motion === "rigid";
-    const width = options.width ?? 64;
+    this.gate = options.gate ?? "pointAndPose";
+    if (this.gate !== "pointAndPose" && this.gate !== "point") {
+      throw new Error(`${name}: gate must be "pointAndPose" or "point": got ${JSON.stringify(this.gate)}`);
+    }
+    if (this.gate === "point" && !rigid) throw new Error(`${name}: gate "point" needs motion "rigid"`);
+    const width = options.width ?? 64, depth = options.depth ?? 3;
     const condDim = encodedDim(poseDim, this.poseFreqs);
+    const ownGate = rigid && this.gate === "point";
     this.mlp = new ConditionedMlp(name, {
       inDim: encodedDim(3, this.posFreqs),
       condDim,
-      outDim: rigid ? 4 : 3,
-    }, { width, depth: options.depth ?? 3, zeroLast: true, seed: options.seed });
+      outDim: rigid && !ownGate ? 4 : 3,
+    }, { width, depth, zeroLast: true, seed: options.seed });
+    this.#gateMlp = null;
+    if (ownGate) {
+      const gateSeed = options.seed === undefined ? undefined : (options.seed + 15485863) >>> 0;
+      const g = new Mlp(`${name}.gate`, [encodedDim(3, this.posFreqs), ...Array(depth).fill(width), 1], {
+        seed: gateSeed,
+      });
+      // The gate's logit starts at 0 (g = 1/2), as the per-point MLP's does with "pointAndPose".
+      const last = g.layers[g.layers.length - 1];
+      tf.tidy(() => {
+        last.w.assign(tf.zerosLike(last.w));
+        if (last.b) last.b.assign(tf.zerosLike(last.b));
+      });
+      this.#gateMlp = g;
+    }
     if (!rigid) {
       this.#rigid = null;
       this.#linear = null;
@@ -277,6 +309,7 @@ export class DeformationField3d implements Module {
       })
       : null;
     const params = new Map(this.mlp.params);
+    if (this.#gateMlp) { for (const [k, v] of this.#gateMlp.params) params.set(k, v); }
     const layers = [...(this.#rigid ?? []), this.#linear, this.#quadratic];
     for (const layer of layers) {
       if (!layer) continue;
@@ -356,7 +389,9 @@ export class DeformationField3d implements Module {
       );
     }
     const [omega, tau] = this.rigidMotion(pose);
-    const [logit, residual] = tf.split(y, [1, 3], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [logit, residual] = this.#gateMlp
+      ? [this.#gateMlp.apply(encodedXyz), y]
+      : tf.split(y, [1, 3], 1) as [tf.Tensor2D, tf.Tensor2D];
     const gate = tf.sigmoid(logit);
     let rigid: tf.Tensor2D;
     if (this.motionFrame === "camera") {
@@ -414,6 +449,7 @@ export class DeformationField3d implements Module {
     if (this.#rigid) { for (const layer of this.#rigid) layer.dispose(); }
     this.#linear?.dispose();
     this.#quadratic?.dispose();
+    this.#gateMlp?.dispose();
   }
 }
 

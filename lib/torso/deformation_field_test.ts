@@ -471,6 +471,52 @@ Deno.test('motionFrame "camera": with the gate at 1 and no learned motion, a poi
   ]);
 });
 
+Deno.test('gate "point": the gate is an MLP of the point alone (same gate for every pose), starts at 1/2, gets a gradient; no leak', async () => {
+  const field = new DeformationField3d("gp", 6, {
+    width: 8,
+    depth: 2,
+    seed: 4,
+    motion: "rigid",
+    poseMap: "linear",
+    gate: "point",
+  });
+  const keys = [...field.params.keys()];
+  assert(keys.includes("gp.gate.l0.w") && keys.includes("gp.gate.l2.b"), keys.join(", "));
+  // The per-point MLP now gives the residual only.
+  assertEquals(field.params.get("gp.out.w")!.shape[1], 3);
+  tf.tidy(() => assert(field.apply(xyz, pose).dataSync().every((v) => v === 0)));
+  // A pure translation tau = (0.2, 0, 0) for every pose: dx = g tau with g from the point alone.
+  field.params.get("gp.rigid.lin.b")!.assign(tf.tensor1d([0, 0, 0, 0.2, 0, 0]));
+  const pose2 = tf.tensor2d(poseCode([-0.2, 0.3, 0.1], [0.05, 0.02, -0.04]), [1, 6]);
+  tf.tidy(() => {
+    const a = field.apply(xyz, pose).dataSync(), b = field.apply(xyz, pose2).dataSync();
+    for (let i = 0; i < a.length; i += 3) assertAlmostEquals(a[i], 0.1, 1e-6); // g = 1/2 at init
+    // With a non-zero gate head, the gate differs between points but not between poses.
+    const last = field.params.get("gp.gate.l2.w")!;
+    last.assign(tf.randomNormal(last.shape, 0, 1, "float32", 9));
+    const c = field.apply(xyz, pose).dataSync(), d = field.apply(xyz, pose2).dataSync();
+    assert(new Set(Array.from(c).filter((_, i) => i % 3 === 0).map((v) => v.toFixed(5))).size > 1);
+    c.forEach((v, i) => assertAlmostEquals(v, d[i], 1e-6));
+    assert(a.length === b.length);
+  });
+  const grads = tf.tidy(() => {
+    const { grads } = tf.variableGrads(() => tf.sum(field.apply(xyz, pose)) as tf.Scalar, [
+      field.params.get("gp.gate.l0.w")!,
+    ]);
+    return grads["gp.gate.l0.w"].abs().sum().dataSync()[0];
+  });
+  assert(grads > 0, "the gate MLP gets no gradient");
+  await assertNoLeak(
+    () => tf.variableGrads(() => tf.sum(field.apply(xyz, pose)) as tf.Scalar, [...field.params.values()]),
+    "gate point gradients",
+  );
+  pose2.dispose();
+  field.dispose();
+  assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, gate: "point" }), [
+    'torso.gate "point" needs motion "rigid": got motion undefined',
+  ]);
+});
+
 Deno.test('poseMap "linear" / "linear+mlp": the parameters, identity at init, (omega, tau) = A p + b (+ the MLP), bad value named', () => {
   const lin = new DeformationField3d("pm.l", 6, {
     width: 8,
