@@ -12,7 +12,7 @@
  *
  *   deno task ablation --emit-commands --steps 2400 --out runs/ablation > commands.txt
  *   parallel -j 4 < commands.txt            # or a Slurm array / Kubernetes Jobs, one line each
- *   deno task ablation --collect runs/ablation
+ *   deno task ablation --collect runs/ablation [--data DIR]   # --data: the dataset the table names (default: the runs' own)
  * @module
  */
 import { resolve } from "node:path";
@@ -23,6 +23,7 @@ import {
   collectRunRecords,
   DEFAULT_SEEDS,
   runAblation,
+  studyDataset,
   studyMarkdown,
   summarizeAblation,
   writeAblationResults,
@@ -163,7 +164,11 @@ if (import.meta.main) {
         reference: a.reference,
         pairs: ABLATION_PAIRS,
         rowOrder: known,
-        data: runs[0].data,
+        // --data names the study's dataset when given (runs trained in another checkout record its path).
+        data: studyDataset(
+          runs,
+          rest.some((x) => x === "--data" || x.startsWith("--data=")) ? a.data : undefined,
+        ),
         base: baseName,
       });
       await writeAblationResults(out, table, runs);

@@ -134,12 +134,17 @@ Deno.test("deno task ablation: --emit-commands | xargs -P 2, then --collect, equ
         join(dir, "ref"),
         "--reference",
         wanted[1],
+        "--data",
+        "fixtures/elsewhere",
       ],
       root,
     );
     assert(other.success, new TextDecoder().decode(other.stderr));
     const byOther = await readStudyTable(join(dir, "ref"));
     assertEquals(byOther?.reference, wanted[1]);
+    // The table names the runs' own dataset, unless --data names another (the same files elsewhere).
+    assertEquals(fromCluster?.data, join(dir, "data"));
+    assertEquals(byOther?.data, "fixtures/elsewhere");
     assertEquals(byOther?.rows[0].differences?.PSNR.mean, -fromCluster!.rows[1].differences!.PSNR.mean);
     const bad = await deno(["run", "-A", script, "--emit-commands", "--reference", "nope"], root);
     assert(!bad.success);

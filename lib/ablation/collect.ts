@@ -121,3 +121,35 @@ export async function collectRunRecords(dirs: readonly string[]): Promise<Ablati
   }
   return [...byKey.values()];
 }
+
+/**
+ * The dataset a collected study names (its table, its report, notebook 05's reload of it): `given` when
+ * the caller names one (`--collect ... --data DIR`, e.g. runs trained from another checkout of the same
+ * fixture, whose records hold that checkout's absolute path), else the one dataset every run recorded.
+ * @param runs The collected runs (at least one).
+ * @param given The dataset to record instead of the runs' own.
+ * @returns The dataset path (undefined when the runs recorded none).
+ * @throws When no dataset is given and the runs recorded more than one.
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { studyDataset } from "./collect.ts";
+ * const runs = [{ data: "/tmp/wt/fixtures/p", runDir: "a" }, { data: "/tmp/wt/fixtures/p", runDir: "b" }];
+ * assertEquals(studyDataset(runs), "/tmp/wt/fixtures/p");
+ * assertEquals(studyDataset(runs, "fixtures/p"), "fixtures/p");
+ * ```
+ */
+export function studyDataset(
+  runs: readonly Pick<AblationRunRecord, "data" | "runDir">[],
+  given?: string,
+): string | undefined {
+  if (given !== undefined) return given;
+  const all = [...new Set(runs.map((r) => r.data))];
+  if (all.length !== 1) {
+    const where = all.map((d) => `${d} (${runs.find((r) => r.data === d)!.runDir})`).join(", ");
+    throw new Error(
+      `collect: the runs were trained on ${all.length} datasets: ${where}; name the study's dataset with --data`,
+    );
+  }
+  return all[0];
+}
