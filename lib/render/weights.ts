@@ -30,9 +30,14 @@ function checkSame(aName: string, a: tf.Tensor, bName: string, b: tf.Tensor): vo
   }
 }
 
+/** alphas with the last column set to 1, as alphas m + e (m = 1 but the last, e = 0 but the last): exact,
+ * and faster on wasm than a slice and a concat, whose gradients are a pad and a split. */
 function lastToOne(alphas: tf.Tensor2D): tf.Tensor2D {
-  const [n, k] = alphas.shape;
-  return tf.concat([tf.slice(alphas, [0, 0], [n, k - 1]), tf.ones([n, 1])], 1);
+  const k = alphas.shape[1];
+  const keep = new Float32Array(k).fill(1), last = new Float32Array(k);
+  keep[k - 1] = 0;
+  last[k - 1] = 1;
+  return tf.add(tf.mul(alphas, tf.tensor2d(keep, [1, k])), tf.tensor2d(last, [1, k]));
 }
 
 /**

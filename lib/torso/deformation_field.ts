@@ -15,7 +15,7 @@ import { ConditionedMlp } from "./conditioned_mlp.ts";
 import type { Deform3dTorsoConfig } from "./config.ts";
 import { deformationPenalty } from "./deformation_penalty.ts";
 import { rigidOffsets } from "./rigid_motion.ts";
-import { matMulT } from "../nn/matmul.ts";
+import { matMulT, selectColumns } from "../nn/matmul.ts";
 import type { PointOffsets, TorsoModule } from "./torso_module.ts";
 
 /**
@@ -391,7 +391,7 @@ export class DeformationField3d implements Module {
     const [omega, tau] = this.rigidMotion(pose);
     const [logit, residual] = this.#gateMlp
       ? [this.#gateMlp.apply(encodedXyz), y]
-      : tf.split(y, [1, 3], 1) as [tf.Tensor2D, tf.Tensor2D];
+      : [selectColumns(y, 0, 1), selectColumns(y, 1, 3)];
     const gate = tf.sigmoid(logit);
     let rigid: tf.Tensor2D;
     if (this.motionFrame === "camera") {
