@@ -17,8 +17,12 @@ export {
   DeformationField3d,
   type DeformationField3dOptions,
   type DeformationMotion,
+  RIGID_POSE_MAPS,
+  type RigidMotionFrame,
+  type RigidPoseMap,
 } from "./deformation_field.ts";
 export { rigidOffsets, rotationFromAxisAngle, rotationMinusIdentity } from "./rigid_motion.ts";
+export { cameraPlacement, poseProducts } from "./pose_features.ts";
 export { deformationPenalty } from "./deformation_penalty.ts";
 export { TORSO_CLASSES, torsoWeightFromParsing } from "./torso_weight.ts";
 export { Image2dTorso, Torso2d, type Torso2dOptions, type Torso2dOutputs } from "./torso2d.ts";
