@@ -36,6 +36,7 @@ import { ABLATION_BASE } from "./configs.ts";
 import { BACKEND_FLAGS, backendOptions, loadConfig, parseCli, runMain } from "./cli.ts";
 
 const DEFAULT_OUT = "runs/ablation";
+const DEFAULT_DATA = "fixtures/synthetic_portrait";
 
 /** `--collect DIR...`: the folders after the flag, and the other arguments. */
 function splitCollectDirs(args: readonly string[]): { dirs: string[]; rest: string[] } {
@@ -65,7 +66,10 @@ if (import.meta.main) {
   await runMain(async () => {
     const { dirs, rest } = splitCollectDirs(Deno.args);
     const a = parseCli(rest, {
-      data: { type: "string", default: "fixtures/synthetic_portrait", help: "dataset folder" },
+      data: {
+        type: "string",
+        help: `dataset folder (default: ${DEFAULT_DATA}; with --collect, the runs' own)`,
+      },
       out: {
         type: "string",
         help: `results folder (default: ${DEFAULT_OUT}; with --collect, the first folder collected)`,
@@ -140,7 +144,7 @@ if (import.meta.main) {
       // Absolute paths, so a command runs the same from any folder or node that shares the file system.
       const script = fileURLToPath(import.meta.url);
       const lines = ablationCommands(["deno", "run", "-A", script], wanted, seeds, {
-        data: resolve(a.data!),
+        data: resolve(a.data ?? DEFAULT_DATA),
         out: resolve(a.out ?? DEFAULT_OUT),
         ...(a.base && { base: a.base.endsWith(".json") ? resolve(a.base) : a.base }),
         steps,
@@ -165,10 +169,7 @@ if (import.meta.main) {
         pairs: ABLATION_PAIRS,
         rowOrder: known,
         // --data names the study's dataset when given (runs trained in another checkout record its path).
-        data: studyDataset(
-          runs,
-          rest.some((x) => x === "--data" || x.startsWith("--data=")) ? a.data : undefined,
-        ),
+        data: studyDataset(runs, a.data),
         base: baseName,
       });
       await writeAblationResults(out, table, runs);
@@ -178,7 +179,7 @@ if (import.meta.main) {
     }
 
     await initBackend(backendOptions(a));
-    const dataset = await loadDataset(a.data!);
+    const dataset = await loadDataset(a.data ?? DEFAULT_DATA);
     const rows = Object.fromEntries(wanted.map((w) => [w, all[w]]));
     const out = a.out ?? DEFAULT_OUT;
     const study = await runAblation(dataset, rows, {

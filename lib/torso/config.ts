@@ -118,6 +118,25 @@ export const IMAGE2D_DEFAULTS: Image2dTorsoConfig = {
  */
 export function torsoConfigProblems(t: TorsoConfig, path = "torso"): string[] {
   const problems: string[] = [];
+  // An optional field of the 3-D deformation with two values: the first is its default (absent), the other
+  // needs motion "rigid".
+  const rigidChoice = (key: "penalize" | "gate" | "motionFrame", values: readonly [string, string]) => {
+    const v = (t as Deform3dTorsoConfig)[key];
+    if (v === undefined) return;
+    if (!values.includes(v)) {
+      problems.push(
+        `${path}.${key} must be "${values[0]}" or "${values[1]}" (absent: "${values[0]}"): got ${
+          JSON.stringify(v)
+        }`,
+      );
+    } else if (v !== values[0] && (t as Deform3dTorsoConfig).motion !== "rigid") {
+      problems.push(
+        `${path}.${key} "${v}" needs motion "rigid": got motion ${
+          JSON.stringify((t as Deform3dTorsoConfig).motion)
+        }`,
+      );
+    }
+  };
   switch (t.kind) {
     case "none":
       break;
@@ -151,18 +170,7 @@ export function torsoConfigProblems(t: TorsoConfig, path = "torso"): string[] {
           }`,
         );
       }
-      if (t.kind === "deform3d" && t.penalize !== undefined && !["offset", "residual"].includes(t.penalize)) {
-        problems.push(
-          `${path}.penalize must be "offset" or "residual" (absent: "offset"): got ${
-            JSON.stringify(t.penalize)
-          }`,
-        );
-      }
-      if (t.kind === "deform3d" && t.penalize === "residual" && t.motion !== "rigid") {
-        problems.push(
-          `${path}.penalize "residual" needs motion "rigid": got motion ${JSON.stringify(t.motion)}`,
-        );
-      }
+      if (t.kind === "deform3d") rigidChoice("penalize", ["offset", "residual"]);
       if (t.kind === "deform3d" && t.gatePenalty !== undefined) {
         if (!(Number.isFinite(t.gatePenalty) && t.gatePenalty >= 0)) {
           problems.push(`${path}.gatePenalty must be a finite number >= 0: got ${t.gatePenalty}`);
@@ -174,29 +182,9 @@ export function torsoConfigProblems(t: TorsoConfig, path = "torso"): string[] {
           );
         }
       }
-      if (t.kind === "deform3d" && t.gate !== undefined) {
-        if (t.gate !== "pointAndPose" && t.gate !== "point") {
-          problems.push(
-            `${path}.gate must be "pointAndPose" or "point" (absent: "pointAndPose"): got ${
-              JSON.stringify(t.gate)
-            }`,
-          );
-        } else if (t.gate === "point" && t.motion !== "rigid") {
-          problems.push(`${path}.gate "point" needs motion "rigid": got motion ${JSON.stringify(t.motion)}`);
-        }
-      }
-      if (t.kind === "deform3d" && t.motionFrame !== undefined) {
-        if (t.motionFrame !== "head" && t.motionFrame !== "camera") {
-          problems.push(
-            `${path}.motionFrame must be "head" or "camera" (absent: "head"): got ${
-              JSON.stringify(t.motionFrame)
-            }`,
-          );
-        } else if (t.motionFrame === "camera" && t.motion !== "rigid") {
-          problems.push(
-            `${path}.motionFrame "camera" needs motion "rigid": got motion ${JSON.stringify(t.motion)}`,
-          );
-        }
+      if (t.kind === "deform3d") {
+        rigidChoice("gate", ["pointAndPose", "point"]);
+        rigidChoice("motionFrame", ["head", "camera"]);
       }
       if (t.kind === "deform3d" && t.poseMap !== undefined && t.motion !== "rigid") {
         problems.push(

@@ -279,7 +279,7 @@ export class DeformationField3d implements Module {
   apply(xyz: tf.Tensor2D, pose: tf.Tensor2D): tf.Tensor2D {
     this.#checkXyz(xyz);
     this.#checkPose(pose);
-    return tf.tidy(() => this.#offsets(positionalEncoding(xyz, this.posFreqs), pose, xyz));
+    return tf.tidy(() => this.#parts(positionalEncoding(xyz, this.posFreqs), pose, xyz).dx);
   }
 
   #checkXyz(xyz: tf.Tensor2D): void {
@@ -292,11 +292,6 @@ export class DeformationField3d implements Module {
     if (pose.rank !== 2 || pose.shape[1] !== this.poseDim) {
       throw new Error(`${this.name}: pose must be [1, ${this.poseDim}]: got [${pose.shape}]`);
     }
-  }
-
-  /** dx from PE(x), the pose code and (for "rigid") x itself. Call inside tf.tidy. */
-  #offsets(encodedXyz: tf.Tensor2D, pose: tf.Tensor2D, xyz: tf.Tensor2D | undefined): tf.Tensor2D {
-    return this.#parts(encodedXyz, pose, xyz).dx;
   }
 
   /** dx and, for "rigid", its free residual e. Call inside tf.tidy. */
@@ -348,11 +343,7 @@ export class DeformationField3d implements Module {
    *   unused by "offset".
    */
   applyEncoded(encodedXyz: tf.Tensor2D, pose: tf.Tensor2D, xyz?: tf.Tensor2D): tf.Tensor2D {
-    const want = encodedDim(3, this.posFreqs);
-    if (encodedXyz.rank !== 2 || encodedXyz.shape[1] !== want) {
-      throw new Error(`${this.name}: encoded xyz must be [n, ${want}]: got [${encodedXyz.shape}]`);
-    }
-    return tf.tidy(() => this.#offsets(encodedXyz, pose, xyz));
+    return tf.tidy(() => this.applyEncodedParts(encodedXyz, pose, xyz).dx);
   }
 
   /**
