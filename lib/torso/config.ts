@@ -61,9 +61,10 @@ export interface Deform3dTorsoConfig {
   /**
    * Motion "rigid": what the per-point gate sees. "pointAndPose" (absent: the same) = the point and the
    * pose code (the per-point MLP's first output); "point" = the point alone (an MLP of its own), so the
-   * set of points that follow the torso's motion cannot drift at head poses outside the training range.
+   * set of points that follow the torso's motion cannot drift at head poses outside the training range;
+   * "moved" = that MLP at the rigidly moved point (the point in the torso's own frame).
    */
-  readonly gate?: "pointAndPose" | "point";
+  readonly gate?: "pointAndPose" | "point" | "moved";
 }
 
 /** RAD-NeRF-style image-space torso, composited between the head and the background (`Torso2d`). */
@@ -118,17 +119,15 @@ export const IMAGE2D_DEFAULTS: Image2dTorsoConfig = {
  */
 export function torsoConfigProblems(t: TorsoConfig, path = "torso"): string[] {
   const problems: string[] = [];
-  // An optional field of the 3-D deformation with two values: the first is its default (absent), the other
-  // needs motion "rigid".
-  const rigidChoice = (key: "penalize" | "gate" | "motionFrame", values: readonly [string, string]) => {
+  // An optional field of the 3-D deformation with a few values: the first is its default (absent), the
+  // others need motion "rigid".
+  const rigidChoice = (key: "penalize" | "gate" | "motionFrame", values: readonly string[]) => {
     const v = (t as Deform3dTorsoConfig)[key];
     if (v === undefined) return;
     if (!values.includes(v)) {
-      problems.push(
-        `${path}.${key} must be "${values[0]}" or "${values[1]}" (absent: "${values[0]}"): got ${
-          JSON.stringify(v)
-        }`,
-      );
+      const quoted = values.map((x) => `"${x}"`);
+      const list = quoted.length === 2 ? quoted.join(" or ") : `one of ${quoted.join(", ")}`;
+      problems.push(`${path}.${key} must be ${list} (absent: "${values[0]}"): got ${JSON.stringify(v)}`);
     } else if (v !== values[0] && (t as Deform3dTorsoConfig).motion !== "rigid") {
       problems.push(
         `${path}.${key} "${v}" needs motion "rigid": got motion ${
@@ -183,7 +182,7 @@ export function torsoConfigProblems(t: TorsoConfig, path = "torso"): string[] {
         }
       }
       if (t.kind === "deform3d") {
-        rigidChoice("gate", ["pointAndPose", "point"]);
+        rigidChoice("gate", ["pointAndPose", "point", "moved"]);
         rigidChoice("motionFrame", ["head", "camera"]);
       }
       if (t.kind === "deform3d" && t.poseMap !== undefined && t.motion !== "rigid") {

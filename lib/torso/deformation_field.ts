@@ -45,6 +45,12 @@ export const RIGID_POSE_MAPS: readonly RigidPoseMap[] = ["mlp", "linear", "linea
  */
 export type RigidMotionFrame = "head" | "camera";
 
+/** What motion "rigid"'s gate sees (see {@linkcode DeformationField3dOptions.gate}). */
+export type DeformationGate = "pointAndPose" | "point" | "moved";
+
+/** The values of {@linkcode DeformationGate}. */
+export const DEFORMATION_GATES: readonly DeformationGate[] = ["pointAndPose", "point", "moved"];
+
 /** Options of {@linkcode DeformationField3d}. */
 export interface DeformationField3dOptions {
   /** Width of the hidden layers. @default {64} */
@@ -69,10 +75,12 @@ export interface DeformationField3dOptions {
   /**
    * What motion "rigid"'s gate sees: "pointAndPose" = the per-point MLP's first output (the point and the
    * pose code); "point" = a separate MLP of the encoded point alone (`${name}.gate`, same width and depth,
-   * last layer at zero), so which points follow the torso's motion cannot change with a pose it never saw.
+   * last layer at zero), so which points follow the torso's motion cannot change with a pose it never saw;
+   * "moved" = that MLP at the rigidly moved point x + (R - I) x + tau (the point in the torso's own frame),
+   * so a torso point that a new pose puts where no torso was in training still reads the torso's gate.
    * @default {"pointAndPose"}
    */
-  readonly gate?: "pointAndPose" | "point";
+  readonly gate?: DeformationGate;
 }
 
 /**
@@ -134,8 +142,8 @@ export class DeformationField3d implements Module {
   /** Pose-code translation to box units ("camera" frame only). */
   readonly transToBox: number;
   /** What the gate of "rigid" sees (see {@linkcode DeformationField3dOptions.gate}). */
-  readonly gate: "pointAndPose" | "point";
-  /** The gate's own MLP (gate "point"). */
+  readonly gate: DeformationGate;
+  /** The gate's own MLP (gates "point" and "moved"). */
   readonly #gateMlp: Mlp | null;
   /** Hidden and output layers of the per-frame pose MLP ("rigid" with "mlp" or "linear+mlp"). */
   readonly #rigid: readonly [Linear, Linear] | null;
@@ -186,13 +194,17 @@ export class DeformationField3d implements Module {
     }
     const rigid = this.motion === "rigid";
     this.gate = options.gate ?? "pointAndPose";
-    if (this.gate !== "pointAndPose" && this.gate !== "point") {
-      throw new Error(`${name}: gate must be "pointAndPose" or "point": got ${JSON.stringify(this.gate)}`);
+    if (!DEFORMATION_GATES.includes(this.gate)) {
+      throw new Error(
+        `${name}: gate must be one of ${DEFORMATION_GATES.join(", ")}: got ${JSON.stringify(this.gate)}`,
+      );
     }
-    if (this.gate === "point" && !rigid) throw new Error(`${name}: gate "point" needs motion "rigid"`);
+    if (this.gate !== "pointAndPose" && !rigid) {
+      throw new Error(`${name}: gate "${this.gate}" needs motion "rigid"`);
+    }
     const width = options.width ?? 64, depth = options.depth ?? 3;
     const condDim = encodedDim(poseDim, this.poseFreqs);
-    const ownGate = rigid && this.gate === "point";
+    const ownGate = rigid && this.gate !== "pointAndPose";
     this.mlp = new ConditionedMlp(name, {
       inDim: encodedDim(3, this.posFreqs),
       condDim,
@@ -312,10 +324,6 @@ export class DeformationField3d implements Module {
       );
     }
     const [omega, tau] = this.rigidMotion(pose);
-    const [logit, residual] = this.#gateMlp
-      ? [this.#gateMlp.apply(encodedXyz), y]
-      : [selectColumns(y, 0, 1), selectColumns(y, 1, 3)];
-    const gate = tf.sigmoid(logit);
     let rigid: tf.Tensor2D;
     if (this.motionFrame === "camera") {
       // The point where the camera sees it (head at rest), y = R_p x + k t_p, then the learned motion:
@@ -329,6 +337,12 @@ export class DeformationField3d implements Module {
     } else {
       rigid = rigidOffsets(xyz, omega, tau);
     }
+    const [logit, residual] = !this.#gateMlp
+      ? [selectColumns(y, 0, 1), selectColumns(y, 1, 3)]
+      : this.gate === "moved"
+      ? [this.#gateMlp.apply(positionalEncoding(tf.add(xyz, rigid) as tf.Tensor2D, this.posFreqs)), y]
+      : [this.#gateMlp.apply(encodedXyz), y];
+    const gate = tf.sigmoid(logit);
     const dx = tf.add(tf.mul(gate, rigid), residual) as tf.Tensor2D;
     return { dx, residual, gate: tf.reshape(gate, [-1]) as tf.Tensor1D };
   }

@@ -518,6 +518,55 @@ Deno.test('gate "point": the gate is an MLP of the point alone (same gate for ev
   ]);
 });
 
+Deno.test('gate "moved": the gate of "point" read at the rigidly moved point (a pure translation: moved at x = point at x + tau); no leak', async () => {
+  const opts = { width: 8, depth: 2, seed: 4, motion: "rigid", poseMap: "linear" } as const;
+  const moved = new DeformationField3d("gm", 6, { ...opts, gate: "moved" });
+  const point = new DeformationField3d("gq", 6, { ...opts, gate: "point" });
+  assertEquals([...moved.params.keys()], [...point.params.keys()].map((k) => k.replace("gq.", "gm.")));
+  tf.tidy(() => assert(moved.apply(xyz, pose).dataSync().every((v) => v === 0)));
+  const tau = [0.2, -0.1, 0.05];
+  for (const [f, n] of [[moved, "gm"], [point, "gq"]] as const) {
+    f.params.get(`${n}.rigid.lin.b`)!.assign(tf.tensor1d([0, 0, 0, ...tau]));
+    const last = f.params.get(`${n}.gate.l2.w`)!;
+    last.assign(tf.randomNormal(last.shape, 0, 1, "float32", 9));
+  }
+  tf.tidy(() => {
+    const a = moved.apply(xyz, pose).dataSync();
+    const b = point.apply(tf.add(xyz, tf.tensor1d(tau)) as tf.Tensor2D, pose).dataSync();
+    assert(new Set(Array.from(a).filter((_, i) => i % 3 === 0).map((v) => v.toFixed(5))).size > 1);
+    a.forEach((v, i) => assertAlmostEquals(v, b[i], 1e-5));
+    // The gate at x itself (gate "point" at x) differs: the gate moved with the torso.
+    const c = point.apply(xyz, pose).dataSync();
+    assert(Array.from(a).some((v, i) => Math.abs(v - c[i]) > 1e-3));
+  });
+  // The motion's parameters get a gradient through the gate too (d g(x + tau) / d tau).
+  const g = tf.tidy(() => {
+    const w = moved.params.get("gm.rigid.lin.b")!;
+    const { grads } = tf.variableGrads(() => tf.sum(moved.apply(xyz, pose)) as tf.Scalar, [w]);
+    const h = point.params.get("gq.rigid.lin.b")!;
+    const other = tf.variableGrads(() => tf.sum(point.apply(xyz, pose)) as tf.Scalar, [h]).grads;
+    return tf.sub(grads["gm.rigid.lin.b"], other["gq.rigid.lin.b"]).abs().max().dataSync()[0];
+  });
+  assert(g > 1e-4, `gate "moved" adds no gradient to the motion: ${g}`);
+  await assertNoLeak(
+    () => tf.variableGrads(() => tf.sum(moved.apply(xyz, pose)) as tf.Scalar, [...moved.params.values()]),
+    "gate moved gradients",
+  );
+  moved.dispose();
+  point.dispose();
+  assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, gate: "moved" }), [
+    'torso.gate "moved" needs motion "rigid": got motion undefined',
+  ]);
+  assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, motion: "rigid", gate: "pose" as never }), [
+    'torso.gate must be one of "pointAndPose", "point", "moved" (absent: "pointAndPose"): got "pose"',
+  ]);
+  assertThrows(
+    () => new DeformationField3d("gm", 6, { ...opts, gate: "pose" as never }),
+    Error,
+    "gate must be one of",
+  );
+});
+
 Deno.test('poseMap "linear" / "linear+mlp": the parameters, identity at init, (omega, tau) = A p + b (+ the MLP), bad value named', () => {
   const lin = new DeformationField3d("pm.l", 6, {
     width: 8,
