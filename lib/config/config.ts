@@ -294,3 +294,34 @@ export function override<T>(base: T, patch: DeepPartial<T>, path = "config"): T 
   }
   return out as T;
 }
+
+/**
+ * A short digest of a configuration (or any JSON value): FNV-1a (32 bit) over the UTF-16 code units of its
+ * JSON with object keys sorted, as 8 hex digits. Two configs that differ in any value get different
+ * digests (up to hash collisions), the order of keys does not matter; for folder names that must change
+ * with the config (e.g. a notebook's cached runs).
+ * @param value A JSON value (undefined fields are dropped, as JSON.stringify does).
+ * @returns 8 lowercase hex digits.
+ * @example
+ * ```ts
+ * import { assertEquals, assertNotEquals } from "@std/assert";
+ * import { configDigest } from "./config.ts";
+ * assertEquals(configDigest({ a: 1, b: [2] }), configDigest({ b: [2], a: 1 }));
+ * assertNotEquals(configDigest({ a: 1 }), configDigest({ a: 2 }));
+ * ```
+ */
+export function configDigest(value: unknown): string {
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v !== null && typeof v === "object"
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]))
+      : v;
+  const text = JSON.stringify(sorted(value)) ?? "undefined";
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, "0");
+}

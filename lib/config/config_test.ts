@@ -1,5 +1,6 @@
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import {
+  configDigest,
   DEMO,
   type MlpFieldConfig,
   override,
@@ -144,4 +145,14 @@ Deno.test("train.closedEyeShare: set by override, validated as a number in [0, 1
       `train.closedEyeShare must be a number in [0, 1]: got ${JSON.stringify(bad)}`,
     );
   }
+});
+
+Deno.test("configDigest: FNV-1a 32 of the key-sorted JSON (values from an independent implementation), key order ignored", () => {
+  // FNV-1a 32 of the text "a" is 0xe40c292c (the published test vector); here of the JSON text.
+  assertEquals(configDigest("a"), "61a1cfea"); // of '"a"'
+  assertEquals(configDigest({ b: [2, { c: null }], a: 1 }), "3c8a25b5"); // of '{"a":1,"b":[2,{"c":null}]}'
+  assertEquals(configDigest(DEMO), configDigest(JSON.parse(JSON.stringify(DEMO))));
+  const digests = new Set(Object.values(PRESETS).map(configDigest));
+  assertEquals(digests.size, Object.keys(PRESETS).length);
+  assertEquals(configDigest(override(DEMO, { train: { steps: 2401 } })) === configDigest(DEMO), false);
 });
