@@ -29,7 +29,8 @@
  *   on until the highest threshold or the budget. A threshold the budget does not reach is extrapolated
  *   (method named in the JSON).
  * - Training threads (experiments/bench_threads.ts): steps/s of the demo config with `--threads` (1,2),
- *   interleaved rounds in one run, and the ratio to 1 thread.
+ *   interleaved rounds in one run after `--thread-warmup` steps each (150: the steady state), and the ratio
+ *   to 1 thread.
  * Timings share 2 cores with other jobs: the load average is recorded before and after.
  * @module
  */
@@ -75,6 +76,8 @@ interface BenchOptions {
   readonly out: string;
   /** Thread counts of the training-threads comparison on the demo config (empty: skipped). */
   readonly threads: number[];
+  /** Steps per thread count before the threads comparison times. */
+  readonly threadWarmup: number;
   readonly threadSteps: number;
   readonly threadRounds: number;
 }
@@ -775,6 +778,11 @@ if (import.meta.main) {
         default: "1,2",
         help: "thread counts of the training-threads comparison on the demo config (empty: skip it)",
       },
+      "thread-warmup": {
+        type: "string",
+        default: "150",
+        help: "steps per thread count before the threads comparison times (V8 optimises the code meanwhile)",
+      },
       "thread-steps": { type: "string", default: "20", help: "steps per round of the threads comparison" },
       "thread-rounds": { type: "string", default: "3", help: "rounds of the threads comparison" },
     }, USAGE);
@@ -806,6 +814,7 @@ if (import.meta.main) {
         }
         return n;
       }),
+      threadWarmup: quick ? 1 : Math.max(0, Math.round(num("thread-warmup", a["thread-warmup"]))),
       threadSteps: quick ? 2 : Math.max(1, Math.round(num("thread-steps", a["thread-steps"]))),
       threadRounds: quick ? 1 : Math.max(1, Math.round(num("thread-rounds", a["thread-rounds"]))),
     };
@@ -823,7 +832,7 @@ if (import.meta.main) {
     const threads = o.threads.length > 0
       ? await benchThreads(ds, {
         threads: o.threads,
-        warmup: quick ? 1 : 3,
+        warmup: o.threadWarmup,
         steps: o.threadSteps,
         rounds: o.threadRounds,
         raysPerStep: quick ? 32 : undefined,

@@ -4,6 +4,14 @@
  * (rounds of `steps` steps with each thread count in turn, after `warmup` steps each), so that load from
  * other processes falls on both alike. Steps/s is wall time over whole `trainStep` calls; the ratio is
  * the median of the rounds' ratios. Every training frame is decoded (cached) before timing. With 2 threads, where the time of a step went (the engine's clocks).
+ *
+ * The warm-up matters. For its first hundred or so steps V8 is still optimising the step's JavaScript on its
+ * own background threads ("V8 DefaultWorker"): measured here, idle, demo config, those threads used 56 ms of
+ * CPU per step over steps 0-5, 17 over steps 5-25 and about 11 from step 25 on. With one training thread
+ * they run on the idle second core; with two they take it from the training threads, so a short warm-up
+ * understates the two-thread speed of a long run (steps 5-25: 1.42x; steps 200-300: 1.72x). The default
+ * warm-up of the bench (150 steps per thread count) measures the steady state a training run spends
+ * nearly all its steps in, and the warm-up's own speed is reported beside it.
  * @module
  */
 import { DEMO, override } from "../lib/config/mod.ts";
@@ -14,6 +22,7 @@ import { type StepTiming, Trainer } from "../lib/train/mod.ts";
 export interface ThreadBenchOptions {
   /** Thread counts to compare; the first is the reference of the ratios. */
   readonly threads: readonly number[];
+  /** Steps each thread count trains before timing (its speed is reported as `warmupStepsPerSec`). */
   readonly warmup: number;
   /** Steps per round and thread count. */
   readonly steps: number;
@@ -36,8 +45,11 @@ export interface ThreadBenchResult {
     readonly ratio: number;
     /** Mean ms per step of the engine's parts (absent with 1 thread). */
     readonly timing?: Record<string, number>;
-    /** CPU ms per step of the main thread and of the workers (all rounds; Linux only). */
-    readonly cpuMsPerStep?: { readonly main: number; readonly workers: number };
+    /** Steps/s over the warm-up steps (JIT compilation still running). */
+    readonly warmupStepsPerSec: number;
+    /** CPU ms per step of the main thread, of the workers, and of the process's other threads (V8's
+     * background compiler and GC threads, mostly) (all rounds; Linux only). */
+    readonly cpuMsPerStep?: { readonly main: number; readonly workers: number; readonly other: number };
     /** Steps/s if each thread had a core of its own: 1000 / max(main, workers) CPU ms per step (an
      * upper bound: waiting for the slower thread is left out), and its ratio to the first count's. */
     readonly cpuBoundStepsPerSec?: number;
@@ -60,13 +72,14 @@ function loadAverage(): number[] {
 }
 
 /**
- * CPU seconds used so far by this process's main thread and by its worker threads ("worker-<n>"), from
+ * CPU seconds used so far by this process's main thread, by its worker threads ("worker-<n>") and by its
+ * other threads (V8's background threads, Deno's runtime), from
  * /proc (Linux; null elsewhere). Unlike wall time, they hardly change with the load of other processes.
  */
-function threadCpu(): { main: number; workers: number } | null {
+function threadCpu(): { main: number; workers: number; other: number } | null {
   try {
     const tick = 100; // USER_HZ: /proc counts in 1/100 s on Linux
-    const out = { main: 0, workers: 0 };
+    const out = { main: 0, workers: 0, other: 0 };
     for (const t of Deno.readDirSync("/proc/self/task")) {
       let stat: string, comm: string;
       try {
@@ -80,6 +93,7 @@ function threadCpu(): { main: number; workers: number } | null {
       const secs = (Number(f[11]) + Number(f[12])) / tick;
       if (t.name === String(Deno.pid)) out.main += secs;
       else if (/^worker-\d+$/.test(comm)) out.workers += secs;
+      else out.other += secs;
     }
     return out;
   } catch {
@@ -130,10 +144,15 @@ export async function benchThreads(
     Trainer.create(ds, override(DEMO, { train: { threads, raysPerStep: rays } }))
   );
   try {
-    for (const t of trainers) for (let i = 0; i < o.warmup; i++) await t.trainStep();
+    const warmupStepsPerSec: number[] = [];
+    for (const t of trainers) {
+      const t0 = performance.now();
+      for (let i = 0; i < o.warmup; i++) await t.trainStep();
+      warmupStepsPerSec.push(o.warmup / Math.max(1e-9, (performance.now() - t0) / 1000));
+    }
     const rounds = trainers.map(() => [] as number[]);
     const timing = trainers.map(() => ({} as Record<string, number>));
-    const cpu = trainers.map(() => ({ main: 0, workers: 0 }));
+    const cpu = trainers.map(() => ({ main: 0, workers: 0, other: 0 }));
     for (let r = 0; r < o.rounds; r++) {
       for (const [k, t] of trainers.entries()) {
         const c0 = threadCpu();
@@ -147,6 +166,7 @@ export async function benchThreads(
         if (c0 && c1) {
           cpu[k].main += c1.main - c0.main;
           cpu[k].workers += c1.workers - c0.workers;
+          cpu[k].other += c1.other - c0.other;
         }
       }
       log(
@@ -157,7 +177,11 @@ export async function benchThreads(
     }
     const byThreads: ThreadBenchResult["byThreads"] = {};
     const total = o.steps * o.rounds;
-    const cpuMs = cpu.map((c) => ({ main: 1000 * c.main / total, workers: 1000 * c.workers / total }));
+    const cpuMs = cpu.map((c) => ({
+      main: 1000 * c.main / total,
+      workers: 1000 * c.workers / total,
+      other: 1000 * c.other / total,
+    }));
     const hasCpu = cpuMs.every((c) => c.main > 0);
     const bound = cpuMs.map((c) => 1000 / Math.max(c.main, c.workers));
     o.threads.forEach((n, k) => {
@@ -167,6 +191,7 @@ export async function benchThreads(
         stepsPerSec: sps,
         raysPerSec: sps * rays,
         ratio: median(rounds[k].map((x, r) => x / rounds[0][r])),
+        warmupStepsPerSec: warmupStepsPerSec[k],
         ...(hasCpu && {
           cpuMsPerStep: cpuMs[k],
           cpuBoundStepsPerSec: bound[k],
@@ -180,9 +205,10 @@ export async function benchThreads(
     return {
       config: DEMO.name,
       raysPerStep: rays,
-      protocol: `${o.warmup} warm-up steps each, then ${o.rounds} rounds of ${o.steps} steps per thread ` +
-        `count in turn; steps/s = steps / wall seconds; ratio = median over rounds; CPU ms per step of ` +
-        `the main thread and the workers from /proc (cpu-bound steps/s = 1000 / the larger)`,
+      protocol: `${o.warmup} warm-up steps each (steady state: V8 has optimised the step's code), then ` +
+        `${o.rounds} rounds of ${o.steps} steps per thread count in turn; steps/s = steps / wall seconds; ` +
+        `ratio = median over rounds; CPU ms per step of the main thread, the workers and the other threads ` +
+        `(V8's background threads) from /proc (cpu-bound steps/s = 1000 / the larger of main and workers)`,
       loadAverage: { before, after: loadAverage() },
       byThreads,
     };
@@ -205,21 +231,21 @@ export function threadTable(r: ThreadBenchResult): string {
       : "-";
     const c = b.cpuMsPerStep;
     const cpuCells = c
-      ? `${c.main.toFixed(0)} / ${c.workers.toFixed(0)} | ${b.cpuBoundStepsPerSec!.toFixed(2)} (x${
-        b.cpuBoundRatio!.toFixed(2)
-      })`
+      ? `${c.main.toFixed(0)} / ${c.workers.toFixed(0)} / ${c.other.toFixed(0)} | ${
+        b.cpuBoundStepsPerSec!.toFixed(2)
+      } (x${b.cpuBoundRatio!.toFixed(2)})`
       : "- | -";
-    return `| ${n} | ${b.stepsPerSec.toFixed(2)} | ${b.raysPerSec.toFixed(0)} | x${
-      b.ratio.toFixed(2)
+    return `| ${n} | ${b.stepsPerSec.toFixed(2)} | ${b.raysPerSec.toFixed(0)} | x${b.ratio.toFixed(2)} | ${
+      b.warmupStepsPerSec.toFixed(2)
     } | ${cpuCells} | ${parts} |`;
   });
   return [
     `Training threads, config "${r.config}" (${r.raysPerStep} rays/step), load ${
       r.loadAverage.before.join(" ")
-    } -> ${r.loadAverage.after.join(" ")}:`,
+    } -> ${r.loadAverage.after.join(" ")}; ${r.protocol}:`,
     "",
-    "| threads | steps/s | rays/s | ratio | CPU ms/step main / workers | CPU-bound steps/s (ratio) | ms per step (2+ threads) |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| threads | steps/s | rays/s | ratio | warm-up steps/s | CPU ms/step main / workers / other | CPU-bound steps/s (ratio) | ms per step (2+ threads) |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
   ].join("\n");
 }

@@ -91,6 +91,10 @@ Deno.test("bench --quick writes the JSON and the markdown table for small, tripl
     const two = r.threads.byThreads["2"];
     assert(isNum(two.stepsPerSec) && two.stepsPerSec > 0 && isNum(two.ratio) && two.ratio > 0);
     assert(isNum(two.timing.ownMs) && isNum(two.timing.workerComputeMs));
+    assert(isNum(two.warmupStepsPerSec) && two.warmupStepsPerSec > 0);
+    // CPU times come in 10 ms ticks: a quick run may have none (then the field is absent).
+    if (two.cpuMsPerStep) assert(isNum(two.cpuMsPerStep.other) && two.cpuMsPerStep.other >= 0);
+    assertStringIncludes(r.threads.protocol, "warm-up steps each");
     assertStringIncludes(r.table, "| threads | steps/s |");
   } finally {
     await Deno.remove(dir, { recursive: true });

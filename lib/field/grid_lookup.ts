@@ -136,7 +136,7 @@ function forwardJs(
   }
 }
 
-/** dL/dtable for table k = p L + l: scatter-add of dY * bilinear weight into a zeroed array. */
+/** dL/dtable for table k = p L + l: scatter-add of dY * bilinear weight into `g` (zeroed, tableSize F). */
 function tableGradJs(
   k: number,
   dy: Float32Array,
@@ -144,10 +144,10 @@ function tableGradJs(
   levels: readonly GridLevel[],
   F: number,
   cache: LookupCache,
+  g: Float32Array,
 ): Float32Array {
   const L = levels.length;
   const D = 3 * L * F;
-  const g = new Float32Array(levels[k % L].tableSize * F);
   const { rows, frac } = cache;
   const col = k * F;
   const entry0 = k * n;
@@ -181,10 +181,10 @@ function positionGradJs(
   levels: readonly GridLevel[],
   F: number,
   cache: LookupCache,
+  g: Float32Array,
 ): Float32Array {
   const L = levels.length;
   const D = 3 * L * F;
-  const g = new Float32Array(3 * n);
   const { rows, frac } = cache;
   for (let start = 0; start < n; start += POINT_BLOCK) {
     const end = Math.min(n, start + POINT_BLOCK);
@@ -233,8 +233,11 @@ function positionGradJs(
  * piecewise smooth, so this derivative jumps across cell boundaries (along u it is constant inside a
  * cell), and it is 0 for a coordinate clamped outside [-1, 1].
  *
- * The tables are read from the backend (copies on wasm), and the vertex rows and weights are kept for the
- * backward pass only while a gradient is being recorded (24 bytes per point, plane and level).
+ * On wasm the kernel works on tfjs' own memory: it reads the points and tables and writes the features and
+ * gradients where tfjs keeps them (no copies, and none of the ~40 MB of short-lived arrays per 32k-point
+ * training step that made V8 collect garbage at every step). Elsewhere (cpu) it reads copies. The vertex
+ * rows and weights are kept for the backward pass only while a gradient is being recorded (24 bytes per
+ * point, plane and level), in arrays that the next recorded call reuses once the backward pass has read them.
  * @param xyz Positions, [n, 3], in about [-1, 1]^3 (clamped to the box).
  * @param tables 3 L tables, plane-major (xy levels 0..L-1, yz ..., xz ...), table (p, l) of shape
  *   [levels[l].tableSize, F]; usually tf.Variables.
@@ -287,7 +290,7 @@ interface LookupCall {
   readonly F: number;
   /** Whether to keep the cache (a gradient is being recorded). */
   readonly keep: boolean;
-  saved?: { readonly xyz: Float32Array; readonly tables: Float32Array[]; readonly cache: LookupCache };
+  saved?: { readonly tables: SavedTable[]; readonly cache: CallCache };
 }
 
 /** The two methods of tfjs' backend interface (KernelBackend) that the kernel uses. */
@@ -296,21 +299,93 @@ interface ReadWriteBackend {
   write(values: Float32Array, shape: number[], dtype: "float32"): tf.DataId;
 }
 
+/** What the kernel uses of tfjs' wasm backend (public members of its BackendWasm): outputs allocated in
+ * its memory and views of a tensor's data there (valid until the memory grows: take them after the last
+ * allocation). */
+interface HeapBackend extends ReadWriteBackend {
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+function heapBackend(be: unknown): HeapBackend | null {
+  const b = be as Partial<HeapBackend>;
+  return typeof b.makeOutput === "function" && typeof b.typedArrayFromHeap === "function"
+    ? be as HeapBackend
+    : null;
+}
+
+/**
+ * Caches whose backward pass has run, for the next recorded call to reuse (at most two kept). A cache is
+ * handed back by the first gradient thunk of its call: tfjs calls all thunks of a node one after another in
+ * one synchronous backward pass, before any later forward call can take the cache again.
+ */
+const spareCaches: CacheArrays[] = [];
+
+/** The arrays of a recorded call: the cache and a copy of the points. */
+interface CacheArrays {
+  readonly rows: Int32Array;
+  readonly frac: Float32Array;
+  readonly xyz: Float32Array;
+}
+
+/** A recorded call's cache: views of exactly its size, and the arrays they view. */
+type CallCache = LookupCache & { readonly xyz: Float32Array; readonly whole: CacheArrays };
+
+/** A cache for n points and `entries` entries: views of a spare one that is large enough, or new arrays. */
+function takeCache(n: number, entries: number): CallCache {
+  const i = spareCaches.findIndex((c) => c.rows.length >= 4 * entries && c.xyz.length >= 3 * n);
+  const whole = i >= 0 ? spareCaches.splice(i, 1)[0] : {
+    rows: new Int32Array(4 * entries),
+    frac: new Float32Array(2 * entries),
+    xyz: new Float32Array(3 * n),
+  };
+  return {
+    rows: whole.rows.subarray(0, 4 * entries),
+    frac: whole.frac.subarray(0, 2 * entries),
+    xyz: whole.xyz.subarray(0, 3 * n),
+    whole,
+  };
+}
+
+/**
+ * A table of a recorded call as the backward pass reads it: a tf.Variable in place on wasm (its data stays
+ * alive and unchanged until the update after the backward pass), anything else as a copy (an intermediate
+ * tensor may be disposed by a tidy before the backward pass).
+ */
+type SavedTable = Float32Array | tf.TensorInfo;
+
 const lookupKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const call = (attrs as unknown as { call: LookupCall }).call;
   const { levels, F } = call;
   const be = backend as ReadWriteBackend;
   const info = (name: string) => inputs[name] as tf.TensorInfo;
-  const read = (name: string) => be.readSync(info(name).dataId) as Float32Array;
   const n = info("xyz").shape[0];
   const D = triplaneFeatureDim(levels.length, F);
-  const xyz = read("xyz");
-  const tables = Array.from({ length: 3 * levels.length }, (_, k) => read(`t${k}`));
   const entries = 3 * levels.length * n;
-  const cache = call.keep ? { rows: new Int32Array(4 * entries), frac: new Float32Array(2 * entries) } : null;
+  const tableInfos = Array.from({ length: 3 * levels.length }, (_, k) => info(`t${k}`));
+  const cache = call.keep ? takeCache(n, entries) : null;
+  const heap = heapBackend(backend);
+  const read = (t: tf.TensorInfo) => be.readSync(t.dataId) as Float32Array;
+  if (heap) {
+    // The output first: allocating may grow the memory, which detaches earlier views.
+    const outInfo = heap.makeOutput([n, D], "float32");
+    const out = heap.typedArrayFromHeap(outInfo);
+    const xyz = heap.typedArrayFromHeap(info("xyz"));
+    forwardJs(xyz, n, tableInfos.map((t) => heap.typedArrayFromHeap(t)), levels, F, out, cache);
+    if (cache) {
+      cache.xyz.set(xyz);
+      call.saved = { tables: tableInfos.map((t) => t instanceof tf.Variable ? t : read(t)), cache };
+    }
+    return outInfo;
+  }
+  const xyz = read(info("xyz"));
+  const tables = tableInfos.map(read);
   const out = new Float32Array(n * D);
   forwardJs(xyz, n, tables, levels, F, out, cache);
-  if (cache) call.saved = { xyz, tables, cache };
+  if (cache) {
+    cache.xyz.set(xyz);
+    call.saved = { tables, cache };
+  }
   return { dataId: be.write(out, [n, D], "float32"), shape: [n, D], dtype: "float32" };
 };
 
@@ -318,16 +393,49 @@ const lookupGradient: tf.GradFunc = (dy, _saved, attrs) => {
   const call = (attrs as unknown as { call: LookupCall }).call;
   const saved = call.saved;
   if (!saved) throw new Error("grid_lookup.ts: the lookup was run without recording its gradient");
+  call.saved = undefined;
   const { levels, F } = call;
-  const n = saved.xyz.length / 3;
-  let dyValues: Float32Array | undefined;
-  const dyv = () => dyValues ??= (dy as tf.Tensor).dataSync() as Float32Array;
-  const grads: Record<string, () => tf.Tensor> = {
-    xyz: () => tf.tensor2d(positionGradJs(dyv(), saved.xyz, n, saved.tables, levels, F, saved.cache), [n, 3]),
+  const L = levels.length;
+  const { cache } = saved;
+  const n = cache.frac.length / (6 * L);
+  let handedBack = false;
+  const handBack = () => {
+    if (handedBack) return;
+    handedBack = true;
+    if (spareCaches.length < 2) spareCaches.push(cache.whole);
   };
-  for (let k = 0; k < 3 * levels.length; k++) {
+  const heap = heapBackend(tf.backend());
+  // One gradient: `shape` zeroed, filled by `fill` from dY, the points and the tables (read after the
+  // output is allocated, on wasm in place).
+  const gradient = (
+    shape: [number, number],
+    fill: (g: Float32Array, dy: Float32Array, xyz: () => Float32Array, tables: () => Float32Array[]) => void,
+  ): tf.Tensor => {
+    handBack();
+    if (heap) {
+      const outInfo = heap.makeOutput(shape, "float32");
+      const g = heap.typedArrayFromHeap(outInfo);
+      g.fill(0);
+      const tables = () =>
+        saved.tables.map((t) => t instanceof Float32Array ? t : heap.typedArrayFromHeap(t));
+      fill(g, heap.typedArrayFromHeap(dy as tf.Tensor), () => cache.xyz, tables);
+      return tf.engine().makeTensorFromTensorInfo(outInfo);
+    }
+    if (saved.tables.some((t) => !(t instanceof Float32Array))) {
+      throw new Error("grid_lookup.ts: the backend changed between the forward and the backward pass");
+    }
+    const g = new Float32Array(shape[0] * shape[1]);
+    const dyValues = (dy as tf.Tensor).dataSync() as Float32Array;
+    fill(g, dyValues, () => cache.xyz, () => saved.tables as Float32Array[]);
+    return tf.tensor2d(g, shape);
+  };
+  const grads: Record<string, () => tf.Tensor> = {
+    xyz: () =>
+      gradient([n, 3], (g, d, xyz, tables) => positionGradJs(d, xyz(), n, tables(), levels, F, cache, g)),
+  };
+  for (let k = 0; k < 3 * L; k++) {
     grads[`t${k}`] = () =>
-      tf.tensor2d(tableGradJs(k, dyv(), n, levels, F, saved.cache), [levels[k % levels.length].tableSize, F]);
+      gradient([levels[k % L].tableSize, F], (g, d) => tableGradJs(k, d, n, levels, F, cache, g));
   }
   return grads;
 };

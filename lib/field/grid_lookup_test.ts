@@ -206,6 +206,54 @@ Deno.test("position gradient equals finite differences away from cell boundaries
   tf.dispose([r, x0, g, ...tt]);
 });
 
+Deno.test("reused arrays: two recorded lookups before one backward pass, an intermediate position tensor and tables disposed by a tidy, repeated steps bit for bit", () => {
+  const vars = makeTables(60).map((t, k) =>
+    tf.variable(tf.tensor2d(t, [LEVELS[k % LEVELS.length].tableSize, F]))
+  );
+  const a = tf.tensor2d(uniform(60, -1, 1, 5), [20, 3]);
+  const b = tf.tensor2d(uniform(21, -1, 1, 6), [7, 3]);
+  const shift = tf.variable(tf.tensor1d([0.01, -0.02, 0.03]));
+  const params = [shift, ...vars];
+  // Points computed inside the loss (x + shift: freed by tidy-like scoping before the backward pass
+  // unless kept) and two lookups recorded before the backward pass reads either.
+  const both = () =>
+    tf.variableGrads(() => {
+      const la = triplaneLookup(tf.add(a, shift) as tf.Tensor2D, vars, LEVELS);
+      const lb = triplaneLookup(tf.add(b, shift) as tf.Tensor2D, vars, LEVELS);
+      return tf.add(tf.sum(tf.square(la)), tf.sum(tf.mul(lb, 3))) as tf.Scalar;
+    }, params);
+  const one = (x: tf.Tensor2D, f: (y: tf.Tensor) => tf.Tensor) =>
+    tf.variableGrads(
+      () => tf.sum(f(triplaneLookup(tf.add(x, shift) as tf.Tensor2D, vars, LEVELS))) as tf.Scalar,
+      params,
+    );
+  const first = both();
+  const ga = one(a, (y) => tf.square(y)), gb = one(b, (y) => tf.mul(y, 3));
+  for (const p of params) {
+    const sum = tf.add(ga.grads[p.name], gb.grads[p.name]).dataSync();
+    const got = first.grads[p.name].dataSync();
+    got.forEach((v, i) => assertAlmostEquals(v, sum[i], 1e-5 * (1 + Math.abs(sum[i])), `${p.name}[${i}]`));
+  }
+  // Run again (the spare arrays of the first runs are reused): the same bits.
+  const again = both();
+  for (const p of params) {
+    assertEquals(again.grads[p.name].dataSync(), first.grads[p.name].dataSync(), p.name);
+  }
+  // Tables that are not variables (copied in the forward pass), computed and freed inside a tidy.
+  const viaTidy = tf.grad((x: tf.Tensor) =>
+    tf.tidy(() => {
+      const tables = vars.map((v) => tf.mul(v, 1) as tf.Tensor2D);
+      return tf.sum(tf.square(triplaneLookup(x as tf.Tensor2D, tables, LEVELS)));
+    })
+  )(tf.add(a, shift));
+  const direct = tf.grad((x: tf.Tensor) => tf.sum(tf.square(triplaneLookup(x as tf.Tensor2D, vars, LEVELS))))(
+    tf.add(a, shift),
+  );
+  assertEquals(viaTidy.dataSync(), direct.dataSync());
+  tf.dispose([viaTidy, direct, a, b, ...params]);
+  for (const r of [first, ga, gb, again]) tf.dispose([r.value, ...Object.values(r.grads)]);
+});
+
 Deno.test("the lookup and its gradients leak no tensors", async () => {
   const tt = toTensors(makeTables(50));
   const x = tf.tensor2d(uniform(30, -1, 1, 4), [10, 3]);
