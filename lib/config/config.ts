@@ -57,6 +57,13 @@ export interface TriplaneFieldConfig extends CommonFieldConfig {
    * elsewhere. Off (or absent): the code is one broadcast bias row, as before. @default {false}
    */
   readonly codeAttention?: boolean;
+  /**
+   * [ours] The colour head also reads the frame's pose code (a zero-initialised linear layer into its hidden
+   * layer, like the view direction's): in a head's or torso's own frame, light that is fixed in the scene
+   * shades a surface differently as it turns, which a colour of the canonical point alone cannot follow
+   * (AD-NeRF's torso field reads the pose for the same reason). Density does not see it. @default {false}
+   */
+  readonly poseColor?: boolean;
 }
 
 /** AD-NeRF's coordinate MLP. */
@@ -263,7 +270,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * stay equal to the presets).
  */
 const OPTIONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  "config.field": ["codeAttention"],
+  "config.field": ["codeAttention", "poseColor"],
   "config.pixelSampler": ["eyeRegion"],
   "config.torso": ["motion", "poseMap", "penalize", "gatePenalty", "motionFrame", "gate"],
   "config.train": ["closedEyeShare"],

@@ -51,14 +51,19 @@ export function fieldConfigProblems(f: FieldConfig, path = "field"): string[] {
           problems.push(`${path}.skips entries must be layer indices in [1, ${f.depth - 1}]: got ${s}`);
         }
       }
+      if ((f as { poseColor?: unknown }).poseColor !== undefined) {
+        problems.push(`${path}.poseColor applies to field.kind "triplane" only: got kind "mlp"`);
+      }
       break;
     case "triplane":
       posInt(`${path}.levels`, f.levels);
       posInt(`${path}.baseResolution`, f.baseResolution);
       posInt(`${path}.featuresPerLevel`, f.featuresPerLevel);
       posInt(`${path}.hiddenWidth`, f.hiddenWidth);
-      if (f.codeAttention !== undefined && typeof f.codeAttention !== "boolean") {
-        problems.push(`${path}.codeAttention must be true or false: got ${JSON.stringify(f.codeAttention)}`);
+      for (const key of ["codeAttention", "poseColor"] as const) {
+        if (f[key] !== undefined && typeof f[key] !== "boolean") {
+          problems.push(`${path}.${key} must be true or false: got ${JSON.stringify(f[key])}`);
+        }
       }
       nonNegInt(`${path}.hiddenLayers`, f.hiddenLayers);
       nonNegInt(`${path}.log2HashSize`, f.log2HashSize);

@@ -27,6 +27,8 @@ export interface FieldDims {
   readonly audDim: number;
   /** Number of parsing classes (0 = no parsing head). */
   readonly numClasses: number;
+  /** Width of the pose code the colour head reads (0 or absent: none; tri-plane fields only). */
+  readonly poseDim?: number;
 }
 
 /** What a field is queried with. Rows are sample points. */
@@ -39,6 +41,8 @@ export interface FieldInputs {
   readonly dir?: tf.Tensor2D;
   /** Conditioning code, [1, audDim] (shared by all points) or [n, audDim]. */
   readonly aud?: tf.Tensor2D;
+  /** The frame's pose code, [1, poseDim], when dims.poseDim > 0. */
+  readonly pose?: tf.Tensor2D;
 }
 
 /** Field outputs, keyed by the vocabulary shared with the renderer and the losses. */

@@ -78,6 +78,7 @@ export class TriplaneField implements RadianceField {
   private readonly sigmaHead: Linear | null;
   private readonly colorGeo: Linear;
   private readonly colorDir: Linear | null;
+  private readonly colorPose: Linear | null;
   private readonly rgbHead: Linear;
   private readonly semHead: Linear | null;
 
@@ -149,6 +150,9 @@ export class TriplaneField implements RadianceField {
       attention = lin(`${first}.attention`, this.featureDim, dims.audDim, true, "glorot");
     }
     this.attention = attention;
+    // Also created last, and zero: turning it on changes nothing at the start.
+    this.colorPose = (dims.poseDim ?? 0) > 0 ? lin("color.pose", dims.poseDim!, colorWidth, false) : null;
+    if (this.colorPose) tf.tidy(() => this.colorPose!.w.assign(tf.zerosLike(this.colorPose!.w)));
     this.params = params;
   }
 
@@ -216,6 +220,17 @@ export class TriplaneField implements RadianceField {
       const sigma = tf.reshape(tf.softplus(tf.sub(raw, 1)), [n]) as tf.Tensor1D;
       let c = this.colorGeo.apply(geo);
       if (this.colorDir && dir) c = tf.add(c, this.colorDir.apply(dir));
+      if (this.colorPose) {
+        const pose = inputs.pose;
+        if (!pose || pose.rank !== 2 || pose.shape[0] !== 1 || pose.shape[1] !== this.dims.poseDim) {
+          throw new Error(
+            `${this.name}: pose code must be [1, ${this.dims.poseDim}] (field.poseColor): got ${
+              pose ? `[${pose.shape}]` : "none"
+            }`,
+          );
+        }
+        c = addRows(c, this.colorPose.apply(pose));
+      }
       const rgb = tf.sigmoid(this.rgbHead.apply(tf.relu(c)));
       const out: FieldOutputs = this.semHead
         ? { sigma, rgb, semanticLogits: this.semHead.apply(geo) }

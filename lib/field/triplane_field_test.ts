@@ -289,3 +289,66 @@ Deno.test("codeAttention: the first layer reads sigmoid(features W + b) * code (
   plain.dispose();
   att.dispose();
 });
+
+Deno.test("poseColor: the colour head's hidden layer adds pose W (zero at first); density ignores the pose; errors named", () => {
+  const dims = { posDim: 0, dirDim: 0, audDim: 3, numClasses: 0 };
+  const plain = new TriplaneField("q", CONFIG, dims, 6);
+  const posed = new TriplaneField("q", { ...CONFIG, poseColor: true }, { ...dims, poseDim: 4 }, 6);
+  assertEquals([...posed.params.keys()].filter((k) => !plain.params.has(k)), ["q.color.pose.w"]);
+  for (const [k, v] of plain.params) assertEquals(posed.params.get(k)!.dataSync(), v.dataSync(), k);
+  const xyz = points(9, 7);
+  const code = tf.tensor2d([[0.5, -1, 2]]);
+  const pose = tf.tensor2d([[0.1, -0.2, 0.3, 0.05]]), pose2 = tf.tensor2d([[-0.3, 0.2, 0, 0.1]]);
+  // At first the same field whatever the pose.
+  const a = plain.apply({ xyz, aud: code }), b = posed.apply({ xyz, aud: code, pose });
+  assertEquals(b.rgb.dataSync(), a.rgb.dataSync());
+  assertEquals(b.sigma.dataSync(), a.sigma.dataSync());
+  // With a weight: rgb = sigmoid(relu(geo Wg + bg + pose Wp) Wr + br), by hand from the field's own layers.
+  const w = posed.params.get("q.color.pose.w")!;
+  w.assign(tf.randomNormal(w.shape, 0, 1, "float32", 3));
+  const p = (k: string) => posed.params.get(`q.${k}`)!;
+  const expected = tf.tidy(() => {
+    const features = triplaneLookup(xyz, posed.tables, posed.levels);
+    let h = tf.relu(tf.add(
+      tf.add(tf.matMul(features, p("density.l0.grid.w")), p("density.l0.grid.b")),
+      tf.matMul(code, p("density.l0.aud.w")),
+    ));
+    h = tf.relu(tf.add(tf.matMul(h, p("density.l1.w")), p("density.l1.b")));
+    const c = tf.relu(tf.add(tf.add(tf.matMul(h, p("color.geo.w")), p("color.geo.b")), tf.matMul(pose, w)));
+    return tf.sigmoid(tf.add(tf.matMul(c, p("rgb.w")), p("rgb.b")));
+  });
+  const c1 = posed.apply({ xyz, aud: code, pose }), c2 = posed.apply({ xyz, aud: code, pose: pose2 });
+  const ev = expected.dataSync();
+  c1.rgb.dataSync().forEach((x, i) => assertAlmostEquals(x, ev[i], 1e-5));
+  assert(
+    c1.rgb.dataSync().some((x, i) => Math.abs(x - c2.rgb.dataSync()[i]) > 1e-3),
+    "the pose changes the colour",
+  );
+  assertEquals(c2.sigma.dataSync(), c1.sigma.dataSync());
+  // Its gradient reaches the pose weights.
+  const { grads } = tf.variableGrads(() => tf.sum(posed.apply({ xyz, aud: code, pose }).rgb), [w]);
+  assert(tf.any(tf.notEqual(grads[w.name], 0)).dataSync()[0], "pose colour gradient");
+  assertThrows(
+    () => posed.apply({ xyz, aud: code }),
+    Error,
+    "pose code must be [1, 4] (field.poseColor): got none",
+  );
+  assertThrows(
+    () => validateConfig({ ...TRIPLANE, field: { ...TRIPLANE.field, poseColor: "yes" } as never }, "t"),
+    Error,
+    "field.poseColor must be true or false",
+  );
+  tf.dispose([
+    xyz,
+    code,
+    pose,
+    pose2,
+    expected,
+    ...Object.values(a),
+    ...Object.values(b),
+    ...Object.values(c1),
+  ]);
+  tf.dispose([...Object.values(c2), ...Object.values(grads)]);
+  plain.dispose();
+  posed.dispose();
+});

@@ -67,19 +67,20 @@ export class SspNerfModel implements Module {
     const f = config.field;
     this.eyeDim = eyeCodeDim(config.eye);
     this.codeDim = a.dimAud + this.eyeDim;
+    this.poseEncoder = createPoseEncoder(config.pose ?? EULER_POSE, scene, { seed: seed + 500 });
+    const poseDim = this.poseEncoder.dim;
     const fieldDims = {
       posDim: f.kind === "mlp" ? encodedDim(3, f.posFreqs) : 0,
       dirDim: f.viewDirs ? encodedDim(3, f.dirFreqs) : 0,
       audDim: this.codeDim,
       numClasses: config.parsing.enabled ? dims.numClasses : 0,
+      ...(f.kind === "triplane" && f.poseColor && { poseDim }),
     };
     this.coarse = createField("coarse", f, fieldDims, seed + 100);
     this.fine = f.separateFine && config.points.numFine > 0
       ? createField("fine", f, fieldDims, seed + 200)
       : null;
     const twoNerf = config.architecture === "twoNerf";
-    this.poseEncoder = createPoseEncoder(config.pose ?? EULER_POSE, scene, { seed: seed + 500 });
-    const poseDim = this.poseEncoder.dim;
     // The Euler code's translation t / s in box units (t / radius): x s / radius.
     const transToBox = scene.poseNorm && scene.sceneRadius
       ? scene.poseNorm.transScale / scene.sceneRadius
@@ -89,7 +90,7 @@ export class SspNerfModel implements Module {
       transToBox,
     });
     this.torsoField = twoNerf
-      ? createField("torso", f, { ...fieldDims, audDim: this.codeDim + poseDim }, seed + 400)
+      ? createField("torso", f, { ...fieldDims, audDim: this.codeDim + poseDim, poseDim: 0 }, seed + 400)
       : null;
     const modules: Module[] = [this.audioNet, this.coarse];
     if (this.audioAtt) modules.push(this.audioAtt);

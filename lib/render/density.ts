@@ -27,8 +27,11 @@ function fieldDensity(
       [m, 1],
     ) as tf.Tensor2D
     : undefined;
-  const { xyz, pos } = deformedInputs(field, points, m, { code, deform }, dir, posFreqs);
-  return field.apply({ xyz, pos, dir, aud: code }).sigma;
+  // Nor on the pose the colour may read (`field.poseColor`): a zero code serves.
+  const poseDim = field.dims.poseDim ?? 0;
+  const pose = poseDim > 0 ? tf.zeros([1, poseDim]) as tf.Tensor2D : undefined;
+  const { xyz, pos } = deformedInputs(field, points, m, { code, deform, pose }, dir, posFreqs);
+  return field.apply({ xyz, pos, dir, aud: code, pose }).sigma;
 }
 
 /**

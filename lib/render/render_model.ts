@@ -12,6 +12,7 @@ import { importanceSamples, mergeSorted } from "../sampling/mod.ts";
 import { type Layer, over, premultiply } from "./composite.ts";
 import { importanceSamplesTensor, mergeSortedTensor, withoutGradient } from "./importance_tensor.ts";
 import {
+  type PassConditioning,
   type PassDeformation,
   type PassOptions,
   type PassOutputs,
@@ -83,7 +84,7 @@ function renderLayer(
   fineField: RadianceField,
   inputs: ModelRenderInputs,
   kf: number,
-  cond: { code?: tf.Tensor2D; deform?: PassDeformation },
+  cond: PassConditioning,
   pass: PassOptions,
 ): LayerOutputs {
   const { batch, tCoarse } = inputs;
@@ -148,7 +149,10 @@ export function renderModel(model: SspNerfModel, inputs: ModelRenderInputs): Mod
   }
   if (config.architecture === "twoNerf") {
     const torsoField = model.torsoField!;
-    const head = renderLayer(model.coarse, model.fineField, inputs, kf, { code: inputs.aud }, {
+    const head = renderLayer(model.coarse, model.fineField, inputs, kf, {
+      code: inputs.aud,
+      pose: inputs.pose,
+    }, {
       ...inputs.pass,
       background: "none",
     });
@@ -172,7 +176,11 @@ export function renderModel(model: SspNerfModel, inputs: ModelRenderInputs): Mod
     : undefined;
   // A layer behind the head (image-space torso) takes the background's place behind the 3-D layer.
   const hasLayerBehind = torso.layerBehind !== undefined;
-  const l = renderLayer(model.coarse, model.fineField, inputs, kf, { code: inputs.aud, deform }, {
+  const l = renderLayer(model.coarse, model.fineField, inputs, kf, {
+    code: inputs.aud,
+    deform,
+    pose: inputs.pose,
+  }, {
     ...inputs.pass,
     background: front || hasLayerBehind ? "none" : bgMode,
   });

@@ -41,6 +41,14 @@ export interface PassDeformation {
   readonly torsoClasses: readonly number[];
 }
 
+/** What a pass conditions the field on: the frame's code, an optional deformation of the points, and the
+ * frame's pose code for fields whose colour reads it (`field.poseColor`). */
+export interface PassConditioning {
+  readonly code?: tf.Tensor2D;
+  readonly deform?: PassDeformation;
+  readonly pose?: tf.Tensor2D;
+}
+
 /** Field inputs at sample points after an optional torso deformation. */
 export interface DeformedInputs {
   /** Positions the field sees, [m, 3]. */
@@ -67,7 +75,7 @@ export function deformedInputs(
   field: RadianceField,
   points: Float32Array | tf.Tensor2D,
   m: number,
-  cond: { readonly code?: tf.Tensor2D; readonly deform?: PassDeformation },
+  cond: PassConditioning,
   dir: tf.Tensor2D | undefined,
   posFreqs: number,
 ): DeformedInputs {
@@ -87,7 +95,7 @@ export function deformedInputs(
   const torsoProbability = deform.torsoClasses.length > 0
     ? () => {
       const undeformedPos = needsPe ? positionalEncoding(xyz, posFreqs) : undefined;
-      const probe = field.apply({ xyz, pos: undeformedPos, dir, aud: cond.code });
+      const probe = field.apply({ xyz, pos: undeformedPos, dir, aud: cond.code, pose: cond.pose });
       if (!probe.semanticLogits) return undefined;
       const w = torsoWeightFromParsing(tf.softmax(probe.semanticLogits), deform.torsoClasses);
       // A constant of the graph: read back and rebuilt on CPU backends (no backward pass through the
@@ -177,7 +185,7 @@ export function renderPass(
   batch: RayBatch,
   tVals: Float32Array | tf.Tensor2D,
   k: number,
-  cond: { readonly code?: tf.Tensor2D; readonly deform?: PassDeformation },
+  cond: PassConditioning,
   options: PassOptions,
 ): PassOutputs {
   const n = batch.n;
@@ -212,7 +220,7 @@ export function renderPass(
       if (offsets.weights) extra.offsetWeights = offsets.weights;
       if (offsets.gates) extra.offsetGates = offsets.gates;
     }
-    const out = field.apply({ xyz, pos, dir, aud: cond.code });
+    const out = field.apply({ xyz, pos, dir, aud: cond.code, pose: cond.pose });
     const sigma = out.sigma.reshape([n, k]) as tf.Tensor2D;
     let rgbs = out.rgb.reshape([n, k, 3]) as tf.Tensor3D;
     const delta = deltas
