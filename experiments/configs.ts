@@ -8,7 +8,7 @@ import { DEMO, override, type SspNerfConfig } from "../lib/config/mod.ts";
 /** The demo's preset: "demo" (`lib/config/presets.ts`); `deno task demo` trains {@linkcode demoConfig}. */
 export { DEMO };
 
-/** Steps `deno task demo` trains by default (about 8.5 minutes on both cores of our 2-core machine). */
+/** Steps `deno task demo` trains by default (about 6.5 minutes of training, 7 in all, on both cores of our 2-core machine). */
 export const DEMO_STEPS = 4800;
 
 /** Threads `deno task demo` trains on by default (`train.threads`; the numbers depend on it, not on the
