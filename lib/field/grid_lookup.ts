@@ -27,20 +27,21 @@ import * as tf from "@tensorflow/tfjs";
 import { type GridLevel, HASH_PRIMES } from "./grid_levels.ts";
 import { triplaneLookupTensorOps } from "./grid_lookup_ops.ts";
 import { checkLookupArgs, TRIPLANE_AXES, triplaneFeatureDim } from "./triplane_layout.ts";
+import {
+  type CallCache,
+  heapBackend,
+  type LookupCache,
+  type ReadWriteBackend,
+  returnCache,
+  type SavedTable,
+  takeCache,
+} from "./grid_lookup_memory.ts";
 
 /** Name of the registered kernel and gradient. */
 export const TRIPLANE_LOOKUP_KERNEL = "SspTriplaneLookup";
 
 /** Points per block of the JS loops (output rows of a block stay in cache; measured 1024-4096 alike). */
 const POINT_BLOCK = 2048;
-
-/** What the forward pass keeps for the backward pass. Entry e = (plane L + level) n + point. */
-interface LookupCache {
-  /** Table rows of the four corners (i0, j0), (i0+1, j0), (i0, j0+1), (i0+1, j0+1): [entries, 4]. */
-  readonly rows: Int32Array;
-  /** Fractional coordinates (u - i0, v - j0) inside the cell: [entries, 2]. */
-  readonly frac: Float32Array;
-}
 
 /**
  * The forward pass in JS. Fills `out` ([n, 3 L F]) and, when given, the cache.
@@ -293,67 +294,6 @@ interface LookupCall {
   saved?: { readonly tables: SavedTable[]; readonly cache: CallCache };
 }
 
-/** The two methods of tfjs' backend interface (KernelBackend) that the kernel uses. */
-interface ReadWriteBackend {
-  readSync(dataId: tf.DataId): unknown;
-  write(values: Float32Array, shape: number[], dtype: "float32"): tf.DataId;
-}
-
-/** What the kernel uses of tfjs' wasm backend (public members of its BackendWasm): outputs allocated in
- * its memory and views of a tensor's data there (valid until the memory grows: take them after the last
- * allocation). */
-interface HeapBackend extends ReadWriteBackend {
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-
-function heapBackend(be: unknown): HeapBackend | null {
-  const b = be as Partial<HeapBackend>;
-  return typeof b.makeOutput === "function" && typeof b.typedArrayFromHeap === "function"
-    ? be as HeapBackend
-    : null;
-}
-
-/**
- * Caches whose backward pass has run, for the next recorded call to reuse (at most two kept). A cache is
- * handed back by the first gradient thunk of its call: tfjs calls all thunks of a node one after another in
- * one synchronous backward pass, before any later forward call can take the cache again.
- */
-const spareCaches: CacheArrays[] = [];
-
-/** The arrays of a recorded call: the cache and a copy of the points. */
-interface CacheArrays {
-  readonly rows: Int32Array;
-  readonly frac: Float32Array;
-  readonly xyz: Float32Array;
-}
-
-/** A recorded call's cache: views of exactly its size, and the arrays they view. */
-type CallCache = LookupCache & { readonly xyz: Float32Array; readonly whole: CacheArrays };
-
-/** A cache for n points and `entries` entries: views of a spare one that is large enough, or new arrays. */
-function takeCache(n: number, entries: number): CallCache {
-  const i = spareCaches.findIndex((c) => c.rows.length >= 4 * entries && c.xyz.length >= 3 * n);
-  const whole = i >= 0 ? spareCaches.splice(i, 1)[0] : {
-    rows: new Int32Array(4 * entries),
-    frac: new Float32Array(2 * entries),
-    xyz: new Float32Array(3 * n),
-  };
-  return {
-    rows: whole.rows.subarray(0, 4 * entries),
-    frac: whole.frac.subarray(0, 2 * entries),
-    xyz: whole.xyz.subarray(0, 3 * n),
-    whole,
-  };
-}
-
-/**
- * A table of a recorded call as the backward pass reads it: a tf.Variable in place on wasm (its data stays
- * alive and unchanged until the update after the backward pass), anything else as a copy (an intermediate
- * tensor may be disposed by a tidy before the backward pass).
- */
-type SavedTable = Float32Array | tf.TensorInfo;
-
 const lookupKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const call = (attrs as unknown as { call: LookupCall }).call;
   const { levels, F } = call;
@@ -402,7 +342,7 @@ const lookupGradient: tf.GradFunc = (dy, _saved, attrs) => {
   const handBack = () => {
     if (handedBack) return;
     handedBack = true;
-    if (spareCaches.length < 2) spareCaches.push(cache.whole);
+    returnCache(cache);
   };
   const heap = heapBackend(tf.backend());
   // One gradient: `shape` zeroed, filled by `fill` from dY, the points and the tables (read after the
