@@ -9,7 +9,7 @@
  * Why not tf ops: tf.gather is slow on the wasm backend and has no gradient there (docs/speed.md; measured: 211 ms for
  * 262k rows against 45 ms in JS). Here the four vertex rows and the bilinear weights of every
  * (point, plane, level) are computed once in the forward pass, kept for the backward pass, and the table
- * gradient is a scatter-add of dY * weight into zeroed Float32Arrays.
+ * gradient is a scatter-add of dY * weight into a zeroed table-sized output (on wasm, in tfjs' own memory).
  *
  * The op is a registered tfjs kernel ("SspTriplaneLookup", registered on first use for the active backend)
  * with a registered gradient, so `tf.grad` / `tf.variableGrads` treat it like any built-in op and the
