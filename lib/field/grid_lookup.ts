@@ -338,12 +338,9 @@ const lookupGradient: tf.GradFunc = (dy, _saved, attrs) => {
   const L = levels.length;
   const { cache } = saved;
   const n = cache.frac.length / (6 * L);
-  let handedBack = false;
-  const handBack = () => {
-    if (handedBack) return;
-    handedBack = true;
-    returnCache(cache);
-  };
+  // tfjs calls the thunks below in this same synchronous backward pass, before any later forward call
+  // can take the cache again.
+  returnCache(cache);
   const heap = heapBackend(tf.backend());
   // One gradient: `shape` zeroed, filled by `fill` from dY, the points and the tables (read after the
   // output is allocated, on wasm in place).
@@ -351,7 +348,6 @@ const lookupGradient: tf.GradFunc = (dy, _saved, attrs) => {
     shape: [number, number],
     fill: (g: Float32Array, dy: Float32Array, xyz: () => Float32Array, tables: () => Float32Array[]) => void,
   ): tf.Tensor => {
-    handBack();
     if (heap) {
       const outInfo = heap.makeOutput(shape, "float32");
       const g = heap.typedArrayFromHeap(outInfo);

@@ -41,9 +41,9 @@ export function heapBackend(be: unknown): HeapBackend | null {
 }
 
 /**
- * Caches whose backward pass has run, for the next recorded call to reuse (at most two kept). A cache is
- * handed back by the first gradient thunk of its call: tfjs calls all thunks of a node one after another in
- * one synchronous backward pass, before any later forward call can take the cache again.
+ * Caches whose backward pass has begun, for the next recorded call to reuse (at most two kept). A cache is
+ * handed back by its call's gradient function: tfjs then calls that node's gradient thunks one after another
+ * in the same synchronous backward pass, before any later forward call can take the cache again.
  */
 const spareCaches: CacheArrays[] = [];
 
@@ -80,7 +80,7 @@ export function takeCache(n: number, entries: number): CallCache {
  */
 export type SavedTable = Float32Array | tf.TensorInfo;
 
-/** Hands a cache back for reuse, once the backward pass of its call has begun (see `spareCaches`). */
+/** Hands a cache back for reuse when the backward pass of its call begins (see `spareCaches`). */
 export function returnCache(cache: CallCache): void {
   if (spareCaches.length < 2) spareCaches.push(cache.whole);
 }

@@ -45,6 +45,14 @@ function sgdStep(params: ReadonlyMap<string, tf.Variable>, loss: () => tf.Scalar
 const N = 64;
 const xyz = tf.tidy(() => tf.randomUniform([N, 3], -1, 1, "float32", 7)) as tf.Tensor2D;
 const pose = tf.tensor2d(poseCode([0.1, -0.05, 0.02], [0.02, -0.01, 0.03]), [1, 6]);
+
+/** The gradients of sum(dx) at the shared points and pose w.r.t. every parameter leave no tensor behind. */
+function assertGradsNoLeak(field: DeformationField3d, label: string): Promise<void> {
+  return assertNoLeak(
+    () => tf.variableGrads(() => tf.sum(field.apply(xyz, pose)) as tf.Scalar, [...field.params.values()]),
+    label,
+  );
+}
 // Toy target: the points shifted by a smooth field.
 const target = tf.tidy(() => tf.add(xyz, tf.mul(0.1, tf.sin(tf.reverse(xyz, 1))))) as tf.Tensor2D;
 
@@ -117,10 +125,7 @@ Deno.test("with a perturbed last layer: every weight gets gradient, the pose mat
 Deno.test("apply and its gradient leak no tensors; bad shapes are named", async () => {
   const field = new DeformationField3d("def.t4", 6, { width: 8, depth: 2 });
   await assertNoLeak(() => field.apply(xyz, pose), "DeformationField3d.apply");
-  await assertNoLeak(
-    () => tf.variableGrads(() => tf.sum(field.apply(xyz, pose)) as tf.Scalar, [...field.params.values()]),
-    "DeformationField3d gradients",
-  );
+  await assertGradsNoLeak(field, "DeformationField3d gradients");
   assertThrows(() => field.apply(tf.zeros([4, 2]) as tf.Tensor2D, pose), Error, "xyz");
   assertThrows(() => field.apply(xyz, tf.zeros([1, 5]) as tf.Tensor2D), Error, "pose");
   field.dispose();
@@ -507,10 +512,7 @@ Deno.test('gate "point": the gate is an MLP of the point alone (same gate for ev
     return grads["gp.gate.l0.w"].abs().sum().dataSync()[0];
   });
   assert(grads > 0, "the gate MLP gets no gradient");
-  await assertNoLeak(
-    () => tf.variableGrads(() => tf.sum(field.apply(xyz, pose)) as tf.Scalar, [...field.params.values()]),
-    "gate point gradients",
-  );
+  await assertGradsNoLeak(field, "gate point gradients");
   pose2.dispose();
   field.dispose();
   assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, gate: "point" }), [
@@ -548,10 +550,7 @@ Deno.test('gate "moved": the gate of "point" read at the rigidly moved point (a 
     return tf.sub(grads["gm.rigid.lin.b"], other["gq.rigid.lin.b"]).abs().max().dataSync()[0];
   });
   assert(g > 1e-4, `gate "moved" adds no gradient to the motion: ${g}`);
-  await assertNoLeak(
-    () => tf.variableGrads(() => tf.sum(moved.apply(xyz, pose)) as tf.Scalar, [...moved.params.values()]),
-    "gate moved gradients",
-  );
+  await assertGradsNoLeak(moved, "gate moved gradients");
   moved.dispose();
   point.dispose();
   assertEquals(torsoConfigProblems({ ...DEFORM3D_DEFAULTS, gate: "moved" }), [
