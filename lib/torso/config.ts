@@ -64,8 +64,14 @@ export interface Deform3dTorsoConfig {
    * set of points that follow the torso's motion cannot drift at head poses outside the training range;
    * "moved" = that MLP at the rigidly moved point (the point in the torso's own frame).
    */
-  readonly gate?: "pointAndPose" | "point" | "moved";
+  readonly gate?: DeformationGate;
 }
+
+/** What motion "rigid"'s gate sees (see `Deform3dTorsoConfig.gate`). */
+export type DeformationGate = "pointAndPose" | "point" | "moved";
+
+/** The values of {@linkcode DeformationGate}, the default first. */
+export const DEFORMATION_GATES: readonly DeformationGate[] = ["pointAndPose", "point", "moved"];
 
 /** RAD-NeRF-style image-space torso, composited between the head and the background (`Torso2d`). */
 export interface Image2dTorsoConfig {
@@ -182,7 +188,7 @@ export function torsoConfigProblems(t: TorsoConfig, path = "torso"): string[] {
         }
       }
       if (t.kind === "deform3d") {
-        rigidChoice("gate", ["pointAndPose", "point", "moved"]);
+        rigidChoice("gate", DEFORMATION_GATES);
         rigidChoice("motionFrame", ["head", "camera"]);
       }
       if (t.kind === "deform3d" && t.poseMap !== undefined && t.motion !== "rigid") {

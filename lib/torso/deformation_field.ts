@@ -12,7 +12,7 @@ import { Linear } from "../nn/linear.ts";
 import { Mlp } from "../nn/mlp.ts";
 import type { Module } from "../nn/module.ts";
 import { ConditionedMlp } from "./conditioned_mlp.ts";
-import type { Deform3dTorsoConfig } from "./config.ts";
+import { type Deform3dTorsoConfig, DEFORMATION_GATES, type DeformationGate } from "./config.ts";
 import { deformationPenalty } from "./deformation_penalty.ts";
 import { rigidOffsets } from "./rigid_motion.ts";
 import { matMulT, selectColumns } from "../nn/matmul.ts";
@@ -44,12 +44,6 @@ export const RIGID_POSE_MAPS: readonly RigidPoseMap[] = ["mlp", "linear", "linea
  * how far the torso follows the head.
  */
 export type RigidMotionFrame = "head" | "camera";
-
-/** What motion "rigid"'s gate sees (see {@linkcode DeformationField3dOptions.gate}). */
-export type DeformationGate = "pointAndPose" | "point" | "moved";
-
-/** The values of {@linkcode DeformationGate}. */
-export const DEFORMATION_GATES: readonly DeformationGate[] = ["pointAndPose", "point", "moved"];
 
 /** Options of {@linkcode DeformationField3d}. */
 export interface DeformationField3dOptions {
