@@ -103,7 +103,7 @@ function rigidReport(scene: Scene, frames: readonly FrameMeta[]) {
   if (!(torso instanceof Deform3dTorso) || torso.module.motion !== "rigid") return null;
   const rows = frames.map((m) =>
     tf.tidy(() => {
-      const [omega, tau] = torso.module.rigidMotion(scene.poseCode(m.c2w));
+      const [omega, tau] = torso.module.rigidMotion(scene.poseCode(m.c2w, m.imgId));
       return [...omega.dataSync(), ...tau.dataSync()];
     })
   );

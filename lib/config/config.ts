@@ -272,6 +272,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 const OPTIONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   "config.field": ["codeAttention", "poseColor"],
   "config.pixelSampler": ["eyeRegion"],
+  "config.pose": ["frameCode"],
   "config.torso": ["motion", "poseMap", "penalize", "gatePenalty", "motionFrame", "gate"],
   "config.train": ["closedEyeShare"],
 };

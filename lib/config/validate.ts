@@ -61,6 +61,11 @@ export function validateConfig(c: SspNerfConfig, source = "config"): void {
       }`,
     );
   }
+  if (c.torso.kind === "deform3d" && c.torso.motionFrame === "camera" && c.pose?.frameCode) {
+    problems.push(
+      `torso.motionFrame "camera" reads the 6 numbers of the Euler pose code: needs no pose.frameCode, got ${c.pose.frameCode}`,
+    );
+  }
   problems.push(...eyeConfigProblems(c.eye));
   if (typeof c.loss !== "object" || c.loss === null) {
     problems.push(

@@ -18,7 +18,7 @@ import type { SspNerfModel } from "../model/ssp_model.ts";
 import { renderChunk } from "./chunks.ts";
 import { chunkRanges, emptyFrame, type RenderedFrame, writeChunk } from "./frame.ts";
 import type { FromRenderWorker, ToRenderWorker } from "./render_worker.ts";
-import type { Scene } from "./scene.ts";
+import { datasetFrameAudio, type Scene } from "./scene.ts";
 import { type FrameCodes, type FrameRenderSetup, setupParses } from "./scene_setup.ts";
 import { type SkipSpace, skipSpaceState } from "./skip_space.ts";
 
@@ -239,9 +239,7 @@ export async function renderFramesParallel(
   options: ParallelRenderOptions & { readonly skip?: SkipSpace | null } = {},
 ): Promise<RenderedFrame[]> {
   const skip = options.skip === undefined ? scene.renderSkip() : options.skip ?? undefined;
-  const codes = frames.map((f) =>
-    scene.frameCodes(f.c2w, { features: scene.dataset.audio!, index: f.audId, eye: f.eye })
-  );
+  const codes = frames.map((f) => scene.frameCodes(f.c2w, datasetFrameAudio(scene.dataset, f)));
   const renderer = await ParallelRenderer.create(scene.model, scene.setup, options);
   try {
     return await renderer.render(codes, { skip });

@@ -32,16 +32,21 @@ export interface FrameAudio {
   /** Eye openness in [0, 1] (1 open, 0 shut), read by models with eye conditioning (`config.eye`).
    * @default {1} (open) */
   readonly eye?: number;
+  /**
+   * Image id of the dataset frame being rendered, if it is one: with per-frame pose codes
+   * (`pose.frameCode`) a training frame renders with its own code, any other frame with the mean code.
+   */
+  readonly imgId?: number;
 }
 
 /**
- * What a dataset frame renders with: the dataset's audio features, the frame's row of them and its eye
- * openness.
+ * What a dataset frame renders with: the dataset's audio features, the frame's row of them, its eye
+ * openness and its image id.
  * @param dataset The dataset (with audio).
  * @param meta One of its frames.
  */
 export function datasetFrameAudio(dataset: Dataset, meta: FrameMeta): FrameAudio {
-  return { features: dataset.audio!, index: meta.audId, eye: meta.eye };
+  return { features: dataset.audio!, index: meta.audId, eye: meta.eye, imgId: meta.imgId };
 }
 
 /** A model and what rendering it needs. Create with {@linkcode Scene.create}; `dispose()` when done. */
@@ -66,6 +71,7 @@ export class Scene {
       poseNorm: s.poseNorm,
       intrinsics: s.intrinsics,
       sceneRadius: s.sceneRadius,
+      trainImgIds: s.trainImgIds,
     });
     if (config.points.occupancy.enabled) {
       this.occupancy = new OccupancyGrid({ resolution: config.points.occupancy.resolution });
@@ -106,9 +112,13 @@ export class Scene {
     return audioWindows(this.setup, audio, index, smooth);
   }
 
-  /** The frame's pose code, [1, P] (the model's pose encoder; differentiable in its parameters). */
-  poseCode(c2w: Float32Array): tf.Tensor2D {
-    return this.model.poseEncoder.encode(c2w);
+  /**
+   * The frame's pose code, [1, P] (the model's pose encoder; differentiable in its parameters).
+   * @param c2w Camera pose.
+   * @param imgId Image id of the dataset frame, if it is one (a training frame's own `pose.frameCode`).
+   */
+  poseCode(c2w: Float32Array, imgId?: number): tf.Tensor2D {
+    return this.model.poseEncoder.encode(c2w, imgId);
   }
 
   /**
@@ -121,7 +131,9 @@ export class Scene {
     const smooth = this.smoothingOn();
     const windows = this.audioWindows(audio.features, audio.index, smooth);
     const eye = audio.eye ?? EYE_OPEN;
-    const [code, pose] = tf.tidy(() => [this.model.frameCode(windows, smooth, eye), this.poseCode(c2w)]);
+    const [code, pose] = tf.tidy(
+      () => [this.model.frameCode(windows, smooth, eye), this.poseCode(c2w, audio.imgId)],
+    );
     const aud = code.dataSync() as Float32Array;
     const poseCode = pose.dataSync() as Float32Array;
     tf.dispose([windows, code, pose]);
@@ -148,7 +160,9 @@ export class Scene {
     const smooth = this.smoothingOn();
     const windows = this.audioWindows(audio.features, audio.index, smooth);
     const eye = audio.eye ?? EYE_OPEN;
-    const [code, pose] = tf.tidy(() => [this.model.frameCode(windows, smooth, eye), this.poseCode(c2w)]);
+    const [code, pose] = tf.tidy(
+      () => [this.model.frameCode(windows, smooth, eye), this.poseCode(c2w, audio.imgId)],
+    );
     tf.dispose(windows);
     try {
       const [aud, poseCode] = await Promise.all([code.data(), pose.data()]) as Float32Array[];

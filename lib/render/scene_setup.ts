@@ -38,6 +38,8 @@ export interface FrameRenderSetup {
   readonly poseNorm: Required<PoseCodeOptions>;
   /** Torso class and torso-like classes of the parsing palette, when the data has parsing. */
   readonly classes?: { readonly torso: number; readonly torsoLike: readonly number[] };
+  /** Image ids of the training frames, in the dataset's order (per-frame pose codes, `pose.frameCode`). */
+  readonly trainImgIds: readonly number[];
 }
 
 /** One frame to render: its camera pose and the codes the model is conditioned on. */
@@ -100,6 +102,7 @@ export function sceneSetup(dataset: Dataset, config: SspNerfConfig): FrameRender
     sceneRadius,
     poseNorm: poseCodeNormalization(c2ws),
     classes: renderClasses(dataset.palette),
+    trainImgIds: dataset.train.map((f) => f.imgId),
   };
 }
 
@@ -174,6 +177,6 @@ export function audioWindows(
 
 /** Builds a model for a setup (random weights: load the trained ones with `loadParams`). */
 export function modelForSetup(setup: FrameRenderSetup): SspNerfModel {
-  const { poseNorm, intrinsics, sceneRadius } = setup;
-  return new SspNerfModel(setup.config, setup.modelDims, { poseNorm, intrinsics, sceneRadius });
+  const { poseNorm, intrinsics, sceneRadius, trainImgIds } = setup;
+  return new SspNerfModel(setup.config, setup.modelDims, { poseNorm, intrinsics, sceneRadius, trainImgIds });
 }

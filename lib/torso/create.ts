@@ -5,6 +5,7 @@
  */
 import { type TorsoConfig, torsoConfigProblems } from "./config.ts";
 import { Deform3dTorso, DeformationField3d } from "./deformation_field.ts";
+import { FrameCodeEncoder } from "./frame_code.ts";
 import { KeypointPoseEncoder } from "./keypoint_pose_encoder.ts";
 import {
   EulerPoseEncoder,
@@ -105,6 +106,20 @@ export function createPoseEncoder(
 ): PoseEncoder {
   const problems = poseEncoderConfigProblems(config);
   if (problems.length > 0) throw new Error(problems.join("; "));
+  const base = basePoseEncoder(config, context, options);
+  if (!config.frameCode) return base;
+  if (!context.trainImgIds) {
+    throw new Error("pose.frameCode needs the training frames' ids (the scene's setup)");
+  }
+  // A seed of its own, so adding codes leaves the base encoder's initial values alone.
+  return new FrameCodeEncoder(base, context.trainImgIds, config.frameCode, { seed: (options.seed ?? 1) + 7 });
+}
+
+function basePoseEncoder(
+  config: PoseEncoderConfig,
+  context: PoseEncoderContext,
+  options: { readonly seed?: number },
+): PoseEncoder {
   switch (config.kind) {
     case "euler":
       return new EulerPoseEncoder(context.poseNorm);

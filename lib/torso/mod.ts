@@ -47,3 +47,4 @@ export {
   torsoConfigProblems,
 } from "./config.ts";
 export { createPoseEncoder, createTorso, type CreateTorsoOptions, type Torso } from "./create.ts";
+export { FRAME_CODE_INIT_STD, FrameCodeEncoder } from "./frame_code.ts";

@@ -8,16 +8,26 @@ import type { Intrinsics } from "../data/mod.ts";
 import type { Module } from "../nn/module.ts";
 import { POSE_CODE_DIM, poseCodeFromC2w, type PoseCodeOptions } from "./pose_code.ts";
 
+/** What every pose encoding may add to its code. */
+export interface PoseCodeExtras {
+  /**
+   * Length D of a learned code per training frame, appended to the pose code (`FrameCodeEncoder`:
+   * RAD-NeRF's individual torso codes); frames outside the training set get the mean code. Absent or 0:
+   * none.
+   */
+  readonly frameCode?: number;
+}
+
 /** The pose encoding of a run; `kind` selects the encoder. */
 export type PoseEncoderConfig =
   /** The head pose as Euler angles and normalised translation (`poseCode`), 6 numbers. */
-  | { readonly kind: "euler" }
+  | ({ readonly kind: "euler" } & PoseCodeExtras)
   /**
    * ER-NeRF's adaptive pose encoding (Li et al. 2023, "Efficient Region-Aware Neural Radiance Fields",
    * torso section): `count` learned 3-D keypoints, moved rigidly with the head and projected into the
    * image; their 2-D coordinates are the code (2 x count numbers).
    */
-  | { readonly kind: "keypoints"; readonly count: number };
+  | ({ readonly kind: "keypoints"; readonly count: number } & PoseCodeExtras);
 
 /** The default pose encoding (what configs without a `pose` section use). */
 export const EULER_POSE: PoseEncoderConfig = { kind: "euler" };
@@ -30,6 +40,8 @@ export interface PoseEncoderContext {
   readonly intrinsics?: Intrinsics;
   /** Scene radius: keypoints live in the normalised box and are scaled by it into scene units. */
   readonly sceneRadius?: number;
+  /** Image ids of the training frames, in the dataset's order (one learned code each with `frameCode`). */
+  readonly trainImgIds?: readonly number[];
 }
 
 /** Turns a frame's camera pose into the pose code. */
@@ -42,8 +54,10 @@ export interface PoseEncoder {
   /**
    * The code of a frame, [1, P]; differentiable with respect to the encoder's parameters.
    * @param c2w Camera-to-world, row-major 4x4.
+   * @param imgId The frame's image id: with per-frame codes, a training frame gets its own code and any
+   * other frame (or none given) the mean code; other encoders ignore it.
    */
-  encode(c2w: Float32Array): tf.Tensor2D;
+  encode(c2w: Float32Array, imgId?: number): tf.Tensor2D;
 }
 
 /**
@@ -82,13 +96,17 @@ export class EulerPoseEncoder implements PoseEncoder {
  * @param path Its path in the whole configuration. @default {"pose"}
  */
 export function poseEncoderConfigProblems(p: PoseEncoderConfig, path = "pose"): string[] {
+  const fc = p.frameCode;
+  const extras = fc === undefined || (Number.isInteger(fc) && fc >= 0) ? [] : [
+    `${path}.frameCode must be an integer >= 0 (absent or 0: no per-frame code): got ${JSON.stringify(fc)}`,
+  ];
   switch (p.kind) {
     case "euler":
-      return [];
+      return extras;
     case "keypoints":
       return Number.isInteger(p.count) && p.count >= 1
-        ? []
-        : [`${path}.count must be a positive integer: got ${p.count}`];
+        ? extras
+        : [`${path}.count must be a positive integer: got ${p.count}`, ...extras];
     default:
       return [
         `${path}.kind must be euler or keypoints: got ${JSON.stringify((p as { kind: unknown }).kind)}`,

@@ -73,6 +73,7 @@ export function lossAndUpdate(
       smooth,
       eye: meta.eye,
       c2w: meta.c2w,
+      imgId: meta.imgId,
       rng: cfg.points.perturb ? ctx.rng : null,
     });
     kept = r;

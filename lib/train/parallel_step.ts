@@ -85,6 +85,7 @@ export async function parallelStep(
     smooth,
     eye: batch.meta.eye,
     c2w: batch.meta.c2w,
+    imgId: batch.meta.imgId,
     seed: null,
   };
   // A distinct seed per share, all from one draw of the trainer's generator.

@@ -40,6 +40,8 @@ export interface SspLossInputs {
   readonly eye?: number;
   /** Camera-to-world of the frame (the pose encoder's input). */
   readonly c2w: Float32Array;
+  /** Image id of the training frame (its learned pose code, `pose.frameCode`). */
+  readonly imgId?: number;
   /** Jitter of the fine samples; null = none. */
   readonly rng: Rng | null;
 }
@@ -87,7 +89,7 @@ export function sspLossTensors(
     uv: inputs.uv,
     tCoarse: inputs.tCoarse,
     aud,
-    pose: model.poseEncoder.encode(inputs.c2w),
+    pose: model.poseEncoder.encode(inputs.c2w, inputs.imgId),
     rng: inputs.rng,
     pass: passOptionsFor(cfg, setup.sceneRadius),
     classes: setup.classes,
@@ -185,6 +187,8 @@ export interface SspShare {
   /** The frame's eye openness, when the dataset has one. */
   readonly eye?: number;
   readonly c2w: Float32Array;
+  /** Image id of the frame (its learned pose code, `pose.frameCode`). */
+  readonly imgId?: number;
   /** Seed of the fine samples' jitter (drawn by the caller); null = no jitter. */
   readonly seed: number | null;
 }
@@ -231,6 +235,7 @@ export function shareLoss(replica: SspReplica, share: SspShare): ShareLoss {
     smooth: share.smooth,
     eye: share.eye,
     c2w: share.c2w,
+    imgId: share.imgId,
     rng: share.seed === null ? null : createRng(share.seed),
   });
   return { loss: r.loss, extras: { ...r.terms, rayErrors: r.rayErrors } };

@@ -31,7 +31,7 @@ import type { SspNerfModel } from "../model/ssp_model.ts";
 import { densityAtFor, densityReadsFor } from "../render/density.ts";
 import { updateGridAsync } from "../render/render_grid.ts";
 import type { RenderedFrame } from "../render/frame.ts";
-import { type FrameAudio, Scene } from "../render/scene.ts";
+import { datasetFrameAudio, type FrameAudio, Scene } from "../render/scene.ts";
 import { Adam } from "./adam.ts";
 import { psnrFromMse } from "./losses.ts";
 import type { StepTiming } from "./data_parallel.ts";
@@ -346,7 +346,7 @@ export class Trainer {
     const grid = this.scene.occupancy;
     if (!grid || !this.occupancyDue(step)) return;
     const scene = this.scene;
-    const audio = { features: this.dataset.audio!, index: meta.audId, eye: meta.eye };
+    const audio = datasetFrameAudio(this.dataset, meta);
     const options = { jitter: this.rng, threshold: this.config.points.occupancy.threshold };
     if (this.asyncReads) {
       // The same grid and generator state as the synchronous update (tested in lib/render).

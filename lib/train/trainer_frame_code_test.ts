@@ -1,0 +1,56 @@
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals } from "@std/assert";
+import { initBackend } from "../backend/mod.ts";
+import { override, TINY } from "../config/mod.ts";
+import { loadDataset } from "../data/mod.ts";
+import { writeTinyDataset } from "../data/tiny_dataset.ts";
+import { datasetFrameAudio } from "../render/scene.ts";
+import { Trainer } from "./trainer.ts";
+
+await initBackend({ log: null });
+
+const CODE = 3;
+/** TINY with a per-frame pose code on a rigid torso (its linear pose map reads the code directly). */
+const CODED = override(TINY, {
+  pose: { kind: "euler", frameCode: CODE },
+  torso: { motion: "rigid", poseMap: "linear" },
+  train: { raysPerStep: 48 },
+});
+
+for (const threads of [1, 2]) {
+  Deno.test(`frame code, ${threads} thread(s): training moves the drawn frames' codes only; renders read them`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ssp-framecode-" });
+    try {
+      await writeTinyDataset(dir, { frames: 6, width: 16, height: 16, audioDim: 13 });
+      const dataset = await loadDataset(dir);
+      const t = Trainer.create(dataset, override(CODED, { train: { threads } }));
+      try {
+        const key = "pose.frameCodes";
+        const ids = dataset.train.map((f) => f.imgId);
+        const start = t.model.params.get(key)!.arraySync() as number[][];
+        assertEquals(start.length, ids.length);
+        const drawn = new Set<number>();
+        for (let i = 0; i < 6; i++) drawn.add((await t.trainStep()).imgId);
+        const end = t.model.params.get(key)!.arraySync() as number[][];
+        let moved = 0;
+        ids.forEach((id, row) => {
+          const same = end[row].every((v, j) => v === start[row][j]);
+          if (!drawn.has(id)) assert(same, `img_id ${id} was never drawn, yet its code changed`);
+          else if (!same) moved++;
+        });
+        assert(moved > 0, `no drawn frame's code moved (drawn: ${[...drawn]})`);
+        // A training frame renders with its own code, a held-out frame with the mean of the codes.
+        const codesOf = (meta: (typeof dataset.train)[number]) =>
+          Array.from(t.scene.frameCodes(meta.c2w, datasetFrameAudio(dataset, meta)).pose.slice(-CODE));
+        const f0 = dataset.train[0];
+        assertEquals(codesOf(f0), Array.from(Float32Array.from(end[0])));
+        const mean = tf.tidy(() => Array.from(tf.mean(t.model.params.get(key)!, 0).dataSync()));
+        assertEquals(codesOf(dataset.val[0]), mean);
+      } finally {
+        t.dispose();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
