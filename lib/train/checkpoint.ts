@@ -34,7 +34,13 @@ export interface CheckpointMeta {
   readonly step: number;
   readonly state: TrainerState;
   readonly config: SspNerfConfig;
-  readonly dataset: { readonly root: string; readonly audioFeatureDim: number; readonly numClasses: number };
+  readonly dataset: {
+    readonly root: string;
+    readonly audioFeatureDim: number;
+    readonly numClasses: number;
+    /** Image ids of the training frames, in order (written when the model learns a code per frame). */
+    readonly trainImgIds?: readonly number[];
+  };
   readonly bin: string;
   readonly params: Manifest;
   readonly optimizer: Manifest;
@@ -112,6 +118,7 @@ export async function saveCheckpoint(trainer: Trainer, dir: string): Promise<str
       root: trainer.dataset.root,
       audioFeatureDim: trainer.dataset.audio!.shape[2],
       numClasses: trainer.dataset.numClasses,
+      ...(trainer.config.pose?.frameCode && { trainImgIds: trainer.scene.setup.trainImgIds }),
     },
     bin,
     params: p.manifest,
@@ -153,6 +160,31 @@ export async function readCheckpointMeta(path: string): Promise<{ meta: Checkpoi
     );
   }
   return { meta, jsonPath };
+}
+
+/**
+ * With per-frame pose codes (`pose.frameCode`) the checkpoint holds one code per training frame, by
+ * position: the dataset must list the same training frames in the same order.
+ * @throws Naming the checkpoint, both frame counts and the first frame that differs.
+ */
+export function checkFrameCodeFrames(
+  meta: CheckpointMeta,
+  jsonPath: string,
+  config: SspNerfConfig,
+  trainImgIds: readonly number[],
+): void {
+  if (!config.pose?.frameCode) return;
+  const saved = meta.dataset.trainImgIds ?? [];
+  const at = trainImgIds.findIndex((id, i) => id !== saved[i]);
+  if (at < 0 && saved.length === trainImgIds.length) return;
+  const first = at >= 0
+    ? `frame ${at + 1} has img_id ${trainImgIds[at]} where the checkpoint's has ${saved[at] ?? "none"}`
+    : `its first ${trainImgIds.length} agree with the checkpoint's`;
+  throw new Error(
+    `checkpoint ${jsonPath} learned a pose code for each of its ${saved.length} training frames ` +
+      `(pose.frameCode), but transforms_train.json lists ${trainImgIds.length} (${first}): ` +
+      `use the dataset it was trained on`,
+  );
 }
 
 /** The config fields that decide the model's shape; a checkpoint and a model must agree on them. */
@@ -267,6 +299,7 @@ export async function loadCheckpoint(trainer: Trainer, path: string): Promise<Ch
       `checkpoint ${jsonPath} parses ${meta.dataset.numClasses} classes; this dataset has ${trainer.dataset.numClasses}`,
     );
   }
+  checkFrameCodeFrames(meta, jsonPath, trainer.config, trainer.scene.setup.trainImgIds);
   const params = data.subarray(0, meta.optimizerOffset), moments = data.subarray(meta.optimizerOffset);
   const bad = firstNonFinite(meta.params, params);
   const badMoment = bad ? undefined : firstNonFinite(meta.optimizer, moments);

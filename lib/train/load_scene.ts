@@ -8,7 +8,7 @@ import type { Dataset } from "../data/mod.ts";
 import { loadParams } from "../nn/mod.ts";
 import { OccupancyGrid } from "../sampling/mod.ts";
 import { Scene } from "../render/scene.ts";
-import { type CheckpointMeta, firstNonFinite, readCheckpoint } from "./checkpoint.ts";
+import { checkFrameCodeFrames, type CheckpointMeta, firstNonFinite, readCheckpoint } from "./checkpoint.ts";
 
 /**
  * Builds the scene of a checkpoint on a dataset (the one it was trained on, or one with the same audio
@@ -47,6 +47,7 @@ export async function loadScene(
   }
   const scene = Scene.create(dataset, config);
   try {
+    checkFrameCodeFrames(meta, jsonPath, config, scene.setup.trainImgIds);
     loadParams(scene.model.params, meta.params, params, binPath);
     scene.step = meta.state.step;
     if (scene.occupancy && meta.state.grid) scene.occupancy = OccupancyGrid.fromState(meta.state.grid);

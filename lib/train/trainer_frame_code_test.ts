@@ -1,10 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { initBackend } from "../backend/mod.ts";
 import { override, TINY } from "../config/mod.ts";
 import { loadDataset } from "../data/mod.ts";
 import { writeTinyDataset } from "../data/tiny_dataset.ts";
 import { datasetFrameAudio } from "../render/scene.ts";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { loadScene } from "./load_scene.ts";
 import { Trainer } from "./trainer.ts";
 
 await initBackend({ log: null });
@@ -54,3 +56,42 @@ for (const threads of [1, 2]) {
     }
   });
 }
+
+Deno.test("frame code: a checkpoint restores the codes on its own training frames and refuses other ones by name", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ssp-framecode-ckpt-" });
+  try {
+    await writeTinyDataset(`${dir}/a`, { frames: 6, width: 16, height: 16, audioDim: 13 });
+    await writeTinyDataset(`${dir}/b`, { frames: 8, width: 16, height: 16, audioDim: 13 });
+    const [a, b] = [await loadDataset(`${dir}/a`), await loadDataset(`${dir}/b`)];
+    const t = Trainer.create(a, CODED);
+    let codes: number[][];
+    try {
+      await t.trainStep();
+      await t.trainStep();
+      codes = t.model.params.get("pose.frameCodes")!.arraySync() as number[][];
+      await saveCheckpoint(t, `${dir}/run`);
+    } finally {
+      t.dispose();
+    }
+    const { scene } = await loadScene(`${dir}/run`, a);
+    try {
+      assertEquals(scene.model.params.get("pose.frameCodes")!.arraySync(), codes);
+    } finally {
+      scene.dispose();
+    }
+    const other = Trainer.create(b, CODED);
+    try {
+      const e = await assertRejects(() => loadCheckpoint(other, `${dir}/run`));
+      assertStringIncludes(
+        (e as Error).message,
+        `learned a pose code for each of its ${a.train.length} training frames (pose.frameCode), but ` +
+          `transforms_train.json lists ${b.train.length}`,
+      );
+    } finally {
+      other.dispose();
+    }
+    await assertRejects(() => loadScene(`${dir}/run`, b), Error, "use the dataset it was trained on");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
