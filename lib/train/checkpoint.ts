@@ -173,8 +173,9 @@ export function checkFrameCodeFrames(
   config: SspNerfConfig,
   trainImgIds: readonly number[],
 ): void {
-  if (!config.pose?.frameCode) return;
-  const saved = meta.dataset.trainImgIds ?? [];
+  // (A checkpoint that does not record the ids leaves the check to the codes' shape, [frames, D].)
+  const saved = meta.dataset.trainImgIds;
+  if (!config.pose?.frameCode || !saved) return;
   const at = trainImgIds.findIndex((id, i) => id !== saved[i]);
   if (at < 0 && saved.length === trainImgIds.length) return;
   const first = at >= 0
