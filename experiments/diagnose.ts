@@ -7,7 +7,8 @@
  * the person's outline, beside how well the background image itself matches the frames there); how far
  * the held-out head poses lie from the training poses (Mahalanobis distance, and how the held-out PSNR
  * falls with it: a split that holds out the clip's last frames can ask the torso to extrapolate); and,
- * for a rigid torso motion, whether that motion changes from frame to frame at all.
+ * for a rigid torso motion, whether that motion changes from frame to frame at all (and, with per-frame
+ * pose codes, how much of it the codes carry).
  *
  *   deno task diagnose --run runs/demo [--train-frames 23] [--json out.json]
  * @module
@@ -20,7 +21,7 @@ import { type FrameMeta, loadDataset } from "../lib/data/mod.ts";
 import { imageToFloat, writeFileAtomic } from "../lib/io/mod.ts";
 import { ErrorBudget, type RegionBudget, SSP11_BUDGET_REGIONS } from "../lib/metrics/mod.ts";
 import type { Scene } from "../lib/render/mod.ts";
-import { Deform3dTorso } from "../lib/torso/mod.ts";
+import { Deform3dTorso, FRAME_CODE_INIT_STD, FrameCodeEncoder } from "../lib/torso/mod.ts";
 import { evaluateFrames, type FrameMetrics, loadScene, readCheckpointMeta } from "../lib/train/mod.ts";
 import { BACKEND_FLAGS, backendOptions, intFlag, parseCli, runMain } from "./cli.ts";
 
@@ -107,11 +108,9 @@ function rigidReport(scene: Scene, frames: readonly FrameMeta[]) {
       return [...omega.dataSync(), ...tau.dataSync()];
     })
   );
-  const std = rows[0].map((_, j) => {
-    const mean = rows.reduce((s, r) => s + r[j], 0) / rows.length;
-    return Math.sqrt(rows.reduce((s, r) => s + (r[j] - mean) ** 2, 0) / rows.length);
-  });
+  const std = columnStd(rows);
   const constant = Math.max(...std) < 1e-6;
+  const codes = frameCodeReport(scene, frames, rows);
   console.log(
     `\nrigid torso motion (poseMap "${torso.module.poseMap}") over the training frames: standard deviation of ` +
       `omega [${std.slice(0, 3).map((v) => v.toExponential(2)).join(", ")}] rad, tau [${
@@ -121,7 +120,50 @@ function rigidReport(scene: Scene, frames: readonly FrameMeta[]) {
         ? ": the SAME motion for every frame (the pose map has no live input; see torso.poseMap)"
         : ""),
   );
-  return { poseMap: torso.module.poseMap, omegaStd: std.slice(0, 3), tauStd: std.slice(3), constant };
+  return {
+    poseMap: torso.module.poseMap,
+    omegaStd: std.slice(0, 3),
+    tauStd: std.slice(3),
+    constant,
+    ...(codes && { frameCodes: codes }),
+  };
+}
+
+/** Standard deviation of each column of a list of rows (over the rows). */
+function columnStd(rows: readonly number[][]): number[] {
+  return rows[0].map((_, j) => {
+    const mean = rows.reduce((s, r) => s + r[j], 0) / rows.length;
+    return Math.sqrt(rows.reduce((s, r) => s + (r[j] - mean) ** 2, 0) / rows.length);
+  });
+}
+
+/**
+ * With per-frame pose codes (`pose.frameCode`): how far the codes have moved (their spread; 0.1 at the
+ * start) and how much of the training frames' rigid motion they carry (the motion with the frame's own code
+ * minus the motion with the mean code, which held-out frames get).
+ */
+function frameCodeReport(scene: Scene, frames: readonly FrameMeta[], ownMotion: readonly number[][]) {
+  const enc = scene.model.poseEncoder;
+  const torso = scene.model.torso;
+  if (!(enc instanceof FrameCodeEncoder) || !(torso instanceof Deform3dTorso)) return null;
+  const codeStd = columnStd(enc.codes.arraySync());
+  const fromCodes = frames.map((m, i) =>
+    tf.tidy(() => {
+      const [omega, tau] = torso.module.rigidMotion(scene.poseCode(m.c2w));
+      return [...omega.dataSync(), ...tau.dataSync()].map((v, j) => ownMotion[i][j] - v);
+    })
+  );
+  const motionStd = columnStd(fromCodes);
+  const fmt = (v: readonly number[]) => v.map((x) => x.toExponential(2)).join(", ");
+  console.log(
+    `per-frame pose codes (pose.frameCode ${codeStd.length}): standard deviation of the codes [${
+      codeStd.map((v) => v.toFixed(3)).join(", ")
+    }] (${FRAME_CODE_INIT_STD} at the start); the part of the rigid motion they carry (own code minus the ` +
+      `mean code that held-out frames read): omega [${fmt(motionStd.slice(0, 3))}] rad, tau [${
+        fmt(motionStd.slice(3))
+      }]`,
+  );
+  return { codeStd, omegaStdFromCodes: motionStd.slice(0, 3), tauStdFromCodes: motionStd.slice(3) };
 }
 
 if (import.meta.main) {

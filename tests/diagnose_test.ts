@@ -13,11 +13,17 @@ Deno.test("deno task diagnose: error budget of a tiny run on training and held-o
   const dir = await Deno.makeTempDir({ prefix: "ssp-diagnose-" });
   try {
     const run = join(dir, "run");
-    // The tiny preset with the demo's rigid torso motion, so the rigid-motion report runs too.
+    // The tiny preset with the demo's rigid torso motion and per-frame pose codes, so the rigid-motion and
+    // frame-code reports run too.
     const config = join(dir, "tiny_rigid.json");
     await Deno.writeTextFile(
       config,
-      JSON.stringify(override(TINY, { torso: { motion: "rigid", poseMap: "linear" } })),
+      JSON.stringify(
+        override(TINY, {
+          torso: { motion: "rigid", poseMap: "linear" },
+          pose: { kind: "euler", frameCode: 2 },
+        }),
+      ),
     );
     const t = await deno([
       "experiments/train.ts",
@@ -56,6 +62,16 @@ Deno.test("deno task diagnose: error budget of a tiny run on training and held-o
     assertStringIncludes(d.out, "9 of 23 held-out frames beyond");
     assertEquals(r.rigidMotion.poseMap, "linear");
     assertEquals(r.rigidMotion.constant, false, "two steps move the linear map off zero");
+    // Two steps move the random codes (standard deviation 0.1) very little; the linear map, off zero, gives
+    // each training frame's own code a share of its motion.
+    const codes = r.rigidMotion.frameCodes;
+    assertEquals(codes.codeStd.length, 2);
+    for (const v of codes.codeStd) assert(v > 0.05 && v < 0.15, `code spread ${v}`);
+    const fromCodes = [...codes.omegaStdFromCodes, ...codes.tauStdFromCodes];
+    assert(
+      fromCodes.every((v: number) => Number.isFinite(v) && v >= 0) && fromCodes.some((v: number) => v > 0),
+    );
+    assertStringIncludes(d.out, "per-frame pose codes (pose.frameCode 2)");
     const bad = await deno(["experiments/diagnose.ts", "--run", run, "--train-frames", "0"]);
     assert(bad.code !== 0);
     assertStringIncludes(bad.err, "--train-frames must be an integer >= 1");
