@@ -14,7 +14,7 @@ import { HEAD_ONLY_PREFIX, type HeadOnlyMetrics, headOnlyMetrics } from "../metr
 import { junctionPsnr } from "../metrics/junction.ts";
 import { renderFrameSequence } from "../render/render_video.ts";
 import type { RenderedFrame } from "../render/frame.ts";
-import type { Scene } from "../render/scene.ts";
+import { datasetFrameAudio, type Scene } from "../render/scene.ts";
 import { eyeRegionMask } from "../landmarks/eye.ts";
 
 // The eye box moved beside the other landmark eye measures (the pixel sampler uses it too); re-exported
@@ -84,7 +84,7 @@ export async function evaluateFrames(
     frames.length,
     (i) => ({
       c2w: frames[i].c2w,
-      audio: { features: ds.audio!, index: frames[i].audId, eye: frames[i].eye },
+      audio: datasetFrameAudio(ds, frames[i]),
     }),
     options.workers ?? 0,
   );

@@ -6,6 +6,7 @@ import { loadDataset } from "../data/mod.ts";
 import { writeTinyDataset } from "../data/tiny_dataset.ts";
 import { datasetFrameAudio } from "../render/scene.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { evaluateFrames } from "./evaluate.ts";
 import { loadScene } from "./load_scene.ts";
 import { Trainer } from "./trainer.ts";
 
@@ -48,6 +49,16 @@ for (const threads of [1, 2]) {
         assertEquals(codesOf(f0), Array.from(Float32Array.from(end[0])));
         const mean = tf.tidy(() => Array.from(tf.mean(t.model.params.get(key)!, 0).dataSync()));
         assertEquals(codesOf(dataset.val[0]), mean);
+        // The evaluation renders a training frame with its own code too (not the mean code).
+        let evaluated: Float32Array | undefined;
+        await evaluateFrames(t.scene, [f0], (_m, frame) => {
+          evaluated = frame.rgb;
+        });
+        const own = t.scene.renderDatasetFrame(f0).rgb;
+        const withMean =
+          t.scene.renderFrame(f0.c2w, { ...datasetFrameAudio(dataset, f0), imgId: undefined }).rgb;
+        assertEquals(evaluated, own);
+        assert(own.some((v, i) => v !== withMean[i]), "the own code and the mean code render the same frame");
       } finally {
         t.dispose();
       }
