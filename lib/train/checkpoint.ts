@@ -163,19 +163,18 @@ export async function readCheckpointMeta(path: string): Promise<{ meta: Checkpoi
 }
 
 /**
- * With per-frame pose codes (`pose.frameCode`) the checkpoint holds one code per training frame, by
- * position: the dataset must list the same training frames in the same order.
+ * A checkpoint with per-frame pose codes (`pose.frameCode`) records its training frames' ids and holds one
+ * code per frame, by position: the dataset must list the same training frames in the same order.
+ * (A checkpoint without the ids leaves the check to the codes' shape, [frames, D].)
  * @throws Naming the checkpoint, both frame counts and the first frame that differs.
  */
 export function checkFrameCodeFrames(
   meta: CheckpointMeta,
   jsonPath: string,
-  config: SspNerfConfig,
   trainImgIds: readonly number[],
 ): void {
-  // (A checkpoint that does not record the ids leaves the check to the codes' shape, [frames, D].)
   const saved = meta.dataset.trainImgIds;
-  if (!config.pose?.frameCode || !saved) return;
+  if (!saved) return;
   const at = trainImgIds.findIndex((id, i) => id !== saved[i]);
   if (at < 0 && saved.length === trainImgIds.length) return;
   const first = at >= 0
@@ -300,7 +299,7 @@ export async function loadCheckpoint(trainer: Trainer, path: string): Promise<Ch
       `checkpoint ${jsonPath} parses ${meta.dataset.numClasses} classes; this dataset has ${trainer.dataset.numClasses}`,
     );
   }
-  checkFrameCodeFrames(meta, jsonPath, trainer.config, trainer.scene.setup.trainImgIds);
+  checkFrameCodeFrames(meta, jsonPath, trainer.scene.setup.trainImgIds);
   const params = data.subarray(0, meta.optimizerOffset), moments = data.subarray(meta.optimizerOffset);
   const bad = firstNonFinite(meta.params, params);
   const badMoment = bad ? undefined : firstNonFinite(meta.optimizer, moments);

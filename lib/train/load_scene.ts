@@ -47,7 +47,7 @@ export async function loadScene(
   }
   const scene = Scene.create(dataset, config);
   try {
-    checkFrameCodeFrames(meta, jsonPath, config, scene.setup.trainImgIds);
+    checkFrameCodeFrames(meta, jsonPath, scene.setup.trainImgIds);
     loadParams(scene.model.params, meta.params, params, binPath);
     scene.step = meta.state.step;
     if (scene.occupancy && meta.state.grid) scene.occupancy = OccupancyGrid.fromState(meta.state.grid);
